@@ -1,0 +1,51 @@
+// The wrapper every /api/v1 handler goes through, in a fixed order:
+// authenticate (Bearer token or browser session) → check permission → parse → act.
+import type { NextRequest } from "next/server";
+import type { z } from "zod";
+import { userForApiToken } from "@/lib/auth/api-tokens";
+import { getSessionUser } from "@/lib/auth/current-user";
+import { can, type Permission } from "@/lib/auth/permissions";
+import type { User } from "@/lib/db/schema";
+import { ApiError, errorResponse, toErrorResponse } from "./errors";
+
+type Params = Record<string, string | string[]>;
+export type RouteContext<P extends Params> = { req: NextRequest; user: User; params: P };
+
+async function authenticate(req: NextRequest): Promise<User | undefined> {
+  const header = req.headers.get("authorization");
+  if (header) {
+    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    if (!match) throw new ApiError("unauthorized", "Authorization header must be 'Bearer <token>'");
+    const user = await userForApiToken(match[1]!);
+    if (!user) throw new ApiError("unauthorized", "Invalid, revoked or disabled API token");
+    return user;
+  }
+  return getSessionUser();
+}
+
+export function withPermission<P extends Params = Params>(
+  permission: Permission,
+  handler: (ctx: RouteContext<P>) => Promise<Response>,
+) {
+  return async (req: NextRequest, ctx: { params: Promise<P> }): Promise<Response> => {
+    try {
+      const user = await authenticate(req);
+      if (!user) return errorResponse("unauthorized", "Sign in or send an API token");
+      if (!can(user.role, permission)) return errorResponse("forbidden", `Your role (${user.role}) may not do this`);
+      return await handler({ req, user, params: await ctx.params });
+    } catch (err) {
+      return toErrorResponse(err);
+    }
+  };
+}
+
+/** Parses a JSON body with a zod schema; bad JSON and invalid fields are 400s. */
+export async function parseJson<S extends z.ZodType>(req: Request, schema: S): Promise<z.output<S>> {
+  let body: unknown;
+  try {
+    body = await req.json();
+  } catch {
+    throw new ApiError("invalid_input", "Request body must be JSON");
+  }
+  return schema.parse(body);
+}

@@ -1,0 +1,35 @@
+// API tokens for scripts (API.md: `arbiter token create`, `Authorization: Bearer <token>`).
+import { and, eq, isNull } from "drizzle-orm";
+import { getDb } from "@/lib/db/client";
+import { apiTokens, users, type User } from "@/lib/db/schema";
+import { hashSecret, newSecret } from "./secret-token";
+
+const TOKEN_PREFIX = "arb";
+
+/** Creates a token acting as `userId`; the plain token is returned once and never stored. */
+export async function createApiToken(userId: string, name: string): Promise<{ id: string; token: string }> {
+  const token = newSecret(TOKEN_PREFIX);
+  const [row] = await getDb()
+    .insert(apiTokens)
+    .values({ userId, name, tokenHash: hashSecret(token), prefix: token.slice(0, 10) })
+    .returning({ id: apiTokens.id });
+  return { id: row!.id, token };
+}
+
+/** The active user behind a bearer token, or undefined for unknown, revoked or disabled. */
+export async function userForApiToken(token: string): Promise<User | undefined> {
+  if (!token.startsWith(`${TOKEN_PREFIX}_`)) return undefined;
+  const [row] = await getDb()
+    .select({ user: users, tokenId: apiTokens.id })
+    .from(apiTokens)
+    .innerJoin(users, eq(users.id, apiTokens.userId))
+    .where(and(eq(apiTokens.tokenHash, hashSecret(token)), isNull(apiTokens.revokedAt)));
+  if (!row || row.user.disabledAt) return undefined;
+  // Best effort: a lost update of last-used time is harmless; don't make requests wait on it.
+  void getDb()
+    .update(apiTokens)
+    .set({ lastUsedAt: new Date() })
+    .where(eq(apiTokens.id, row.tokenId))
+    .catch(() => {});
+  return row.user;
+}

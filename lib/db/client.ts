@@ -1,0 +1,35 @@
+// One pg pool per process, created on first use from DATABASE_URL (set by the start
+// script when the embedded server is used). Cached on globalThis so Next's dev reloads
+// don't open a new pool per edit.
+import { drizzle, type NodePgDatabase } from "drizzle-orm/node-postgres";
+import pg from "pg";
+import * as schema from "./schema";
+
+export type Db = NodePgDatabase<typeof schema>;
+type Handle = { pool: pg.Pool; db: Db };
+
+const globalForDb = globalThis as unknown as { __arbiterDb?: Handle };
+
+function open(): Handle {
+  const url = process.env.DATABASE_URL;
+  if (!url) throw new Error("DATABASE_URL is not set (npm start sets it for the embedded database)");
+  const pool = new pg.Pool({ connectionString: url, max: Number(process.env.DB_POOL_SIZE ?? 10) });
+  pool.on("error", (err) => console.error("[db] idle client error:", err.message));
+  return { pool, db: drizzle(pool, { schema }) };
+}
+
+export function getDb(): Db {
+  globalForDb.__arbiterDb ??= open();
+  return globalForDb.__arbiterDb.db;
+}
+
+export function getPool(): pg.Pool {
+  globalForDb.__arbiterDb ??= open();
+  return globalForDb.__arbiterDb.pool;
+}
+
+export async function closeDb(): Promise<void> {
+  const handle = globalForDb.__arbiterDb;
+  globalForDb.__arbiterDb = undefined;
+  await handle?.pool.end();
+}

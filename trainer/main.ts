@@ -1,0 +1,55 @@
+// The trainer worker: connects to the database, loads a TensorFlow.js backend, reports a
+// heartbeat, and works round jobs from the queue until SIGINT/SIGTERM.
+import PgBoss from "pg-boss";
+import { env } from "@/lib/config/env";
+import { closeDb, getDb } from "@/lib/db/client";
+import { ROUND_QUEUE, type RoundJob } from "@/lib/rounds/queue";
+import pkg from "@/package.json" with { type: "json" };
+import { selectBackend } from "./backend";
+import { runRound } from "./rounds/run-round";
+import { registerWorker } from "./worker-registry";
+
+const log = (line: string) => console.log(`[trainer] ${line}`);
+
+async function main(): Promise<void> {
+  const config = env();
+  if (!config.DATABASE_URL) throw new Error("DATABASE_URL is not set (npm start sets it; `npm run trainer` needs it)");
+
+  const backend = await selectBackend(config.ARBITER_TF_BACKEND, log);
+  log(`TensorFlow.js backend: ${backend.description}`);
+
+  const db = getDb();
+  const worker = await registerWorker(db, {
+    backend: backend.description,
+    version: pkg.version,
+    heartbeatMs: config.TRAINER_HEARTBEAT_MS,
+    onError: (err) => log(`heartbeat failed: ${err instanceof Error ? err.message : String(err)}`),
+  });
+
+  const boss = new PgBoss({ connectionString: config.DATABASE_URL, max: 2 });
+  boss.on("error", (err) => log(`queue error: ${err.message}`));
+  await boss.start();
+  await boss.createQueue(ROUND_QUEUE);
+  await boss.work<RoundJob>(ROUND_QUEUE, async (jobs) => {
+    for (const job of jobs) await runRound(db, job.data, worker.id);
+  });
+  log(`worker ${worker.id} ready, waiting for round jobs`);
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log(`${signal}: stopping`);
+    await boss.stop({ graceful: true, wait: true, timeout: 10_000 }).catch(() => {});
+    await worker.stop().catch(() => {});
+    await closeDb();
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+}
+
+main().catch((err) => {
+  console.error(`[trainer] fatal: ${err instanceof Error ? err.stack : String(err)}`);
+  process.exit(1);
+});
