@@ -1,0 +1,43 @@
+"use server";
+
+import { revalidatePath } from "next/cache";
+import { headers } from "next/headers";
+import { ZodError } from "zod";
+import { requirePermission } from "@/lib/auth/current-user";
+import { createInvite, InviteError, inviteUrl, revokeInvite } from "@/lib/auth/invites";
+import { publicBaseUrl } from "@/lib/config/base-url";
+import { LastAdminError, setUserDisabled } from "@/lib/users/users";
+
+export type InviteState = { url?: string; email?: string; error?: string };
+
+export async function inviteAction(_prev: InviteState, form: FormData): Promise<InviteState> {
+  const admin = await requirePermission("invites.create", "/admin/users");
+  try {
+    const { invite, token } = await createInvite({ email: String(form.get("email") ?? ""), role: form.get("role") as "admin" | "annotator" }, admin.id);
+    revalidatePath("/admin/users");
+    return { url: inviteUrl(publicBaseUrl(await headers()), token), email: invite.email };
+  } catch (err) {
+    if (err instanceof InviteError) return { error: err.message };
+    if (err instanceof ZodError) return { error: err.issues.map((i) => i.message).join("; ") };
+    throw err;
+  }
+}
+
+export async function setDisabledAction(userId: string, disabled: boolean): Promise<{ error?: string }> {
+  const admin = await requirePermission("users.manage", "/admin/users");
+  if (userId === admin.id && disabled) return { error: "You cannot disable yourself" };
+  try {
+    await setUserDisabled(userId, disabled);
+  } catch (err) {
+    if (err instanceof LastAdminError) return { error: err.message };
+    throw err;
+  }
+  revalidatePath("/admin/users");
+  return {};
+}
+
+export async function revokeInviteAction(inviteId: string): Promise<void> {
+  await requirePermission("invites.create", "/admin/users");
+  await revokeInvite(inviteId);
+  revalidatePath("/admin/users");
+}

@@ -1,0 +1,4 @@
+import { withPermission } from "@/lib/api/route";
+import { toPublicUser } from "@/lib/users/users";
+
+export const GET = withPermission("self.read", async ({ user }) => Response.json(toPublicUser(user)));
