@@ -6,6 +6,8 @@ export const PERMISSIONS = {
   "self.read": ["admin", "annotator"],
   "tokens.create": ["admin", "annotator"],
   "annotate": ["admin", "annotator"],
+  "projects.read": ["admin", "annotator"],
+  "judgments.read": ["admin"],
   "users.read": ["admin"],
   "users.manage": ["admin"],
   "invites.create": ["admin"],

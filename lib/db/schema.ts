@@ -213,6 +213,9 @@ export const comparisons = pgTable(
       .notNull()
       .references(() => prompts.id, { onDelete: "cascade" }),
     size: smallint("size").notNull(),
+    // Sorted response ids joined: the same set of responses forms one comparison per project,
+    // so re-importing a record does not duplicate it.
+    responseKey: text("response_key").notNull(),
     required: smallint("required").notNull(), // judgments wanted (the project's redundancy when made)
     judgmentCount: smallint("judgment_count").notNull().default(0), // kept in the judgment's transaction
     isGold: boolean("is_gold").notNull().default(false),
@@ -227,9 +230,14 @@ export const comparisons = pgTable(
     check("comparisons_gold_has_answer", sql`not ${t.isGold} or ${t.goldRanking} is not null`),
     // The assignment query: open comparisons of a project, fewest judgments first.
     index("comparisons_open_idx")
-      .on(t.projectId, t.judgmentCount, t.createdAt)
+      .on(t.projectId, t.judgmentCount.desc(), t.createdAt)
       .where(sql`${t.judgmentCount} < ${t.required}`),
+    index("comparisons_reserved_idx")
+      .on(t.projectId)
+      .where(sql`${t.reservedForUser} is not null or ${t.reservedForGroup} is not null`),
     index("comparisons_prompt_idx").on(t.promptId),
+    uniqueIndex("comparisons_project_response_key").on(t.projectId, t.responseKey),
+    index("comparisons_gold_idx").on(t.projectId).where(sql`${t.isGold}`),
   ],
 );
 export type Comparison = InferSelectModel<typeof comparisons>;

@@ -22,7 +22,7 @@ async function aComparison() {
     .returning();
   const [comparison] = await db
     .insert(comparisons)
-    .values({ projectId: project!.id, promptId: prompt!.id, size: 2, required: 1 })
+    .values({ projectId: project!.id, promptId: prompt!.id, size: 2, required: 1, responseKey: rs.map((r) => r.id).sort().join(",") })
     .returning();
   await db.insert(comparisonResponses).values(rs.map((r, i) => ({ comparisonId: comparison!.id, responseId: r.id, position: i })));
   return { project: project!, comparison: comparison!, responses: rs };

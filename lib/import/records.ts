@@ -1,0 +1,130 @@
+// Import records (API.md, "Import records"), validated and brought to one shape.
+import { z } from "zod";
+import type { Message } from "@/lib/db/schema";
+import { splitPreferenceTranscripts } from "./hh-transcript";
+
+export const MAX_TEXT = 200_000;
+
+const text = z.string().min(1, "must not be empty").max(MAX_TEXT);
+const message = z.object({ role: z.enum(["system", "user", "assistant"]), content: z.string().max(MAX_TEXT) }).strict();
+const promptField = z.union([text, z.array(message).min(1, "a conversation needs at least one message")]);
+const source = z.string().trim().min(1).max(200);
+
+const responsesRecord = z
+  .object({
+    prompt: promptField,
+    responses: z.array(z.object({ text, source: source.optional() }).strict()).min(2, "give at least 2 responses").max(50),
+  })
+  .strict();
+const preferenceRecord = z
+  .object({
+    prompt: promptField.optional(),
+    chosen: text,
+    rejected: text,
+    chosen_source: source.optional(),
+    rejected_source: source.optional(),
+    gold: z.boolean().optional(),
+  })
+  .strict();
+const rankingRecord = z
+  .object({ prompt: promptField, ranking: z.array(text).min(2).max(9), sources: z.array(source).optional(), gold: z.boolean().optional() })
+  .strict();
+const promptRecord = z.object({ prompt: promptField }).strict();
+
+export type ImportResponse = { text: string; source: string };
+
+/** One import line after validation: a prompt, its responses, and an optional known order. */
+export type ImportRecord = {
+  messages: Message[];
+  responses: ImportResponse[];
+  /** indexes into `responses`, best first, as tie groups; set for preferences and rankings */
+  ranking?: number[][];
+  /** the ranking is the known answer of a gold comparison, not an annotator's judgment */
+  gold: boolean;
+};
+
+const DEFAULT_SOURCE = "unknown";
+
+function toMessages(prompt: string | Message[]): Message[] {
+  return typeof prompt === "string" ? [{ role: "user", content: prompt }] : prompt;
+}
+
+/** Validates one parsed line; throws with a message that names the problem. */
+export function normalizeRecord(value: unknown): ImportRecord {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new Error("each line must be a JSON object");
+  const keys = new Set(Object.keys(value));
+  if (keys.has("responses")) {
+    const r = responsesRecord.parse(value);
+    return {
+      messages: toMessages(r.prompt),
+      responses: r.responses.map((x) => ({ text: x.text, source: x.source ?? DEFAULT_SOURCE })),
+      gold: false,
+    };
+  }
+  if (keys.has("chosen") || keys.has("rejected")) {
+    const r = preferenceRecord.parse(value);
+    let messages: Message[];
+    let chosen = r.chosen;
+    let rejected = r.rejected;
+    if (r.prompt === undefined) {
+      const split = splitPreferenceTranscripts(r.chosen, r.rejected);
+      ({ chosen, rejected } = split);
+      messages = split.prompt;
+    } else {
+      messages = toMessages(r.prompt);
+    }
+    if (chosen === rejected) throw new Error("chosen and rejected are the same text");
+    return {
+      messages,
+      responses: [
+        { text: chosen, source: r.chosen_source ?? DEFAULT_SOURCE },
+        { text: rejected, source: r.rejected_source ?? DEFAULT_SOURCE },
+      ],
+      ranking: [[0], [1]],
+      gold: r.gold ?? false,
+    };
+  }
+  if (keys.has("ranking")) {
+    const r = rankingRecord.parse(value);
+    if (r.sources && r.sources.length !== r.ranking.length) throw new Error("sources must have one entry per ranked response");
+    if (new Set(r.ranking).size !== r.ranking.length) throw new Error("ranking lists the same text twice");
+    return {
+      messages: toMessages(r.prompt),
+      responses: r.ranking.map((t, i) => ({ text: t, source: r.sources?.[i] ?? DEFAULT_SOURCE })),
+      ranking: r.ranking.map((_, i) => [i]),
+      gold: r.gold ?? false,
+    };
+  }
+  if (keys.has("prompt")) return { messages: toMessages(promptRecord.parse(value).prompt), responses: [], gold: false };
+  throw new Error("unknown record: expected prompt with responses, chosen/rejected, ranking, or a bare prompt");
+}
+
+/** CSV rows (with a header) map onto the same records: see docs/API.md. */
+export function csvRowToRecord(row: Record<string, string>): unknown {
+  const get = (k: string) => (row[k] === undefined || row[k] === "" ? undefined : row[k]);
+  const numbered = (prefix: string) =>
+    Object.keys(row)
+      .map((k) => new RegExp(`^${prefix}_(\\d+)$`).exec(k))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => Number(m[1]))
+      .sort((a, b) => a - b)
+      .filter((i) => get(`${prefix}_${i}`) !== undefined);
+  const prompt = get("prompt");
+  if (get("chosen") !== undefined || get("rejected") !== undefined) {
+    return { prompt, chosen: get("chosen"), rejected: get("rejected"), ...(get("gold") === "true" ? { gold: true } : {}) };
+  }
+  const ranked = numbered("ranking");
+  if (ranked.length > 0) return { prompt, ranking: ranked.map((i) => get(`ranking_${i}`)) };
+  const responses = numbered("response");
+  if (responses.length > 0) {
+    return { prompt, responses: responses.map((i) => ({ text: get(`response_${i}`), ...(get(`source_${i}`) ? { source: get(`source_${i}`) } : {}) })) };
+  }
+  return { prompt };
+}
+
+export function describeError(err: unknown): string {
+  if (err instanceof z.ZodError) {
+    return err.issues.map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message)).join("; ");
+  }
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,113 @@
+// POST /comparisons/:id/judgments: one transaction that validates the verdict against the
+// comparison, checks the annotator still has a slot, writes the judgment, bumps the
+// comparison's counter and releases the lease. The client's uuid (clientId) makes a retry
+// return the first write instead of a second row (API.md).
+import { and, eq, gt, sql } from "drizzle-orm";
+import { z } from "zod";
+import { ApiError } from "@/lib/api/errors";
+import { getDb } from "@/lib/db/client";
+import { comparisonResponses, comparisons, judgments, projects, taskLeases, type User } from "@/lib/db/schema";
+import { rankingProblem, rankingSchema } from "./ranking";
+
+export const judgmentInputSchema = z
+  .object({
+    clientId: z.uuid(),
+    ranking: rankingSchema,
+    strength: z.number().int().min(1).max(3).optional(),
+    bothBad: z.boolean().optional(),
+    criteria: z.record(z.string(), rankingSchema).optional(),
+    rationale: z.string().trim().max(20_000).optional(),
+    durationMs: z.number().int().min(0).max(86_400_000).optional(),
+  })
+  .strict();
+export type JudgmentInput = z.output<typeof judgmentInputSchema>;
+
+export type SubmitResult = { id: string; created: boolean };
+
+export async function submitJudgment(comparisonId: string, me: User, input: JudgmentInput): Promise<SubmitResult> {
+  const db = getDb();
+  // A retry of an acknowledged submit: same clientId → the same judgment, no second row.
+  const [previous] = await db.select().from(judgments).where(eq(judgments.clientId, input.clientId));
+  if (previous) return replay(previous, comparisonId, me);
+
+  try {
+    return await db.transaction(async (tx) => {
+      const [comparison] = await tx.select().from(comparisons).where(eq(comparisons.id, comparisonId)).for("update");
+      if (!comparison) throw new ApiError("not_found", "No such comparison");
+      const [project] = await tx.select().from(projects).where(eq(projects.id, comparison.projectId));
+      const responseIds = (
+        await tx.select({ id: comparisonResponses.responseId }).from(comparisonResponses).where(eq(comparisonResponses.comparisonId, comparisonId))
+      ).map((r) => r.id);
+
+      const problem = rankingProblem(input.ranking, responseIds, { allowTies: project!.allowTies || input.bothBad === true });
+      if (problem) throw new ApiError("invalid_input", `ranking: ${problem}`);
+      const pairwise = responseIds.length === 2;
+      if (input.strength !== undefined && !(pairwise && input.ranking.length === 2)) {
+        throw new ApiError("invalid_input", "strength is for a pairwise preference (two places, no tie)");
+      }
+      if (input.bothBad && !pairwise) throw new ApiError("invalid_input", "bothBad is for pairwise comparisons");
+      for (const [name, ranking] of Object.entries(input.criteria ?? {})) {
+        if (!project!.criteria.includes(name)) throw new ApiError("invalid_input", `criteria: "${name}" is not a criterion of this project`);
+        const p = rankingProblem(ranking, responseIds, { allowTies: true });
+        if (p) throw new ApiError("invalid_input", `criteria.${name}: ${p}`);
+      }
+      if (project!.requireRationale && !input.rationale) throw new ApiError("invalid_input", "rationale: this project asks for a rationale");
+
+      const [lease] = await tx
+        .select()
+        .from(taskLeases)
+        .where(and(eq(taskLeases.comparisonId, comparisonId), eq(taskLeases.annotatorId, me.id), gt(taskLeases.expiresAt, sql`now()`)));
+      if (!lease && !comparison.isGold) {
+        // No live lease (it expired, or a script skipped tasks/next): accept only into a free slot.
+        const { rows } = await tx.execute<{ leased: number }>(
+          sql`select count(*)::int as leased from task_leases where comparison_id = ${comparisonId} and annotator_id <> ${me.id} and expires_at > now()`,
+        );
+        if (comparison.judgmentCount + (rows[0]?.leased ?? 0) >= comparison.required) {
+          throw new ApiError("conflict", "This comparison already has the judgments it needs (your lease expired)");
+        }
+      }
+
+      const [row] = await tx
+        .insert(judgments)
+        .values({
+          clientId: input.clientId,
+          comparisonId,
+          projectId: comparison.projectId,
+          annotatorId: me.id,
+          ranking: input.ranking,
+          strength: input.strength ?? null,
+          bothBad: input.bothBad ?? false,
+          criteria: input.criteria ?? null,
+          rationale: input.rationale || null,
+          shownOrder: lease?.shownOrder ?? responseIds,
+          durationMs: input.durationMs ?? null,
+        })
+        .returning({ id: judgments.id });
+      await tx
+        .update(comparisons)
+        .set({ judgmentCount: sql`${comparisons.judgmentCount} + 1` })
+        .where(eq(comparisons.id, comparisonId));
+      await tx.delete(taskLeases).where(and(eq(taskLeases.comparisonId, comparisonId), eq(taskLeases.annotatorId, me.id)));
+      return { id: row!.id, created: true };
+    });
+  } catch (err) {
+    const code = (err as { code?: string; cause?: { code?: string; constraint?: string } }).cause?.code ?? (err as { code?: string }).code;
+    const constraint = (err as { cause?: { constraint?: string }; constraint?: string }).cause?.constraint ?? (err as { constraint?: string }).constraint;
+    if (code === "23505" && constraint === "judgments_client_id_key") {
+      // The same clientId raced itself (double click, retry in flight): answer with the winner.
+      const [winner] = await db.select().from(judgments).where(eq(judgments.clientId, input.clientId));
+      if (winner) return replay(winner, comparisonId, me);
+    }
+    if (code === "23505" && constraint === "judgments_comparison_annotator_key") {
+      throw new ApiError("conflict", "You have already judged this comparison");
+    }
+    throw err;
+  }
+}
+
+function replay(previous: typeof judgments.$inferSelect, comparisonId: string, me: User): SubmitResult {
+  if (previous.annotatorId !== me.id || previous.comparisonId !== comparisonId) {
+    throw new ApiError("conflict", "This clientId was already used for another judgment");
+  }
+  return { id: previous.id, created: false };
+}

@@ -1,0 +1,38 @@
+// Undo the last judgment within a short window, and skip a comparison with a reason.
+import { and, eq, sql } from "drizzle-orm";
+import { ApiError } from "@/lib/api/errors";
+import { getDb } from "@/lib/db/client";
+import { comparisons, judgments, projects, skips, taskLeases, type User } from "@/lib/db/schema";
+
+export const UNDO_WINDOW_MS = 60_000;
+
+/** Deletes my judgment if it is recent enough, and gives me the comparison back under a lease. */
+export async function undoJudgment(judgmentId: string, me: User): Promise<{ comparisonId: string }> {
+  return getDb().transaction(async (tx) => {
+    const [j] = await tx.select().from(judgments).where(eq(judgments.id, judgmentId));
+    if (!j || j.annotatorId !== me.id) throw new ApiError("not_found", "No such judgment of yours");
+    if (Date.now() - j.createdAt.getTime() > UNDO_WINDOW_MS) throw new ApiError("conflict", "Too late to undo this judgment");
+    await tx.select({ id: comparisons.id }).from(comparisons).where(eq(comparisons.id, j.comparisonId)).for("update");
+    const [project] = await tx.select().from(projects).where(eq(projects.id, j.projectId));
+    await tx.delete(judgments).where(eq(judgments.id, j.id));
+    await tx
+      .update(comparisons)
+      .set({ judgmentCount: sql`greatest(${comparisons.judgmentCount} - 1, 0)` })
+      .where(eq(comparisons.id, j.comparisonId));
+    const expiresAt = new Date(Date.now() + project!.leaseSeconds * 1000);
+    await tx
+      .insert(taskLeases)
+      .values({ comparisonId: j.comparisonId, annotatorId: me.id, shownOrder: j.shownOrder, expiresAt })
+      .onConflictDoUpdate({ target: [taskLeases.comparisonId, taskLeases.annotatorId], set: { expiresAt, shownOrder: j.shownOrder } });
+    return { comparisonId: j.comparisonId };
+  });
+}
+
+export async function skipComparison(comparisonId: string, me: User, reason: string | undefined): Promise<void> {
+  await getDb().transaction(async (tx) => {
+    const [c] = await tx.select({ id: comparisons.id }).from(comparisons).where(eq(comparisons.id, comparisonId));
+    if (!c) throw new ApiError("not_found", "No such comparison");
+    await tx.insert(skips).values({ comparisonId, annotatorId: me.id, reason: reason ?? null }).onConflictDoNothing();
+    await tx.delete(taskLeases).where(and(eq(taskLeases.comparisonId, comparisonId), eq(taskLeases.annotatorId, me.id)));
+  });
+}

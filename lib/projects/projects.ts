@@ -1,0 +1,186 @@
+// Projects and their members. Server-only.
+import { and, asc, count, eq, inArray, sql } from "drizzle-orm";
+import { ApiError } from "@/lib/api/errors";
+import { getDb } from "@/lib/db/client";
+import { comparisons, judgments, projectMembers, projects, users, type Project, type User } from "@/lib/db/schema";
+import { can } from "@/lib/auth/permissions";
+import { projectSettingsSchema, type ProjectPatch, type ProjectSettings } from "./settings";
+
+export async function createProject(input: unknown, createdBy: string): Promise<Project> {
+  const settings: ProjectSettings = projectSettingsSchema.parse(input);
+  const [project] = await getDb()
+    .insert(projects)
+    .values({ ...settings, createdBy })
+    .returning();
+  return project!;
+}
+
+export async function getProject(id: string): Promise<Project | undefined> {
+  if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined;
+  const [project] = await getDb().select().from(projects).where(eq(projects.id, id));
+  return project;
+}
+
+export async function listProjects(): Promise<Project[]> {
+  return getDb().select().from(projects).orderBy(asc(projects.createdAt));
+}
+
+export async function updateProject(id: string, patch: ProjectPatch): Promise<Project> {
+  return getDb().transaction(async (tx) => {
+    const [current] = await tx.select().from(projects).where(eq(projects.id, id)).for("update");
+    if (!current) throw new ApiError("not_found", "No such project");
+    const merged = projectSettingsSchema.parse({
+      name: patch.name ?? current.name,
+      instructions: patch.instructions ?? current.instructions,
+      mode: patch.mode ?? current.mode,
+      k: patch.k ?? (patch.mode && patch.mode !== current.mode ? undefined : current.k),
+      redundancy: patch.redundancy ?? current.redundancy,
+      criteria: patch.criteria ?? current.criteria,
+      allowTies: patch.allowTies ?? current.allowTies,
+      requireRationale: patch.requireRationale ?? current.requireRationale,
+      goldRate: patch.goldRate ?? current.goldRate,
+      leaseSeconds: patch.leaseSeconds ?? current.leaseSeconds,
+      roundThreshold: patch.roundThreshold === undefined ? current.roundThreshold : patch.roundThreshold,
+    });
+    if (merged.mode !== current.mode || merged.k !== current.k) {
+      const [row] = await tx.select({ n: count() }).from(comparisons).where(eq(comparisons.projectId, id));
+      if ((row?.n ?? 0) > 0) throw new ApiError("conflict", "Mode and k cannot change once the project has comparisons");
+    }
+    const [updated] = await tx
+      .update(projects)
+      .set({ ...merged, updatedAt: new Date() })
+      .where(eq(projects.id, id))
+      .returning();
+    // Raising redundancy reopens comparisons for more judgments (not gold: those are per annotator).
+    if (merged.redundancy !== current.redundancy) {
+      await tx
+        .update(comparisons)
+        .set({ required: merged.redundancy })
+        .where(and(eq(comparisons.projectId, id), eq(comparisons.isGold, false)));
+    }
+    return updated!;
+  });
+}
+
+// ---------------------------------------------------------------- membership
+
+export async function isMember(projectId: string, userId: string): Promise<boolean> {
+  const [row] = await getDb()
+    .select({ userId: projectMembers.userId })
+    .from(projectMembers)
+    .where(and(eq(projectMembers.projectId, projectId), eq(projectMembers.userId, userId)));
+  return row !== undefined;
+}
+
+/** The project if `user` may work in it: admins see every project, annotators their own. */
+export async function projectForUser(projectId: string, user: User): Promise<Project> {
+  const project = await getProject(projectId);
+  if (!project) throw new ApiError("not_found", "No such project");
+  if (!can(user.role, "projects.manage") && !(await isMember(projectId, user.id))) {
+    throw new ApiError("forbidden", "You are not a member of this project");
+  }
+  return project;
+}
+
+export async function addMembers(projectId: string, emails: string[], groupName: string | null = null): Promise<{ added: string[]; unknown: string[] }> {
+  const wanted = [...new Set(emails.map((e) => e.trim().toLowerCase()).filter(Boolean))];
+  if (wanted.length === 0) return { added: [], unknown: [] };
+  const found = await getDb().select().from(users).where(inArray(users.email, wanted));
+  if (found.length > 0) {
+    await getDb()
+      .insert(projectMembers)
+      .values(found.map((u) => ({ projectId, userId: u.id, groupName })))
+      .onConflictDoUpdate({ target: [projectMembers.projectId, projectMembers.userId], set: { groupName } });
+  }
+  const foundEmails = new Set(found.map((u) => u.email));
+  return { added: [...foundEmails], unknown: wanted.filter((e) => !foundEmails.has(e)) };
+}
+
+export async function removeMember(projectId: string, userId: string): Promise<void> {
+  await getDb().delete(projectMembers).where(and(eq(projectMembers.projectId, projectId), eq(projectMembers.userId, userId)));
+}
+
+export type MemberRow = { userId: string; email: string; name: string | null; groupName: string | null; excluded: boolean };
+
+export async function listMembers(projectId: string): Promise<MemberRow[]> {
+  return getDb()
+    .select({
+      userId: users.id,
+      email: users.email,
+      name: users.name,
+      groupName: projectMembers.groupName,
+      excluded: sql<boolean>`${projectMembers.excludedAt} is not null`,
+    })
+    .from(projectMembers)
+    .innerJoin(users, eq(users.id, projectMembers.userId))
+    .where(eq(projectMembers.projectId, projectId))
+    .orderBy(asc(users.email));
+}
+
+export async function projectsOfUser(userId: string): Promise<Project[]> {
+  const rows = await getDb()
+    .select({ project: projects })
+    .from(projectMembers)
+    .innerJoin(projects, eq(projects.id, projectMembers.projectId))
+    .where(eq(projectMembers.userId, userId))
+    .orderBy(asc(projects.createdAt));
+  return rows.map((r) => r.project);
+}
+
+// ---------------------------------------------------------------- progress
+
+export type ProjectProgress = {
+  comparisons: number;
+  complete: number;
+  gold: number;
+  judgmentsNeeded: number;
+  judgments: number;
+  judgmentsLastHour: number;
+};
+
+export async function projectProgress(projectId: string): Promise<ProjectProgress> {
+  const db = getDb();
+  const [c] = await db
+    .select({
+      comparisons: sql<number>`count(*) filter (where not ${comparisons.isGold})::int`,
+      complete: sql<number>`count(*) filter (where not ${comparisons.isGold} and ${comparisons.judgmentCount} >= ${comparisons.required})::int`,
+      gold: sql<number>`count(*) filter (where ${comparisons.isGold})::int`,
+      needed: sql<number>`coalesce(sum(${comparisons.required}) filter (where not ${comparisons.isGold}), 0)::int`,
+      have: sql<number>`coalesce(sum(least(${comparisons.judgmentCount}, ${comparisons.required})) filter (where not ${comparisons.isGold}), 0)::int`,
+    })
+    .from(comparisons)
+    .where(eq(comparisons.projectId, projectId));
+  const [j] = await db
+    .select({
+      all: sql<number>`count(*)::int`,
+      lastHour: sql<number>`count(*) filter (where ${judgments.createdAt} >= now() - interval '1 hour')::int`,
+    })
+    .from(judgments)
+    .where(eq(judgments.projectId, projectId));
+  return {
+    comparisons: c?.comparisons ?? 0,
+    complete: c?.complete ?? 0,
+    gold: c?.gold ?? 0,
+    judgmentsNeeded: c?.needed ?? 0,
+    judgments: j?.all ?? 0,
+    judgmentsLastHour: j?.lastHour ?? 0,
+  };
+}
+
+export function toPublicProject(p: Project) {
+  return {
+    id: p.id,
+    name: p.name,
+    instructions: p.instructions,
+    mode: p.mode,
+    k: p.k,
+    redundancy: p.redundancy,
+    criteria: p.criteria,
+    allowTies: p.allowTies,
+    requireRationale: p.requireRationale,
+    goldRate: p.goldRate,
+    leaseSeconds: p.leaseSeconds,
+    roundThreshold: p.roundThreshold,
+    createdAt: p.createdAt.toISOString(),
+  };
+}
