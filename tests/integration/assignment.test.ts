@@ -1,0 +1,152 @@
+import { randomUUID } from "node:crypto";
+import { and, eq, sql } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
+import { ApiError } from "@/lib/api/errors";
+import { markGold, reserveComparisons } from "@/lib/comparisons/admin-marks";
+import { getDb } from "@/lib/db/client";
+import { comparisons, judgments, taskLeases, type User } from "@/lib/db/schema";
+import { submitJudgment } from "@/lib/judgments/submit-judgment";
+import { skipComparison, undoJudgment } from "@/lib/judgments/undo-and-skip";
+import { nextTask, type Task } from "@/lib/tasks/next-task";
+import { annotators, aProject, importText, ndjson, responseRecords } from "./fixtures";
+
+const prefer = (task: Task) => [[task.responses[0]!.id], [task.responses[1]!.id]];
+
+async function judge(project: Parameters<typeof nextTask>[0], me: User, pick = prefer) {
+  const task = await nextTask(project, me);
+  if (!task) return null;
+  return { task, result: await submitJudgment(task.comparisonId, me, { clientId: randomUUID(), ranking: pick(task) }) };
+}
+
+describe("assignment and judgments", () => {
+  it("50 concurrent annotators with redundancy 3 end with exactly 3 judgments per comparison", async () => {
+    const project = await aProject({ mode: "pairwise", redundancy: 3 });
+    await importText(project, ndjson(responseRecords(40, 2, "load")));
+    const team = await annotators(project, 50);
+    const acknowledged: string[] = [];
+    let retried = 0;
+
+    await Promise.all(
+      team.map(async (me, i) => {
+        for (;;) {
+          const task = await nextTask(project, me);
+          if (!task) return;
+          if (i % 10 === 0 && Math.random() < 0.2) continue; // an annotator who reloads: the held lease comes back
+          const clientId = randomUUID();
+          const input = { clientId, ranking: prefer(task), strength: 2, durationMs: 1000 };
+          const { id } = await submitJudgment(task.comparisonId, me, input);
+          acknowledged.push(id);
+          if (i % 7 === 0) {
+            // A retried submit after a lost response: same clientId, same judgment, no new row.
+            const again = await submitJudgment(task.comparisonId, me, input);
+            expect(again).toEqual({ id, created: false });
+            retried++;
+          }
+        }
+      }),
+    );
+
+    const counts = await getDb().execute<{ judgments: number; counter: number }>(sql`
+      select (select count(*) from judgments j where j.comparison_id = c.id)::int as judgments, c.judgment_count as counter
+      from comparisons c where c.project_id = ${project.id}`);
+    expect(counts.rows).toHaveLength(40);
+    for (const row of counts.rows) expect(row).toEqual({ judgments: 3, counter: 3 });
+    const stored = await getDb().select({ id: judgments.id }).from(judgments).where(eq(judgments.projectId, project.id));
+    expect(new Set(stored.map((j) => j.id))).toEqual(new Set(acknowledged));
+    expect(acknowledged).toHaveLength(120);
+    expect(retried).toBeGreaterThan(0);
+    const dup = await getDb().execute(sql`select comparison_id, annotator_id from judgments where project_id = ${project.id} group by 1, 2 having count(*) > 1`);
+    expect(dup.rows).toHaveLength(0);
+  });
+
+  it("never gives out more leases than a comparison needs, and returns work when a lease expires", async () => {
+    const project = await aProject({ redundancy: 1 });
+    await importText(project, ndjson(responseRecords(1, 2, "one")));
+    const [a, b] = await annotators(project, 2);
+    const taskA = await nextTask(project, a!);
+    expect(taskA).not.toBeNull();
+    expect(await nextTask(project, b!)).toBeNull(); // the only slot is leased to a
+    expect((await nextTask(project, a!))?.comparisonId).toBe(taskA!.comparisonId); // a reload gets it back
+
+    await getDb().update(taskLeases).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(taskLeases.annotatorId, a!.id));
+    const taskB = await nextTask(project, b!);
+    expect(taskB?.comparisonId).toBe(taskA!.comparisonId);
+    // a's late submit finds the slot taken by b's live lease: refused, nothing written.
+    await expect(submitJudgment(taskA!.comparisonId, a!, { clientId: randomUUID(), ranking: prefer(taskA!) })).rejects.toMatchObject({ code: "conflict" });
+    await submitJudgment(taskB!.comparisonId, b!, { clientId: randomUUID(), ranking: prefer(taskB!) });
+    expect(await nextTask(project, a!)).toBeNull();
+  });
+
+  it("shows responses in a per-annotator random order and stores the order shown", async () => {
+    const project = await aProject({ mode: "kwise", k: 4, redundancy: 20 });
+    await importText(project, ndjson(responseRecords(1, 4, "order")));
+    const team = await annotators(project, 12);
+    const orders = new Set<string>();
+    for (const me of team) {
+      const { task, result } = (await judge(project, me, (t) => t.responses.map((r) => [r.id])))!;
+      orders.add(task.responses.map((r) => r.id).join());
+      const [row] = await getDb().select().from(judgments).where(eq(judgments.id, result.id));
+      expect(row!.shownOrder).toEqual(task.responses.map((r) => r.id));
+    }
+    expect(orders.size).toBeGreaterThan(1);
+  });
+
+  it("refuses invalid rankings with 400 and writes nothing", async () => {
+    const project = await aProject({ allowTies: false, criteria: ["helpful"] });
+    await importText(project, ndjson(responseRecords(1, 2, "bad")));
+    const [me] = await annotators(project, 1);
+    const task = (await nextTask(project, me!))!;
+    const [a, b] = task.responses.map((r) => r.id) as [string, string];
+    const bad: [unknown, RegExp][] = [
+      [[[a]], /place all 2/],
+      [[[a], [a]], /more than once/],
+      [[[a], [randomUUID()]], /not part of this comparison/],
+      [[[a, b]], /does not allow ties/],
+    ];
+    for (const [ranking, message] of bad) {
+      const err = await submitJudgment(task.comparisonId, me!, { clientId: randomUUID(), ranking: ranking as string[][] }).catch((e) => e);
+      expect(err).toBeInstanceOf(ApiError);
+      expect(err).toMatchObject({ code: "invalid_input", message: expect.stringMatching(message) });
+    }
+    const wrongCriterion = await submitJudgment(task.comparisonId, me!, { clientId: randomUUID(), ranking: [[a], [b]], criteria: { funny: [[a], [b]] } }).catch((e) => e);
+    expect(wrongCriterion.message).toMatch(/not a criterion/);
+    const [row] = await getDb().select({ n: sql<number>`count(*)::int` }).from(judgments).where(eq(judgments.comparisonId, task.comparisonId));
+    expect(row!.n).toBe(0);
+    const ok = await submitJudgment(task.comparisonId, me!, { clientId: randomUUID(), ranking: [[a], [b]], criteria: { helpful: [[a, b]] }, strength: 3 });
+    expect(ok.created).toBe(true);
+    await expect(submitJudgment(task.comparisonId, me!, { clientId: randomUUID(), ranking: [[b], [a]] })).rejects.toMatchObject({ code: "conflict" });
+  });
+
+  it("mixes gold in, reserves work for named annotators, and honours skips and undo", async () => {
+    const project = await aProject({ goldRate: 1, redundancy: 1 });
+    await importText(project, ndjson(responseRecords(3, 2, "mix")));
+    const [a, b] = await annotators(project, 2);
+    const all = await getDb().select().from(comparisons).where(eq(comparisons.projectId, project.id)).orderBy(comparisons.createdAt);
+    const [gold, reserved, open] = all as [typeof all[0], typeof all[0], typeof all[0]];
+    await markGold(gold.id, [[(await nextIds(gold.id))[0]!], [(await nextIds(gold.id))[1]!]]);
+    await reserveComparisons(project.id, [reserved.id], { userEmail: b!.email });
+
+    expect((await nextTask(project, a!))?.comparisonId).toBe(gold.id); // gold rate 1: gold first
+    expect((await nextTask(project, b!))?.comparisonId).toBe(gold.id); // gold is judged by everyone
+    const aSecond = await nextTask(project, a!, { exclude: [gold.id] });
+    expect(aSecond?.comparisonId).toBe(open.id); // not b's reserved one
+    const bSecond = await nextTask(project, b!, { exclude: [gold.id] });
+    expect(bSecond?.comparisonId).toBe(reserved.id); // b's reservation comes first
+
+    await skipComparison(open.id, a!, "unclear prompt");
+    expect(await nextTask(project, a!, { exclude: [gold.id] })).toBeNull();
+
+    const { id } = await submitJudgment(bSecond!.comparisonId, b!, { clientId: randomUUID(), ranking: prefer(bSecond!) });
+    expect((await undoJudgment(id, b!)).comparisonId).toBe(reserved.id);
+    const [after] = await getDb().select().from(comparisons).where(eq(comparisons.id, reserved.id));
+    expect(after!.judgmentCount).toBe(0);
+    const lease = await getDb().select().from(taskLeases).where(and(eq(taskLeases.comparisonId, reserved.id), eq(taskLeases.annotatorId, b!.id)));
+    expect(lease).toHaveLength(1);
+    await expect(undoJudgment(id, a!)).rejects.toMatchObject({ code: "not_found" });
+  });
+});
+
+async function nextIds(comparisonId: string): Promise<string[]> {
+  const { rows } = await getDb().execute<{ id: string }>(sql`select response_id as id from comparison_responses where comparison_id = ${comparisonId} order by position`);
+  return rows.map((r) => r.id);
+}
