@@ -21,6 +21,9 @@ export async function Nav() {
                 <Link href="/admin" className="text-slate-600 hover:text-slate-900">
                   Admin
                 </Link>
+                <Link href="/admin/projects" className="text-slate-600 hover:text-slate-900">
+                  Projects
+                </Link>
                 <Link href="/admin/users" className="text-slate-600 hover:text-slate-900">
                   Users
                 </Link>

@@ -1,0 +1,72 @@
+"use server";
+
+import { revalidatePath } from "next/cache";
+import { redirect } from "next/navigation";
+import { ZodError } from "zod";
+import { ApiError } from "@/lib/api/errors";
+import { requirePermission } from "@/lib/auth/current-user";
+import { addMembers, createProject, updateProject } from "@/lib/projects/projects";
+import { projectPatchSchema } from "@/lib/projects/settings";
+
+export type FormState = { error?: string; message?: string };
+
+function settingsFrom(form: FormData) {
+  const num = (k: string) => (form.get(k) === null || form.get(k) === "" ? undefined : Number(form.get(k)));
+  const mode = form.get("mode") === "kwise" ? "kwise" : "pairwise";
+  return {
+    name: String(form.get("name") ?? ""),
+    instructions: String(form.get("instructions") ?? ""),
+    mode,
+    k: mode === "kwise" ? num("k") : 2,
+    redundancy: num("redundancy"),
+    criteria: String(form.get("criteria") ?? "")
+      .split(",")
+      .map((c) => c.trim())
+      .filter(Boolean),
+    allowTies: form.get("allowTies") === "on",
+    requireRationale: form.get("requireRationale") === "on",
+    goldRate: (num("goldPercent") ?? 0) / 100,
+    leaseSeconds: num("leaseSeconds"),
+    roundThreshold: num("roundThreshold") ?? null,
+  } as const;
+}
+
+function explain(err: unknown): FormState {
+  if (err instanceof ZodError) return { error: err.issues.map((i) => `${i.path.join(".") || "input"}: ${i.message}`).join("; ") };
+  if (err instanceof ApiError) return { error: err.message };
+  throw err;
+}
+
+export async function createProjectAction(_prev: FormState, form: FormData): Promise<FormState> {
+  const admin = await requirePermission("projects.manage", "/admin/projects");
+  let id: string;
+  try {
+    id = (await createProject(settingsFrom(form), admin.id)).id;
+  } catch (err) {
+    return explain(err);
+  }
+  redirect(`/admin/projects/${id}`);
+}
+
+export async function updateProjectAction(projectId: string, _prev: FormState, form: FormData): Promise<FormState> {
+  await requirePermission("projects.manage", `/admin/projects/${projectId}`);
+  try {
+    await updateProject(projectId, projectPatchSchema.parse(settingsFrom(form)));
+  } catch (err) {
+    return explain(err);
+  }
+  revalidatePath(`/admin/projects/${projectId}`);
+  return { message: "Saved" };
+}
+
+export async function addMembersAction(projectId: string, _prev: FormState, form: FormData): Promise<FormState> {
+  await requirePermission("projects.manage", `/admin/projects/${projectId}`);
+  const emails = String(form.get("emails") ?? "").split(/[\s,;]+/).filter(Boolean);
+  const group = String(form.get("group") ?? "").trim() || null;
+  const { added, unknown } = await addMembers(projectId, emails, group);
+  revalidatePath(`/admin/projects/${projectId}`);
+  return {
+    message: `Added ${added.length} member${added.length === 1 ? "" : "s"}.`,
+    error: unknown.length ? `No account for: ${unknown.join(", ")} (invite them first)` : undefined,
+  };
+}

@@ -1,0 +1,35 @@
+import Link from "next/link";
+import { requirePermission } from "@/lib/auth/current-user";
+import { listProjects, projectProgress } from "@/lib/projects/projects";
+import { createProjectAction } from "./actions";
+import { NEW_PROJECT, ProjectForm } from "./project-form";
+
+export default async function ProjectsPage() {
+  await requirePermission("projects.manage", "/admin/projects");
+  const projects = await listProjects();
+  const progress = await Promise.all(projects.map((p) => projectProgress(p.id)));
+  return (
+    <div className="space-y-6">
+      <h1 className="text-2xl font-semibold">Projects</h1>
+      {projects.length > 0 && (
+        <ul className="divide-y divide-slate-100 rounded-lg border border-slate-200 bg-white shadow-sm">
+          {projects.map((p, i) => (
+            <li key={p.id} className="flex flex-wrap items-center gap-3 px-4 py-3">
+              <Link href={`/admin/projects/${p.id}`} className="font-medium text-brand-700 underline">
+                {p.name}
+              </Link>
+              <span className="text-xs text-slate-500">{p.mode === "pairwise" ? "pairwise" : `k-wise, k = ${p.k}`} · redundancy {p.redundancy}</span>
+              <span className="ml-auto text-sm text-slate-600">
+                {progress[i]!.complete}/{progress[i]!.comparisons} comparisons complete · {progress[i]!.judgments} judgments
+              </span>
+            </li>
+          ))}
+        </ul>
+      )}
+      <section>
+        <h2 className="mb-2 font-medium">New project</h2>
+        <ProjectForm action={createProjectAction} initial={NEW_PROJECT} submitLabel="Create project" />
+      </section>
+    </div>
+  );
+}

@@ -1,0 +1,68 @@
+// The browser's side of the task API (API.md): fetch the next task, submit with a stable
+// clientId and retries (a retried submit can never make a second judgment), skip, undo.
+import type { Message } from "@/lib/db/schema";
+
+export type Task = { comparisonId: string; prompt: Message[]; responses: { id: string; text: string }[]; leaseExpiresAt: string };
+export type Verdict = {
+  ranking: string[][];
+  strength?: number;
+  bothBad?: boolean;
+  criteria?: Record<string, string[][]>;
+  rationale?: string;
+  durationMs: number;
+};
+
+async function errorMessage(res: Response): Promise<string> {
+  try {
+    const body = (await res.json()) as { error?: { message?: string } };
+    return body.error?.message ?? `HTTP ${res.status}`;
+  } catch {
+    return `HTTP ${res.status}`;
+  }
+}
+
+export async function fetchNext(projectId: string, exclude: string[] = []): Promise<Task | null> {
+  const q = exclude.length ? `?exclude=${exclude.join(",")}` : "";
+  const res = await fetch(`/api/v1/projects/${projectId}/tasks/next${q}`, { cache: "no-store" });
+  if (res.status === 204) return null;
+  if (!res.ok) throw new Error(await errorMessage(res));
+  return (await res.json()) as Task;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Submits once, retrying network failures with the same clientId; returns the judgment id. */
+export async function submitVerdict(comparisonId: string, clientId: string, verdict: Verdict): Promise<string> {
+  let lastError: unknown;
+  for (let attempt = 0; attempt < 4; attempt++) {
+    try {
+      const res = await fetch(`/api/v1/comparisons/${comparisonId}/judgments`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ clientId, ...verdict }),
+      });
+      if (res.ok) return ((await res.json()) as { id: string }).id;
+      if (res.status < 500) throw new Error(await errorMessage(res)); // the server said no: retrying won't help
+      lastError = new Error(await errorMessage(res));
+    } catch (err) {
+      if (err instanceof Error && !(err instanceof TypeError)) throw err;
+      lastError = err; // network error: the request may or may not have landed; the clientId makes retrying safe
+    }
+    await sleep(300 * 2 ** attempt);
+  }
+  throw lastError instanceof Error ? lastError : new Error("Could not reach the server");
+}
+
+export async function skipTask(comparisonId: string, reason: string): Promise<void> {
+  const res = await fetch(`/api/v1/comparisons/${comparisonId}/skip`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ reason }),
+  });
+  if (!res.ok) throw new Error(await errorMessage(res));
+}
+
+export async function undoJudgment(judgmentId: string): Promise<void> {
+  const res = await fetch(`/api/v1/judgments/${judgmentId}`, { method: "DELETE" });
+  if (!res.ok) throw new Error(await errorMessage(res));
+}
