@@ -56,6 +56,7 @@ export type JudgmentView = {
   annotator: string;
   origin: string;
   ranking: string[][];
+  shownOrder: string[];
   strength: number | null;
   bothBad: boolean;
   criteria: Record<string, string[][]> | null;
@@ -81,6 +82,7 @@ export async function recentJudgments(projectId: string, opts: { limit?: number;
     annotator: email,
     origin: j.origin,
     ranking: j.ranking,
+    shownOrder: j.shownOrder,
     strength: j.strength,
     bothBad: j.bothBad,
     criteria: j.criteria,

@@ -50,11 +50,11 @@ test("a wrong password gets a clear message, and repeated failures are rate limi
   const email = uniqueEmail("victim");
   await arbiterCli("user", "add", "--email", email, "--role", "annotator", "--password", "the-right-one");
   for (let i = 0; i < E2E.maxFailures; i++) {
-    await signIn(page, email, `wrong-${i}`);
+    await signIn(page, email, `wrong-${i}`, { expectFailure: true });
     await expect(page.getByTestId("form-error")).toHaveText("Wrong email or password.");
   }
   // Now even the right password is refused until the window passes.
-  await signIn(page, email, "the-right-one");
+  await signIn(page, email, "the-right-one", { expectFailure: true });
   await expect(page.getByTestId("form-error")).toHaveText(/Too many failed sign-in attempts\. Try again in \d+ minutes\./);
   await expect(page).toHaveURL(/\/signin/);
 });
@@ -102,7 +102,7 @@ test("an admin disables a user, who then cannot sign in or use a token", async (
   await api.dispose();
 
   const other = await (await page.context().browser()!.newContext()).newPage();
-  await signIn(other, email, "leaver-password");
+  await signIn(other, email, "leaver-password", { expectFailure: true });
   await expect(other.getByTestId("form-error")).toHaveText(/disabled/);
 });
 

@@ -3,11 +3,14 @@ import { promisify } from "node:util";
 import { expect, type Page } from "@playwright/test";
 import { E2E } from "./settings";
 
-export async function signIn(page: Page, email: string, password: string): Promise<void> {
+/** Signs in through the form; by default waits until the app has left /signin. */
+export async function signIn(page: Page, email: string, password: string, opts: { expectFailure?: boolean } = {}): Promise<void> {
   await page.goto("/signin");
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Sign in" }).click();
+  if (opts.expectFailure) await expect(page.getByTestId("form-error")).toBeVisible();
+  else await page.waitForURL((url) => !url.pathname.startsWith("/signin"));
 }
 
 export async function signInAsAdmin(page: Page): Promise<void> {
