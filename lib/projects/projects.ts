@@ -72,14 +72,17 @@ export async function isMember(projectId: string, userId: string): Promise<boole
   return row !== undefined;
 }
 
-/** The project if `user` may work in it: admins see every project, annotators their own. */
-export async function projectForUser(projectId: string, user: User): Promise<Project> {
-  const project = await getProject(projectId);
-  if (!project) throw new ApiError("not_found", "No such project");
-  if (!can(user.role, "projects.manage") && !(await isMember(projectId, user.id))) {
-    throw new ApiError("forbidden", "You are not a member of this project");
-  }
-  return project;
+/** The project if `user` may work in it (admins: every project; annotators: their own), with their group. */
+export async function projectForUser(projectId: string, user: User): Promise<Project & { memberGroup: string | null }> {
+  if (!/^[0-9a-f-]{36}$/i.test(projectId)) throw new ApiError("not_found", "No such project");
+  const [row] = await getDb()
+    .select({ project: projects, member: projectMembers.userId, group: projectMembers.groupName })
+    .from(projects)
+    .leftJoin(projectMembers, and(eq(projectMembers.projectId, projects.id), eq(projectMembers.userId, user.id)))
+    .where(eq(projects.id, projectId));
+  if (!row) throw new ApiError("not_found", "No such project");
+  if (!row.member && !can(user.role, "projects.manage")) throw new ApiError("forbidden", "You are not a member of this project");
+  return { ...row.project, memberGroup: row.group };
 }
 
 export async function addMembers(projectId: string, emails: string[], groupName: string | null = null): Promise<{ added: string[]; unknown: string[] }> {

@@ -1,0 +1,190 @@
+// npm run bench:annotation — the annotation hot path over loopback (issue: annotation).
+// (a) 200 annotators at a brisk human pace, open loop: each a tasks/next and a submit
+//     every 2 s; p50 and p99 of both.
+// (b) the highest sustained submit throughput (closed loop, next + submit per step),
+//     against the baseline: a bare route of the same app doing one 3-statement transaction.
+// (c) tasks/next latency with 1,000,000 judgments in the database.
+// The load generator shares the machine's cores with the app and PostgreSQL.
+import { randomUUID } from "node:crypto";
+import { sql } from "drizzle-orm";
+import { Agent, request } from "undici";
+import { createApiToken } from "@/lib/auth/api-tokens";
+import { closeDb, getDb } from "@/lib/db/client";
+import { startEmbeddedPostgres } from "@/lib/db/embedded";
+import { users } from "@/lib/db/schema";
+import { percentile, report, startPlatform, timed } from "./harness";
+
+const PORT = Number(process.env.BENCH_PORT ?? 3290);
+const PACE_ANNOTATORS = Number(process.env.BENCH_ANNOTATORS ?? 200);
+const PACE_SECONDS = Number(process.env.BENCH_PACE_SECONDS ?? 30);
+const THROUGHPUT_SECONDS = Number(process.env.BENCH_THROUGHPUT_SECONDS ?? 15);
+const THROUGHPUT_CLIENTS = Number(process.env.BENCH_CLIENTS ?? 16);
+const SEEDED_JUDGMENTS = Number(process.env.BENCH_JUDGMENTS ?? 1_000_000);
+
+type Task = { comparisonId: string; responses: { id: string }[] };
+type Reply = { status: number; json(): Promise<any>; text(): Promise<string> };
+
+// undici's request API with keep-alive: far lighter per request than fetch, so the load
+// generator (which shares the 2 cores) measures the server rather than itself.
+const dispatcher = new Agent({ connections: 512, keepAliveTimeout: 30_000 });
+
+async function api(url: string, token: string | null, method: "GET" | "POST", path: string, body?: unknown | string): Promise<Reply> {
+  const res = await request(url + path, {
+    method,
+    dispatcher,
+    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { "content-type": "application/json" } : {}) },
+    body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+  });
+  const text = await res.body.text();
+  return { status: res.statusCode, json: async () => JSON.parse(text), text: async () => text };
+}
+
+async function makeAnnotators(n: number, label: string): Promise<{ id: string; email: string; token: string }[]> {
+  const rows = await getDb()
+    .insert(users)
+    .values(Array.from({ length: n }, (_, i) => ({ email: `${label}-${i}-${randomUUID().slice(0, 6)}@bench.local`, role: "annotator" as const })))
+    .returning({ id: users.id, email: users.email });
+  return Promise.all(rows.map(async (u) => ({ ...u, token: (await createApiToken(u.id, "bench")).token })));
+}
+
+async function makeProject(url: string, adminToken: string, name: string, prompts: number, redundancy: number, members: string[]): Promise<string> {
+  const { id } = await (await api(url, adminToken, "POST", "/api/v1/projects", { name, mode: "pairwise", redundancy })).json();
+  const lines = Array.from({ length: prompts }, (_, i) =>
+    JSON.stringify({ prompt: `${name} prompt ${i}`, responses: [{ text: `first answer ${i}`, source: "a" }, { text: `a rather different reply number ${i}`, source: "b" }] }),
+  ).join("\n");
+  const res = await api(url, adminToken, "POST", `/api/v1/projects/${id}/import`, lines);
+  if (res.status !== 201) throw new Error(`import failed: ${res.status} ${await res.text()}`);
+  for (let i = 0; i < members.length; i += 500) {
+    await api(url, adminToken, "POST", `/api/v1/projects/${id}/members`, { emails: members.slice(i, i + 500) });
+  }
+  return id;
+}
+
+/** One annotator step: next, then submit a verdict. Returns [nextMs, submitMs] or null when done. */
+async function step(url: string, token: string, projectId: string): Promise<[number, number] | null> {
+  const [res, nextMs] = await timed(() => api(url, token, "GET", `/api/v1/projects/${projectId}/tasks/next`));
+  if (res.status === 204) return null;
+  if (res.status !== 200) throw new Error(`tasks/next ${res.status}: ${await res.text()}`);
+  const task = (await res.json()) as Task;
+  const ranking = [[task.responses[0]!.id], [task.responses[1]!.id]];
+  const [sub, submitMs] = await timed(() => api(url, token, "POST", `/api/v1/comparisons/${task.comparisonId}/judgments`, { clientId: randomUUID(), ranking, strength: 2 }));
+  if (sub.status !== 201) throw new Error(`submit ${sub.status}: ${await sub.text()}`);
+  return [nextMs, submitMs];
+}
+
+async function pace(url: string, projectId: string, team: { token: string }[]) {
+  const next: number[] = [];
+  const submit: number[] = [];
+  const deadline = Date.now() + PACE_SECONDS * 1000;
+  await Promise.all(
+    team.map(async (a, i) => {
+      // Open loop: start times are fixed every 2 s (staggered), whatever the latency.
+      await new Promise((r) => setTimeout(r, (2000 * i) / team.length));
+      const inFlight: Promise<void>[] = [];
+      for (let t = Date.now(); t < deadline; t += 2000) {
+        inFlight.push(
+          step(url, a.token, projectId).then((r) => {
+            if (r) (next.push(r[0]), submit.push(r[1]));
+          }),
+        );
+        await new Promise((r) => setTimeout(r, Math.max(0, t + 2000 - Date.now())));
+      }
+      await Promise.all(inFlight);
+    }),
+  );
+  return { next: next.sort((a, b) => a - b), submit: submit.sort((a, b) => a - b) };
+}
+
+async function closedLoop(seconds: number, clients: number, once: (client: number) => Promise<boolean>): Promise<number> {
+  let done = 0;
+  const deadline = Date.now() + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: clients }, async (_, c) => {
+      while (Date.now() < deadline) if (await once(c)) done++;
+    }),
+  );
+  return done / seconds;
+}
+
+/** 1,000,000 judgments written straight by SQL (3 per comparison from a pool of annotators). */
+async function seedJudgments(projectId: string, annotatorIds: string[], total: number): Promise<void> {
+  const comparisonsNeeded = Math.ceil(total / 3);
+  const db = getDb();
+  await db.execute(sql`create temporary table bench_annotators as select row_number() over () - 1 as i, id from unnest(${`{${annotatorIds.join(",")}}`}::uuid[]) as id`);
+  await db.execute(sql`insert into prompts (id, project_id, messages, content_hash)
+    select md5('p' || g)::uuid, ${projectId}, jsonb_build_array(jsonb_build_object('role', 'user', 'content', 'seeded prompt ' || g)), 'seed' || g
+    from generate_series(1, ${comparisonsNeeded}) g`);
+  await db.execute(sql`insert into responses (id, prompt_id, text, source, content_hash)
+    select md5('r' || g || s)::uuid, md5('p' || g)::uuid, 'seeded response ' || g || s, s, 'seed' || g || s
+    from generate_series(1, ${comparisonsNeeded}) g, unnest(array['a', 'b']) s`);
+  await db.execute(sql`insert into comparisons (id, project_id, prompt_id, size, response_key, required, judgment_count)
+    select md5('c' || g)::uuid, ${projectId}, md5('p' || g)::uuid, 2, 'seed' || g, 3, 3 from generate_series(1, ${comparisonsNeeded}) g`);
+  await db.execute(sql`insert into comparison_responses (comparison_id, response_id, position)
+    select md5('c' || g)::uuid, md5('r' || g || s)::uuid, case s when 'a' then 0 else 1 end
+    from generate_series(1, ${comparisonsNeeded}) g, unnest(array['a', 'b']) s`);
+  const n = annotatorIds.length;
+  await db.execute(sql`insert into judgments (client_id, comparison_id, project_id, annotator_id, origin, ranking, shown_order, strength)
+    select gen_random_uuid(), md5('c' || g)::uuid, ${projectId}, a.id, 'simulated',
+      jsonb_build_array(jsonb_build_array(md5('r' || g || 'a')::uuid), jsonb_build_array(md5('r' || g || 'b')::uuid)),
+      jsonb_build_array(md5('r' || g || 'a')::uuid, md5('r' || g || 'b')::uuid), 2
+    from generate_series(1, ${comparisonsNeeded}) g cross join generate_series(0, 2) k
+    join bench_annotators a on a.i = ((g * 3 + k) % ${n})`);
+  await db.execute(sql`analyze`);
+}
+
+async function main() {
+  const platform = await startPlatform(PORT);
+  const url = platform.url;
+  // The bench process talks to the same embedded server for setup (it reuses the running one).
+  const embedded = await startEmbeddedPostgres({ dataDir: platform.dataDir });
+  process.env.DATABASE_URL = embedded.url;
+  try {
+    const [admin] = await getDb().insert(users).values({ email: `bench-admin-${randomUUID().slice(0, 6)}@bench.local`, role: "admin" }).returning();
+    const adminToken = (await createApiToken(admin!.id, "bench")).token;
+
+    // (a) human pace
+    const team = await makeAnnotators(PACE_ANNOTATORS, "pace");
+    const paceProject = await makeProject(url, adminToken, "pace", PACE_ANNOTATORS * (PACE_SECONDS / 2 + 2), 1, team.map((a) => a.email));
+    const lat = await pace(url, paceProject, team);
+    for (const [name, xs] of [["next", lat.next], ["submit", lat.submit]] as const) {
+      report({ bench: "annotation", metric: `pace_${name}_p50_ms`, value: percentile(xs, 50), unit: "ms" });
+      report({ bench: "annotation", metric: `pace_${name}_p99_ms`, value: percentile(xs, 99), unit: "ms" });
+    }
+    report({ bench: "annotation", metric: "pace_steps", value: lat.submit.length, unit: "count" });
+
+    // (b) throughput vs the bare route, same run
+    const baseline = await closedLoop(THROUGHPUT_SECONDS, THROUGHPUT_CLIENTS, async () => {
+      return (await api(url, null, "POST", "/api/bench/baseline")).status === 200;
+    });
+    const fast = await makeAnnotators(THROUGHPUT_CLIENTS, "fast");
+    const fastProject = await makeProject(url, adminToken, "throughput", 20_000, 1, fast.map((a) => a.email));
+    const submits = await closedLoop(THROUGHPUT_SECONDS, THROUGHPUT_CLIENTS, async (c) => (await step(url, fast[c]!.token, fastProject)) !== null);
+    report({ bench: "annotation", metric: "baseline_tx_per_s", value: baseline, unit: "req/s" });
+    report({ bench: "annotation", metric: "submit_per_s", value: submits, unit: "req/s" });
+    report({ bench: "annotation", metric: "submit_vs_baseline", value: submits / baseline, unit: "ratio" });
+
+    // (c) tasks/next with a million judgments in the database
+    const crowd = await makeAnnotators(1000, "crowd");
+    const bigProject = await makeProject(url, adminToken, "big", 2000, 3, crowd.slice(0, 10).map((a) => a.email));
+    const [, seedMs] = await timed(() => seedJudgments(bigProject, crowd.map((a) => a.id), SEEDED_JUDGMENTS));
+    const { rows } = await getDb().execute<{ n: number }>(sql`select count(*)::int as n from judgments`);
+    report({ bench: "annotation", metric: "judgments_in_db", value: rows[0]!.n, unit: "count" });
+    report({ bench: "annotation", metric: "seed_seconds", value: seedMs / 1000, unit: "s" });
+    const nextMs: number[] = [];
+    for (let i = 0; i < 300; i++) {
+      const r = await step(url, crowd[i % 10]!.token, bigProject);
+      if (r) nextMs.push(r[0]);
+    }
+    nextMs.sort((a, b) => a - b);
+    report({ bench: "annotation", metric: "next_1M_p50_ms", value: percentile(nextMs, 50), unit: "ms" });
+    report({ bench: "annotation", metric: "next_1M_p99_ms", value: percentile(nextMs, 99), unit: "ms" });
+  } finally {
+    await closeDb();
+    await platform.stop();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

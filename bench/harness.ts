@@ -1,0 +1,55 @@
+// Shared bits for HTTP benchmarks: start the real platform on a scratch database, time
+// requests, print one JSON line per figure.
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+
+export type Figure = { bench: string; metric: string; value: number; unit: string };
+
+export function report(f: Figure): void {
+  console.log(JSON.stringify({ ...f, value: Number(f.value.toPrecision(4)) }));
+}
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[i]!;
+}
+
+export async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
+  const t0 = performance.now();
+  const out = await fn();
+  return [out, performance.now() - t0];
+}
+
+export type Platform = { url: string; dataDir: string; stop(): Promise<void> };
+
+/** `npm start`'s own start script on a fresh embedded database and a scratch port. */
+export async function startPlatform(port: number, extraEnv: Record<string, string> = {}): Promise<Platform> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), "arbiter-bench-"));
+  const url = `http://127.0.0.1:${port}`;
+  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", "scripts/start.ts"], {
+    cwd: path.resolve(import.meta.dirname, ".."),
+    env: { ...process.env, ARBITER_DATA_DIR: dataDir, DATABASE_URL: "", PORT: String(port), NEXTAUTH_URL: url, ARBITER_BENCH: "1", ...extraEnv },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on("data", (d: Buffer) => {
+      if (d.toString().includes("Arbiter is running")) resolve();
+    });
+    child.on("exit", (code) => reject(new Error(`platform exited with ${code}`)));
+  });
+  return {
+    url,
+    dataDir,
+    stop: () =>
+      new Promise((resolve) => {
+        child.on("exit", () => {
+          rmSync(dataDir, { recursive: true, force: true });
+          resolve();
+        });
+        child.kill("SIGTERM");
+      }),
+  };
+}
