@@ -75,6 +75,7 @@ async function step(url: string, token: string, projectId: string): Promise<[num
 async function pace(url: string, projectId: string, team: { token: string }[]) {
   const next: number[] = [];
   const submit: number[] = [];
+  let failed = 0;
   const deadline = Date.now() + PACE_SECONDS * 1000;
   await Promise.all(
     team.map(async (a, i) => {
@@ -83,16 +84,21 @@ async function pace(url: string, projectId: string, team: { token: string }[]) {
       const inFlight: Promise<void>[] = [];
       for (let t = Date.now(); t < deadline; t += 2000) {
         inFlight.push(
-          step(url, a.token, projectId).then((r) => {
-            if (r) (next.push(r[0]), submit.push(r[1]));
-          }),
+          // When the server falls behind, one annotator's steps overlap and can race for the
+          // same task (a 409): counted as failures, not hidden.
+          step(url, a.token, projectId).then(
+            (r) => {
+              if (r) (next.push(r[0]), submit.push(r[1]));
+            },
+            () => void failed++,
+          ),
         );
         await new Promise((r) => setTimeout(r, Math.max(0, t + 2000 - Date.now())));
       }
       await Promise.all(inFlight);
     }),
   );
-  return { next: next.sort((a, b) => a - b), submit: submit.sort((a, b) => a - b) };
+  return { next: next.sort((a, b) => a - b), submit: submit.sort((a, b) => a - b), failed };
 }
 
 async function closedLoop(seconds: number, clients: number, once: (client: number) => Promise<boolean>): Promise<number> {
@@ -151,6 +157,8 @@ async function main() {
       report({ bench: "annotation", metric: `pace_${name}_p99_ms`, value: percentile(xs, 99), unit: "ms" });
     }
     report({ bench: "annotation", metric: "pace_steps", value: lat.submit.length, unit: "count" });
+    report({ bench: "annotation", metric: "pace_failed_steps", value: lat.failed, unit: "count" });
+    report({ bench: "annotation", metric: "pace_offered_steps_per_s", value: PACE_ANNOTATORS / 2, unit: "1/s" });
 
     // (b) throughput vs the bare route, same run
     const baseline = await closedLoop(THROUGHPUT_SECONDS, THROUGHPUT_CLIENTS, async () => {

@@ -1,0 +1,65 @@
+// npm run bench:bt — Bradley–Terry fitting speed (issue: BT engine), one core.
+// Fit 1,000,000 pairwise comparisons over 1,000 items, then 100 bootstrap resamples.
+// Baseline in the same run: a plain JS MM over the raw comparisons (no aggregation),
+// the approach the issue's anchors call "plain JS MM" (about 0.85 s there).
+import { bootstrapRatings } from "@/lib/bt/bootstrap";
+import { fitBradleyTerry } from "@/lib/bt/bradley-terry";
+import { countsOf, indexPairs } from "@/lib/bt/pair-counts";
+import { gaussianStrengths, pearson, simulatePairs } from "@/lib/bt/simulate";
+import { report } from "./harness";
+
+const ITEMS = 1000;
+const COMPARISONS = Number(process.env.BENCH_COMPARISONS ?? 1_000_000);
+const RESAMPLES = Number(process.env.BENCH_RESAMPLES ?? 100);
+const TOLERANCE = 1e-6; // change in log-strength per iteration; far below any interval's width
+
+/** The baseline: Hunter's MM iterating over every raw comparison each sweep. */
+function rawMM(winner: Int32Array, loser: Int32Array, n: number): { ratings: Float64Array; iterations: number } {
+  const wins = new Float64Array(n);
+  for (let c = 0; c < winner.length; c++) wins[winner[c]!]! += 1;
+  const pi = new Float64Array(n).fill(1);
+  const denom = new Float64Array(n);
+  let iterations = 0;
+  for (; iterations < 10_000; iterations++) {
+    for (let k = 0; k < n; k++) denom[k] = 1 / (pi[k]! + 1); // same prior as lib/bt (0.5 virtual games each way)
+    for (let c = 0; c < winner.length; c++) {
+      const a = winner[c]!;
+      const b = loser[c]!;
+      const g = 1 / (pi[a]! + pi[b]!);
+      denom[a]! += g;
+      denom[b]! += g;
+    }
+    let change = 0;
+    for (let k = 0; k < n; k++) {
+      const next = (wins[k]! + 0.5) / denom[k]!;
+      change = Math.max(change, Math.abs(Math.log(next / pi[k]!)));
+      pi[k] = next;
+    }
+    if (change < TOLERANCE) break;
+  }
+  return { ratings: pi.map(Math.log), iterations: iterations + 1 };
+}
+
+const truth = gaussianStrengths(ITEMS, 7);
+const sim = simulatePairs(truth, COMPARISONS, 8);
+
+let t0 = performance.now();
+const base = rawMM(sim.winner, sim.loser, ITEMS);
+const baseSeconds = (performance.now() - t0) / 1000;
+
+t0 = performance.now();
+const index = indexPairs(ITEMS, sim.winner, sim.loser);
+const fit = fitBradleyTerry(countsOf(index), { tolerance: TOLERANCE });
+const fitSeconds = (performance.now() - t0) / 1000;
+
+t0 = performance.now();
+bootstrapRatings(index, (c) => fitBradleyTerry(c, { tolerance: TOLERANCE }).ratings, { resamples: RESAMPLES, seed: 1 });
+const bootSeconds = (performance.now() - t0) / 1000;
+
+report({ bench: "bt", metric: "fit_1M_seconds", value: fitSeconds, unit: "s" });
+report({ bench: "bt", metric: "fit_iterations", value: fit.iterations, unit: "count" });
+report({ bench: "bt", metric: "fit_pearson_vs_truth", value: pearson(truth, fit.ratings), unit: "r" });
+report({ bench: "bt", metric: "bootstrap_100_seconds", value: bootSeconds, unit: "s" });
+report({ bench: "bt", metric: "baseline_raw_mm_seconds", value: baseSeconds, unit: "s" });
+report({ bench: "bt", metric: "baseline_raw_mm_iterations", value: base.iterations, unit: "count" });
+report({ bench: "bt", metric: "fit_speedup_vs_raw_mm", value: baseSeconds / fitSeconds, unit: "ratio" });
