@@ -6,6 +6,8 @@ import pg from "pg";
 import * as schema from "./schema";
 
 export type Db = NodePgDatabase<typeof schema>;
+/** The handle a `db.transaction(async (tx) => …)` callback receives. */
+export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
 type Handle = { pool: pg.Pool; db: Db };
 
 const globalForDb = globalThis as unknown as { __arbiterDb?: Handle };

@@ -4,12 +4,10 @@
 // record imported twice finds its rows instead of duplicating them.
 import { createHash, randomUUID } from "node:crypto";
 import { and, eq, inArray, sql } from "drizzle-orm";
-import type { Db } from "@/lib/db/client";
+import type { Tx } from "@/lib/db/client";
 import { comparisonResponses, comparisons, judgments, prompts, responses, type Project } from "@/lib/db/schema";
 import { formKSubsets, formPairs, responseKey } from "@/lib/comparisons/form-comparisons";
 import type { ImportRecord } from "./records";
-
-export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
 
 export type ImportCounts = { records: number; prompts: number; responses: number; comparisons: number; judgments: number };
 

@@ -64,14 +64,6 @@ export async function updateProject(id: string, patch: ProjectPatch): Promise<Pr
 
 // ---------------------------------------------------------------- membership
 
-export async function isMember(projectId: string, userId: string): Promise<boolean> {
-  const [row] = await getDb()
-    .select({ userId: projectMembers.userId })
-    .from(projectMembers)
-    .where(and(eq(projectMembers.projectId, projectId), eq(projectMembers.userId, userId)));
-  return row !== undefined;
-}
-
 /** The project if `user` may work in it (admins: every project; annotators: their own), with their group. */
 export async function projectForUser(projectId: string, user: User): Promise<Project & { memberGroup: string | null }> {
   if (!/^[0-9a-f-]{36}$/i.test(projectId)) throw new ApiError("not_found", "No such project");

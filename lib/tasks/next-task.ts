@@ -7,7 +7,7 @@
 import { and, asc, eq, gt, sql } from "drizzle-orm";
 import { getDb } from "@/lib/db/client";
 import { comparisons, taskLeases, type Message, type Project, type User } from "@/lib/db/schema";
-import type { Tx } from "@/lib/import/write-batch";
+import type { Tx } from "@/lib/db/client";
 import { shuffled } from "./shuffle";
 
 export const MAX_ACTIVE_LEASES = 3; // the one on screen, a prefetched one, and slack for a retry
@@ -159,14 +159,4 @@ export async function nextTask(
     }
     return null;
   });
-}
-
-/** Leases past their expiry hold nothing (every count filters on expires_at); this only tidies. */
-export async function deleteExpiredLeases(projectId?: string): Promise<number> {
-  const db = getDb();
-  const where = projectId
-    ? and(sql`${taskLeases.expiresAt} <= now()`, sql`${taskLeases.comparisonId} in (select id from comparisons where project_id = ${projectId})`)
-    : sql`${taskLeases.expiresAt} <= now()`;
-  const deleted = await db.delete(taskLeases).where(where).returning({ id: taskLeases.comparisonId });
-  return deleted.length;
 }

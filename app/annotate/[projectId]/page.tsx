@@ -1,9 +1,8 @@
-import { notFound } from "next/navigation";
+import { forbidden, notFound } from "next/navigation";
 import { ApiError } from "@/lib/api/errors";
 import { requirePermission } from "@/lib/auth/current-user";
 import { annotatorProgress } from "@/lib/projects/annotator-stats";
 import { projectForUser } from "@/lib/projects/projects";
-import { forbidden } from "next/navigation";
 import { Workbench } from "./workbench";
 
 export const dynamic = "force-dynamic";
