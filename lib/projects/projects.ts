@@ -91,6 +91,16 @@ export async function addMembers(projectId: string, emails: string[], groupName:
   return { added: [...foundEmails], unknown: wanted.filter((e) => !foundEmails.has(e)) };
 }
 
+/** Quality exclusion: the member's judgments stay stored but leave statistics, training and exports. */
+export async function setExcluded(projectId: string, userId: string, excluded: boolean): Promise<boolean> {
+  const rows = await getDb()
+    .update(projectMembers)
+    .set({ excludedAt: excluded ? new Date() : null })
+    .where(and(eq(projectMembers.projectId, projectId), eq(projectMembers.userId, userId)))
+    .returning({ userId: projectMembers.userId });
+  return rows.length > 0;
+}
+
 export async function removeMember(projectId: string, userId: string): Promise<void> {
   await getDb().delete(projectMembers).where(and(eq(projectMembers.projectId, projectId), eq(projectMembers.userId, userId)));
 }

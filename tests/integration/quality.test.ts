@@ -1,0 +1,68 @@
+import { randomUUID } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { sourceLeaderboard } from "@/lib/leaderboard/source-ratings";
+import { setExcluded } from "@/lib/projects/projects";
+import { loadJudgments } from "@/lib/quality/judgment-data";
+import { computeAgreement } from "@/lib/quality/project-agreement";
+import { submitJudgment } from "@/lib/judgments/submit-judgment";
+import { nextTask } from "@/lib/tasks/next-task";
+import { annotators, aProject, importText, ndjson } from "./fixtures";
+
+/** 30 prompts, each answered by a strong, a middling and a weak model. */
+function threeModels() {
+  return Array.from({ length: 30 }, (_, i) => ({
+    prompt: `Question number ${i}`,
+    responses: [
+      { text: `A careful, correct and complete answer to question ${i}`, source: "strong" },
+      { text: `Something partly right about item ${i}, with gaps`, source: "middling" },
+      { text: `No idea ${i}`, source: "weak" },
+    ],
+  }));
+}
+
+describe("leaderboard and agreement", () => {
+  it("rates sources in the order annotators prefer them, flags the contrarian, and forgets excluded judgments", async () => {
+    const project = await aProject({ mode: "pairwise", redundancy: 4 });
+    await importText(project, ndjson(threeModels()));
+    const team = await annotators(project, 4);
+    const contrarian = team[3]!;
+    const strength = { strong: 2, middling: 1, weak: 0 } as Record<string, number>;
+    const { rows: sourceRows } = await import("@/lib/db/client").then(async ({ getDb }) =>
+      getDb().execute<{ id: string; source: string }>((await import("drizzle-orm")).sql`select r.id::text, r.source from responses r join prompts p on p.id = r.prompt_id where p.project_id = ${project.id}`),
+    );
+    const sourceOf = new Map(sourceRows.map((r) => [r.id, r.source]));
+    for (const me of team) {
+      for (;;) {
+        const task = await nextTask(project, me);
+        if (!task) break;
+        const [x, y] = task.responses.map((r) => r.id) as [string, string];
+        let better = strength[sourceOf.get(x)!]! > strength[sourceOf.get(y)!]! ? x : y;
+        if (me.id === contrarian.id) better = better === x ? y : x; // always the other one
+        const worse = better === x ? y : x;
+        await submitJudgment(task.comparisonId, me, { clientId: randomUUID(), ranking: [[better], [worse]], strength: 2 });
+      }
+    }
+
+    const board = sourceLeaderboard(await loadJudgments(project.id), { resamples: 50 });
+    expect(board.rows.map((r) => r.source)).toEqual(["strong", "middling", "weak"]);
+    for (const r of board.rows) expect(r.ciLow).toBeLessThanOrEqual(r.rating), expect(r.ciHigh).toBeGreaterThanOrEqual(r.rating);
+    expect(board.rows[0]!.n).toBe(4 * 2 * 30);
+    expect(board.winRate[0]![2]).toBeCloseTo(0.75, 5); // three of four annotators prefer strong over weak
+
+    const agreement = computeAgreement(await loadJudgments(project.id));
+    const flagged = agreement.annotators.filter((a) => a.flagged).map((a) => a.annotatorId);
+    expect(flagged).toEqual([contrarian.id]);
+    expect(agreement.pairwiseAgreement).toBeCloseTo(0.5, 5); // 3 of 6 annotator pairs agree on every comparison
+    expect(agreement.fleissSubjects).toBe(90);
+
+    // Excluding the contrarian: the data is kept, but statistics no longer see it.
+    expect(await setExcluded(project.id, contrarian.id, true)).toBe(true);
+    const cleaned = computeAgreement(await loadJudgments(project.id));
+    expect(cleaned.pairwiseAgreement).toBe(1);
+    expect(cleaned.krippendorffAlpha).toBeCloseTo(1, 6);
+    expect(sourceLeaderboard(await loadJudgments(project.id), { resamples: 20 }).winRate[0]![2]).toBe(1);
+    expect((await loadJudgments(project.id, { includeExcluded: true })).length).toBe(4 * 90);
+    await setExcluded(project.id, contrarian.id, false);
+    expect((await loadJudgments(project.id)).length).toBe(4 * 90);
+  });
+});
