@@ -108,6 +108,23 @@ test("two annotators finish a pairwise project with redundancy 2, one by keyboar
   await signIn(admin, E2E.admin.email, E2E.admin.password);
   await admin.goto(`/admin/projects/${projectId}/comparisons/${judgments[0].comparisonId}`);
   await expect(admin.getByTestId("comparison-judgments").locator("> div")).toHaveCount(2);
+
+  // The leaderboard rates the two sources; members may read it, only admins see agreement.
+  const board = await (await api.get(`/api/v1/projects/${projectId}/leaderboard`)).json();
+  expect(board.map((r: { source: string }) => r.source).sort()).toEqual(["m1", "m2"]);
+  for (const r of board) expect(r).toMatchObject({ rating: expect.any(Number), ciLow: expect.any(Number), ciHigh: expect.any(Number), n: 8 });
+  const mouseToken = await arbiterCli("token", "create", "--email", mouse.email);
+  const asMember = { headers: { authorization: `Bearer ${mouseToken}` } };
+  expect((await api.get(`/api/v1/projects/${projectId}/leaderboard`, asMember)).status()).toBe(200);
+  expect((await api.get(`/api/v1/projects/${projectId}/agreement`, asMember)).status()).toBe(403);
+  expect((await (await api.get(`/api/v1/projects/${projectId}/agreement`)).json()).judgments).toBe(8);
+
+  // Excluding an annotator on the quality page takes their judgments out of the statistics.
+  await admin.goto(`/admin/projects/${projectId}/quality`);
+  await expect(admin.getByTestId("leaderboard").locator("tbody tr")).toHaveCount(2);
+  await admin.getByRole("button", { name: `Exclude ${mouse.email}` }).click();
+  await expect(admin.getByTestId(`quality-${mouse.email}`)).toContainText("excluded");
+  expect((await (await api.get(`/api/v1/projects/${projectId}/agreement`)).json()).judgments).toBe(4);
   await api.dispose();
 });
 

@@ -5,7 +5,7 @@ import { redirect } from "next/navigation";
 import { ZodError } from "zod";
 import { ApiError } from "@/lib/api/errors";
 import { requirePermission } from "@/lib/auth/current-user";
-import { addMembers, createProject, updateProject } from "@/lib/projects/projects";
+import { addMembers, createProject, setExcluded, updateProject } from "@/lib/projects/projects";
 import { projectPatchSchema } from "@/lib/projects/settings";
 
 export type FormState = { error?: string; message?: string };
@@ -69,4 +69,10 @@ export async function addMembersAction(projectId: string, _prev: FormState, form
     message: `Added ${added.length} member${added.length === 1 ? "" : "s"}.`,
     error: unknown.length ? `No account for: ${unknown.join(", ")} (invite them first)` : undefined,
   };
+}
+
+export async function setExclusionAction(projectId: string, userId: string, excluded: boolean): Promise<void> {
+  await requirePermission("projects.manage", `/admin/projects/${projectId}/quality`);
+  await setExcluded(projectId, userId, excluded);
+  revalidatePath(`/admin/projects/${projectId}/quality`);
 }

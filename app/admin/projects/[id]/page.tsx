@@ -28,7 +28,10 @@ export default async function ProjectPage({ params }: { params: Promise<{ id: st
           {project.mode === "pairwise" ? "pairwise" : `k-wise, k = ${project.k}`} · redundancy {project.redundancy}
           {project.criteria.length > 0 && ` · criteria: ${project.criteria.join(", ")}`}
         </span>
-        <Link href={`/admin/projects/${id}/settings`} className="ml-auto text-sm text-brand-700 underline">
+        <Link href={`/admin/projects/${id}/quality`} className="ml-auto text-sm text-brand-700 underline">
+          Leaderboard and agreement
+        </Link>
+        <Link href={`/admin/projects/${id}/settings`} className="text-sm text-brand-700 underline">
           Settings
         </Link>
       </div>
