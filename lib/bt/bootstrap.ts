@@ -1,8 +1,14 @@
 // Bootstrap confidence intervals for ratings (as the LMSYS Chatbot Arena reports them):
-// resample the comparisons with replacement, refit, take percentiles. Seeded, so the
-// same data and seed give the same intervals. Ranks separate two items only when their
-// intervals do not overlap: rank_i = 1 + #{j : low_j > high_i}.
-import { countsOf, type PairCounts, type PairIndex } from "./pair-counts";
+// resample the judgments, refit, take percentiles. Seeded, so the same data and seed give
+// the same intervals. Ranks separate two items only when their intervals do not overlap:
+// rank_i = 1 + #{j : low_j > high_i}.
+//
+// The resampling is the Poisson bootstrap (Hanley & MacGibbon 2006; as used at scale by
+// Chamandy et al. 2012): every comparison gets an independent Poisson(1) multiplicity
+// instead of a multinomial draw of N out of N. Summed over the c comparisons with one
+// outcome for one pair that is a single Poisson(c) draw, so a resample costs one draw per
+// pair and outcome rather than one per comparison.
+import type { PairCounts } from "./pair-counts";
 
 /** mulberry32: a small, fast, seedable PRNG (uniform in [0, 1)). */
 export function mulberry32(seed: number): () => number {
@@ -19,26 +25,51 @@ export function mulberry32(seed: number): () => number {
 export type Interval = { low: number; high: number };
 export type BootstrapResult = { intervals: Interval[]; samples: Float64Array[] };
 
+const EXP_NEG = Array.from({ length: 50 }, (_, k) => Math.exp(-k)); // counts are mostly small integers
+
+/** Poisson(λ): Knuth's product of uniforms for small λ, a rounded normal for large λ. */
+export function poisson(lambda: number, rand: () => number): number {
+  if (lambda <= 0) return 0;
+  if (lambda >= 50) return Math.max(0, Math.round(lambda + Math.sqrt(lambda) * normal(rand)));
+  const limit = Number.isInteger(lambda) ? EXP_NEG[lambda]! : Math.exp(-lambda);
+  let k = 0;
+  let p = rand();
+  while (p > limit) {
+    k++;
+    p *= rand();
+  }
+  return k;
+}
+
+function normal(rand: () => number): number {
+  return Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
+}
+
 /**
- * `fit` maps pair counts to ratings (fitBradleyTerry, fitDavidson, …). Each resample draws
- * N comparisons with replacement, as multiplicities, and refits.
+ * `fit` maps pair counts to ratings (fitBradleyTerry, fitDavidson, …); `start` (optional)
+ * is given to it as a warm start, e.g. the fit on all the data.
  */
 export function bootstrapRatings(
-  index: PairIndex,
+  counts: PairCounts,
   fit: (counts: PairCounts) => Float64Array,
   opts: { resamples?: number; seed?: number; level?: number } = {},
 ): BootstrapResult {
   const { resamples = 100, seed = 1, level = 0.95 } = opts;
-  const N = index.pairOf.length;
   const rand = mulberry32(seed);
-  const weights = new Float64Array(N);
+  const P = counts.i.length;
   const samples: Float64Array[] = [];
   for (let b = 0; b < resamples; b++) {
-    weights.fill(0);
-    for (let r = 0; r < N; r++) weights[Math.floor(rand() * N)]! += 1;
-    samples.push(fit(countsOf(index, weights)));
+    const winsIJ = new Float64Array(P);
+    const winsJI = new Float64Array(P);
+    const ties = new Float64Array(P);
+    for (let p = 0; p < P; p++) {
+      winsIJ[p] = poisson(counts.winsIJ[p]!, rand);
+      winsJI[p] = poisson(counts.winsJI[p]!, rand);
+      ties[p] = poisson(counts.ties[p]!, rand);
+    }
+    samples.push(fit({ ...counts, winsIJ, winsJI, ties }));
   }
-  const n = index.nItems;
+  const n = counts.nItems;
   const alpha = (1 - level) / 2;
   const column = new Float64Array(resamples);
   const intervals: Interval[] = [];

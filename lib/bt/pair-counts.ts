@@ -1,6 +1,5 @@
 // Comparisons aggregated to counts per unordered pair: every fit works on these, never on
-// the raw rows, so a million comparisons over a thousand items is at most ~500k pairs.
-// The pair index is built once; bootstrap resamples then only re-add weights.
+// the raw rows, so a million comparisons over a thousand items become ~430k pairs.
 
 export type PairCounts = {
   nItems: number;
@@ -13,57 +12,101 @@ export type PairCounts = {
   ties: Float64Array;
 };
 
-export type PairIndex = {
-  nItems: number;
-  i: Int32Array;
-  j: Int32Array;
-  /** per comparison: its pair, and 0 = i won, 1 = j won, 2 = tie */
-  pairOf: Int32Array;
-  outcome: Uint8Array;
-};
+/** Up to this many items the counts go through dense n×n tables (sequential scans, no hashing). */
+const DENSE_LIMIT = 2048;
 
-const DENSE_LIMIT = 4096; // up to this many items, a dense n×n lookup table (≤ 64 MiB)
+function check(r: number, a: number, b: number, n: number): void {
+  if (a === b || !(a >= 0 && b >= 0 && a < n && b < n)) throw new RangeError(`comparison ${r}: bad items ${a}, ${b}`);
+}
 
-/** Comparisons as parallel arrays: winner[r] beat loser[r], or they tied when tie[r]. */
-export function indexPairs(nItems: number, winner: ArrayLike<number>, loser: ArrayLike<number>, tie?: ArrayLike<number | boolean>): PairIndex {
-  const N = winner.length;
-  const pairOf = new Int32Array(N);
-  const outcome = new Uint8Array(N);
-  const pi: number[] = [];
-  const pj: number[] = [];
-  const dense = nItems <= DENSE_LIMIT ? new Int32Array(nItems * nItems).fill(-1) : null;
-  const sparse = dense ? null : new Map<number, number>();
-  for (let r = 0; r < N; r++) {
+/**
+ * Comparisons as parallel arrays: winner[r] beat loser[r], or they tied when tie[r].
+ * `weight` (default 1) scales a comparison, e.g. by its annotator's reliability.
+ */
+export function countPairs(
+  nItems: number,
+  winner: ArrayLike<number>,
+  loser: ArrayLike<number>,
+  tie?: ArrayLike<number | boolean>,
+  weight?: ArrayLike<number>,
+): PairCounts {
+  return nItems <= DENSE_LIMIT ? countDense(nItems, winner, loser, tie, weight) : countSparse(nItems, winner, loser, tie, weight);
+}
+
+function countDense(n: number, winner: ArrayLike<number>, loser: ArrayLike<number>, tie?: ArrayLike<number | boolean>, weight?: ArrayLike<number>): PairCounts {
+  // Every table is indexed by the pair's cell min·n + max, so the final scan reads each
+  // table front to back: lowWon (the smaller index won), highWon, tied.
+  const lowWon = new Float64Array(n * n);
+  const highWon = new Float64Array(n * n);
+  const tied = new Float64Array(tie ? n * n : 0);
+  for (let r = 0; r < winner.length; r++) {
     const a = winner[r]!;
     const b = loser[r]!;
-    if (a === b || a < 0 || b < 0 || a >= nItems || b >= nItems) throw new RangeError(`comparison ${r}: bad items ${a}, ${b}`);
-    const i = a < b ? a : b;
-    const j = a < b ? b : a;
-    const key = i * nItems + j;
-    let p = dense ? dense[key]! : (sparse!.get(key) ?? -1);
-    if (p < 0) {
-      p = pi.length;
-      if (dense) dense[key] = p;
-      else sparse!.set(key, p);
-      pi.push(i);
-      pj.push(j);
-    }
-    pairOf[r] = p;
-    outcome[r] = tie?.[r] ? 2 : a === i ? 0 : 1;
+    check(r, a, b, n);
+    const w = weight ? weight[r]! : 1;
+    if (tie?.[r]) tied[a < b ? a * n + b : b * n + a]! += w;
+    else if (a < b) lowWon[a * n + b]! += w;
+    else highWon[b * n + a]! += w;
   }
-  return { nItems, i: Int32Array.from(pi), j: Int32Array.from(pj), pairOf, outcome };
+  let P = 0;
+  for (let cell = 0; cell < n * n; cell++) if (lowWon[cell] !== 0 || highWon[cell] !== 0 || (tie && tied[cell] !== 0)) P++;
+  const out: PairCounts = {
+    nItems: n,
+    i: new Int32Array(P),
+    j: new Int32Array(P),
+    winsIJ: new Float64Array(P),
+    winsJI: new Float64Array(P),
+    ties: new Float64Array(P),
+  };
+  let p = 0;
+  for (let i = 0; i < n; i++) {
+    for (let j = i + 1, cell = i * n + i + 1; j < n; j++, cell++) {
+      const t = tie ? tied[cell]! : 0;
+      if (lowWon[cell] === 0 && highWon[cell] === 0 && t === 0) continue;
+      out.i[p] = i;
+      out.j[p] = j;
+      out.winsIJ[p] = lowWon[cell]!;
+      out.winsJI[p] = highWon[cell]!;
+      out.ties[p] = t;
+      p++;
+    }
+  }
+  return out;
 }
 
-/** Counts per pair, each comparison weighted (1 by default; a bootstrap multiplicity; a reliability). */
-export function countsOf(index: PairIndex, weight?: ArrayLike<number>): PairCounts {
-  const P = index.i.length;
-  const out = [new Float64Array(P), new Float64Array(P), new Float64Array(P)] as const;
-  const { pairOf, outcome } = index;
-  if (weight) for (let r = 0; r < pairOf.length; r++) out[outcome[r]!]![pairOf[r]!]! += weight[r]!;
-  else for (let r = 0; r < pairOf.length; r++) out[outcome[r]!]![pairOf[r]!]! += 1;
-  return { nItems: index.nItems, i: index.i, j: index.j, winsIJ: out[0], winsJI: out[1], ties: out[2] };
+function countSparse(n: number, winner: ArrayLike<number>, loser: ArrayLike<number>, tie?: ArrayLike<number | boolean>, weight?: ArrayLike<number>): PairCounts {
+  const index = new Map<number, number>();
+  const pi: number[] = [];
+  const pj: number[] = [];
+  const wij: number[] = [];
+  const wji: number[] = [];
+  const wt: number[] = [];
+  for (let r = 0; r < winner.length; r++) {
+    const a = winner[r]!;
+    const b = loser[r]!;
+    check(r, a, b, n);
+    const i = Math.min(a, b);
+    const j = Math.max(a, b);
+    let p = index.get(i * n + j);
+    if (p === undefined) {
+      index.set(i * n + j, (p = pi.length));
+      pi.push(i), pj.push(j), wij.push(0), wji.push(0), wt.push(0);
+    }
+    const w = weight ? weight[r]! : 1;
+    if (tie?.[r]) wt[p]! += w;
+    else if (a === i) wij[p]! += w;
+    else wji[p]! += w;
+  }
+  return pack(n, pi, pj, wij, wji, wt);
 }
 
-export function countPairs(nItems: number, winner: ArrayLike<number>, loser: ArrayLike<number>, tie?: ArrayLike<number | boolean>): PairCounts {
-  return countsOf(indexPairs(nItems, winner, loser, tie));
+function pack(nItems: number, i: number[], j: number[], winsIJ: number[], winsJI: number[], ties: number[]): PairCounts {
+  return {
+    nItems,
+    i: Int32Array.from(i),
+    j: Int32Array.from(j),
+    winsIJ: Float64Array.from(winsIJ),
+    winsJI: Float64Array.from(winsJI),
+    ties: Float64Array.from(ties),
+  };
 }

@@ -4,7 +4,7 @@
 // intervals and ranks that separate only non-overlapping intervals (LMSYS Arena style).
 import { bootstrapRatings, separatedRanks } from "@/lib/bt/bootstrap";
 import { fitDavidson } from "@/lib/bt/davidson";
-import { countsOf, indexPairs } from "@/lib/bt/pair-counts";
+import { countPairs } from "@/lib/bt/pair-counts";
 import { pairwiseExpansion } from "@/lib/bt/plackett-luce";
 import type { JudgmentRow } from "@/lib/quality/judgment-data";
 
@@ -41,9 +41,9 @@ export function sourceLeaderboard(judgments: JudgmentRow[], opts: { resamples?: 
   if (n === 0 || winner.length === 0) {
     return { rows: sources.map((source) => ({ source, rating: ELO_BASE, ciLow: ELO_BASE, ciHigh: ELO_BASE, n: 0, rank: 1 })), winRate: [], tieParameter: 0, outcomes: 0 };
   }
-  const pairIndex = indexPairs(n, winner, loser, tie);
-  const fit = fitDavidson(countsOf(pairIndex), { tolerance: 1e-8 });
-  const { intervals } = bootstrapRatings(pairIndex, (c) => fitDavidson(c, { tolerance: 1e-6 }).ratings, {
+  const counts = countPairs(n, winner, loser, tie);
+  const fit = fitDavidson(counts, { tolerance: 1e-8 });
+  const { intervals } = bootstrapRatings(counts, (c) => fitDavidson(c, { tolerance: 1e-6 }).ratings, {
     resamples: opts.resamples ?? 100,
     seed: opts.seed ?? 1,
   });

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { bootstrapRatings, separatedRanks } from "@/lib/bt/bootstrap";
 import { btLogLikelihood, fitBradleyTerry } from "@/lib/bt/bradley-terry";
 import { davidsonLogLikelihood, fitDavidson } from "@/lib/bt/davidson";
-import { countPairs, countsOf, indexPairs } from "@/lib/bt/pair-counts";
+import { countPairs, type PairCounts } from "@/lib/bt/pair-counts";
 import { fitPlackettLuce, pairwiseExpansion, plLogLikelihood } from "@/lib/bt/plackett-luce";
 import { gaussianStrengths, pearson, simulatePairs, simulateRankings } from "@/lib/bt/simulate";
 
@@ -124,6 +124,25 @@ describe("Plackett–Luce", () => {
   });
 });
 
+describe("pair counts", () => {
+  it("aggregate the same way through the dense and the sparse path", () => {
+    const winner = [0, 2, 2, 1, 3, 0];
+    const loser = [1, 0, 0, 0, 2, 3];
+    const tie = [0, 0, 1, 0, 0, 1];
+    const dense = countPairs(4, winner, loser, tie);
+    const sparse = countPairs(5000, winner, loser, tie); // > the dense limit: the Map path
+    const asRows = (c: PairCounts) =>
+      Array.from(c.i, (i, p) => [i, c.j[p], c.winsIJ[p], c.winsJI[p], c.ties[p]].join()).sort();
+    expect(asRows(dense)).toEqual(["0,1,1,1,0", "0,2,0,1,1", "0,3,0,0,1", "2,3,0,1,0"]);
+    expect(asRows(sparse)).toEqual(asRows(dense));
+  });
+
+  it("refuse comparisons of an item with itself or out of range", () => {
+    expect(() => countPairs(3, [0], [0])).toThrow(/bad items/);
+    expect(() => countPairs(3, [0], [7])).toThrow(/bad items/);
+  });
+});
+
 describe("bootstrap intervals", () => {
   it("are repeatable for a seed and cover the truth near the nominal rate", () => {
     const truth = gaussianStrengths(30, 61);
@@ -131,16 +150,16 @@ describe("bootstrap intervals", () => {
     let total = 0;
     for (let sim = 0; sim < 8; sim++) {
       const data = simulatePairs(truth, 3000, 100 + sim);
-      const index = indexPairs(30, data.winner, data.loser);
-      const fit = (c: ReturnType<typeof countsOf>) => fitBradleyTerry(c, { tolerance: 1e-7 }).ratings;
-      const { intervals } = bootstrapRatings(index, fit, { resamples: 100, seed: sim });
+      const counts = countPairs(30, data.winner, data.loser);
+      const fit = (c: PairCounts) => fitBradleyTerry(c, { tolerance: 1e-7 }).ratings;
+      const { intervals } = bootstrapRatings(counts, fit, { resamples: 100, seed: sim });
       // Ratings are identified up to a shift: compare centred truth with centred fits.
       const mean = truth.reduce((a, b) => a + b, 0) / truth.length;
       intervals.forEach((iv, k) => {
         total++;
         if (truth[k]! - mean >= iv.low && truth[k]! - mean <= iv.high) covered++;
       });
-      if (sim === 0) expect(bootstrapRatings(index, fit, { resamples: 100, seed: 0 }).intervals).toEqual(intervals);
+      if (sim === 0) expect(bootstrapRatings(counts, fit, { resamples: 100, seed: 0 }).intervals).toEqual(intervals);
     }
     const rate = covered / total;
     expect(rate).toBeGreaterThan(0.85);
