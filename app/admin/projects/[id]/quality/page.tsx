@@ -110,8 +110,8 @@ export default async function QualityPage({ params }: { params: Promise<{ id: st
 
       <section className="grid gap-3 sm:grid-cols-3" data-testid="agreement">
         <Stat label="Pairwise agreement" value={pct(agreement.pairwiseAgreement)} hint="pairs of annotators agreeing on a pair of responses" />
-        <Stat label="Krippendorff's α (ordinal)" value={num(agreement.krippendorffAlpha)} hint="on the −3..3 preference scale" />
-        <Stat label="Fleiss' κ" value={num(agreement.fleissKappa)} hint={`${agreement.fleissSubjects} comparisons with equal raters`} />
+        <Stat label="Krippendorff's alpha (ordinal)" value={num(agreement.krippendorffAlpha)} hint="on the −3..3 preference scale" />
+        <Stat label="Fleiss' kappa" value={num(agreement.fleissKappa)} hint={`${agreement.fleissSubjects} comparisons with equal raters`} />
       </section>
 
       <section>
