@@ -10,6 +10,8 @@ const optionalString = z
 const envSchema = z.object({
   DATABASE_URL: optionalString,
   ARBITER_DATA_DIR: z.string().default(".data"),
+  /** extra server settings for the embedded PostgreSQL, "key=value,key=value" */
+  EMBEDDED_PG_SETTINGS: optionalString,
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
   HOST: z.string().default("127.0.0.1"),
   NEXTAUTH_URL: optionalString,

@@ -25,6 +25,8 @@ const DATABASE_NAME = "arbiter";
 export async function startEmbeddedPostgres(opts: {
   dataDir: string;
   log?: (line: string) => void;
+  /** extra server settings, e.g. ["shared_preload_libraries=pg_stat_statements"] */
+  settings?: string[];
 }): Promise<EmbeddedDatabase> {
   const dataDir = path.resolve(opts.dataDir);
   const pgDir = path.join(dataDir, "pg");
@@ -51,7 +53,7 @@ export async function startEmbeddedPostgres(opts: {
     authMethod: "scram-sha-256",
     persistent: true,
     createPostgresUser: isRoot,
-    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", `unix_socket_directories=`],
+    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", `unix_socket_directories=`, ...(opts.settings ?? []).flatMap((s) => ["-c", s])],
     onLog: (m) => log(String(m).trimEnd()),
     onError: (e) => log(`[postgres] ${e instanceof Error ? e.message : String(e)}`),
   });

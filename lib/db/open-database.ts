@@ -13,6 +13,7 @@ export type OpenDatabase = {
 export async function openDatabase(log: (line: string) => void = () => {}): Promise<OpenDatabase> {
   const config = env();
   if (config.DATABASE_URL) return { url: config.DATABASE_URL, kind: "external", close: async () => {} };
-  const embedded = await startEmbeddedPostgres({ dataDir: config.ARBITER_DATA_DIR, log });
+  const settings = config.EMBEDDED_PG_SETTINGS?.split(",").map((s) => s.trim()).filter(Boolean);
+  const embedded = await startEmbeddedPostgres({ dataDir: config.ARBITER_DATA_DIR, log, settings });
   return { url: embedded.url, kind: "embedded", close: () => embedded.stop() };
 }
