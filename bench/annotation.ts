@@ -138,13 +138,26 @@ async function seedJudgments(projectId: string, annotatorIds: string[], total: n
   await db.execute(sql`analyze`);
 }
 
+/** With BENCH_PG_STATS=1: where PostgreSQL spent its time (pg_stat_statements), to stderr. */
+async function printStatementStats(): Promise<void> {
+  const { rows } = await getDb().execute<{ calls: number; plan_ms: number; exec_ms: number; query: string }>(sql`
+    select calls, round(total_plan_time::numeric, 1)::float as plan_ms, round(total_exec_time::numeric, 1)::float as exec_ms,
+      left(regexp_replace(query, '\s+', ' ', 'g'), 110) as query
+    from pg_stat_statements order by total_plan_time + total_exec_time desc limit 15`);
+  for (const r of rows) console.error(`${String(r.calls).padStart(7)} plan ${String(r.plan_ms).padStart(8)} ms exec ${String(r.exec_ms).padStart(8)} ms  ${r.query}`);
+}
+
 async function main() {
-  const platform = await startPlatform(PORT);
+  const platform = await startPlatform(
+    PORT,
+    process.env.BENCH_PG_STATS ? { EMBEDDED_PG_SETTINGS: "shared_preload_libraries=pg_stat_statements,pg_stat_statements.track_planning=on" } : {},
+  );
   const url = platform.url;
   // The bench process talks to the same embedded server for setup (it reuses the running one).
   const embedded = await startEmbeddedPostgres({ dataDir: platform.dataDir });
   process.env.DATABASE_URL = embedded.url;
   try {
+    if (process.env.BENCH_PG_STATS) await getDb().execute(sql`create extension if not exists pg_stat_statements`);
     const [admin] = await getDb().insert(users).values({ email: `bench-admin-${randomUUID().slice(0, 6)}@bench.local`, role: "admin" }).returning();
     const adminToken = (await createApiToken(admin!.id, "bench")).token;
 
@@ -166,10 +179,12 @@ async function main() {
     });
     const fast = await makeAnnotators(THROUGHPUT_CLIENTS, "fast");
     const fastProject = await makeProject(url, adminToken, "throughput", 20_000, 1, fast.map((a) => a.email));
+    if (process.env.BENCH_PG_STATS) await getDb().execute(sql`select pg_stat_statements_reset()`);
     const submits = await closedLoop(THROUGHPUT_SECONDS, THROUGHPUT_CLIENTS, async (c) => (await step(url, fast[c]!.token, fastProject)) !== null);
     report({ bench: "annotation", metric: "baseline_tx_per_s", value: baseline, unit: "req/s" });
     report({ bench: "annotation", metric: "submit_per_s", value: submits, unit: "req/s" });
     report({ bench: "annotation", metric: "submit_vs_baseline", value: submits / baseline, unit: "ratio" });
+    if (process.env.BENCH_PG_STATS) await printStatementStats();
 
     // (c) tasks/next with a million judgments in the database
     const crowd = await makeAnnotators(1000, "crowd");

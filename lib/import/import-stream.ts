@@ -2,6 +2,7 @@
 // inside one transaction, and commit only if every line was valid. Memory holds one batch
 // and the error list, never the whole file (100,000 records in one request).
 import { Readable } from "node:stream";
+import { sql } from "drizzle-orm";
 import { parse as parseCsv } from "csv-parse";
 import { getDb } from "@/lib/db/client";
 import type { Project } from "@/lib/db/schema";
@@ -114,6 +115,12 @@ export async function importStream(
     if (!(err instanceof Rollback)) throw err;
   }
   const committed = errorCount === 0 && !opts.dryRun;
+  if (committed && counts.comparisons + counts.responses > 0) {
+    // Fresh statistics right away: autovacuum gets to a large import only after a while,
+    // and until then the planner, believing the tables small, picks sequential scans that
+    // make every tasks/next and submit tens of times slower.
+    await getDb().execute(sql`analyze prompts, responses, comparisons, comparison_responses, judgments`);
+  }
   // With errors nothing was written: report no partial counts that could be misread.
   const imported = errorCount === 0 ? counts : emptyCounts();
   return { imported, errors, errorCount, committed, dryRun: opts.dryRun ?? false };
