@@ -133,6 +133,8 @@ export const projects = pgTable(
     leaseSeconds: integer("lease_seconds").notNull().default(600),
     roundThreshold: integer("round_threshold"), // new judgments that start a round by themselves; null = never
     roundSettings: jsonb("round_settings").$type<Record<string, unknown>>().notNull().default({}),
+    // Annotators below this bar are flagged (lib/quality/project-agreement.ts); unset fields use the defaults.
+    qualityBar: jsonb("quality_bar").$type<{ minMajorityAgreement?: number; minGoldAccuracy?: number; minEvidence?: number }>().notNull().default({}),
     createdBy: uuid("created_by").references(() => users.id),
     archivedAt: timestamp("archived_at", { withTimezone: true }),
     createdAt: createdAt(),

@@ -41,6 +41,7 @@ export async function updateProject(id: string, patch: ProjectPatch): Promise<Pr
       goldRate: patch.goldRate ?? current.goldRate,
       leaseSeconds: patch.leaseSeconds ?? current.leaseSeconds,
       roundThreshold: patch.roundThreshold === undefined ? current.roundThreshold : patch.roundThreshold,
+      qualityBar: patch.qualityBar ?? current.qualityBar,
     });
     if (merged.mode !== current.mode || merged.k !== current.k) {
       const [row] = await tx.select({ n: count() }).from(comparisons).where(eq(comparisons.projectId, id));
@@ -186,6 +187,7 @@ export function toPublicProject(p: Project) {
     goldRate: p.goldRate,
     leaseSeconds: p.leaseSeconds,
     roundThreshold: p.roundThreshold,
+    qualityBar: p.qualityBar,
     createdAt: p.createdAt.toISOString(),
   };
 }

@@ -24,6 +24,14 @@ const settingsFields = {
   goldRate: z.number().min(0).max(1).default(0),
   leaseSeconds: z.number().int().min(30).max(86_400).default(600),
   roundThreshold: z.number().int().min(1).nullable().default(null),
+  qualityBar: z
+    .object({
+      minMajorityAgreement: z.number().min(0).max(1).optional(),
+      minGoldAccuracy: z.number().min(0).max(1).optional(),
+      minEvidence: z.number().int().min(1).max(100_000).optional(),
+    })
+    .strict()
+    .default({}),
 };
 
 function checkModeAndK(s: { mode?: "pairwise" | "kwise"; k?: number }, ctx: z.RefinementCtx) {

@@ -8,6 +8,11 @@ import { krippendorffAlpha } from "./krippendorff";
 export type QualityBar = { minMajorityAgreement: number; minGoldAccuracy: number; minEvidence: number };
 export const DEFAULT_QUALITY_BAR: QualityBar = { minMajorityAgreement: 0.5, minGoldAccuracy: 0.6, minEvidence: 10 };
 
+/** A project's bar: its own settings where given, the defaults elsewhere. */
+export function qualityBarOf(project: { qualityBar: Partial<QualityBar> }): QualityBar {
+  return { ...DEFAULT_QUALITY_BAR, ...project.qualityBar };
+}
+
 export type AnnotatorQuality = {
   annotatorId: string;
   judgments: number;

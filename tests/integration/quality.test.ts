@@ -52,6 +52,9 @@ describe("leaderboard and agreement", () => {
     const agreement = computeAgreement(await loadJudgments(project.id));
     const flagged = agreement.annotators.filter((a) => a.flagged).map((a) => a.annotatorId);
     expect(flagged).toEqual([contrarian.id]);
+    // The bar is the project's: lowered to zero, nobody is flagged.
+    const lenient = computeAgreement(await loadJudgments(project.id), { minMajorityAgreement: 0, minGoldAccuracy: 0, minEvidence: 10 });
+    expect(lenient.annotators.some((a) => a.flagged)).toBe(false);
     expect(agreement.pairwiseAgreement).toBeCloseTo(0.5, 5); // 3 of 6 annotator pairs agree on every comparison
     expect(agreement.fleissSubjects).toBe(90);
 

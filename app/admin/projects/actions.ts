@@ -28,6 +28,11 @@ function settingsFrom(form: FormData) {
     goldRate: (num("goldPercent") ?? 0) / 100,
     leaseSeconds: num("leaseSeconds"),
     roundThreshold: num("roundThreshold") ?? null,
+    qualityBar: {
+      minMajorityAgreement: (num("minMajorityPercent") ?? 50) / 100,
+      minGoldAccuracy: (num("minGoldPercent") ?? 60) / 100,
+      minEvidence: num("minEvidence") ?? 10,
+    },
   } as const;
 }
 

@@ -15,6 +15,7 @@ export type ProjectFormValues = {
   goldRate: number;
   leaseSeconds: number;
   roundThreshold: number | null;
+  qualityBar: { minMajorityAgreement?: number; minGoldAccuracy?: number; minEvidence?: number };
 };
 
 export const NEW_PROJECT: ProjectFormValues = {
@@ -29,6 +30,7 @@ export const NEW_PROJECT: ProjectFormValues = {
   goldRate: 0,
   leaseSeconds: 600,
   roundThreshold: null,
+  qualityBar: {},
 };
 
 const input = "mt-1 w-full rounded-md border border-slate-300 px-3 py-2";
@@ -88,6 +90,21 @@ export function ProjectForm(props: {
           <input name="roundThreshold" type="number" min={1} defaultValue={v.roundThreshold ?? ""} placeholder="never" className={input} />
         </label>
       </div>
+      <fieldset className="grid gap-4 sm:grid-cols-3">
+        <legend className="mb-1 text-sm font-medium">Quality bar (annotators below it are flagged)</legend>
+        <label className="block text-sm">
+          <span>Agreement with the majority below (%)</span>
+          <input name="minMajorityPercent" type="number" min={0} max={100} defaultValue={Math.round((v.qualityBar.minMajorityAgreement ?? 0.5) * 100)} className={input} />
+        </label>
+        <label className="block text-sm">
+          <span>Gold accuracy below (%)</span>
+          <input name="minGoldPercent" type="number" min={0} max={100} defaultValue={Math.round((v.qualityBar.minGoldAccuracy ?? 0.6) * 100)} className={input} />
+        </label>
+        <label className="block text-sm">
+          <span>Once evidence reaches (response pairs)</span>
+          <input name="minEvidence" type="number" min={1} defaultValue={v.qualityBar.minEvidence ?? 10} className={input} />
+        </label>
+      </fieldset>
       <div className="flex flex-wrap gap-6 text-sm">
         <label className="flex items-center gap-2">
           <input type="checkbox" name="allowTies" defaultChecked={v.allowTies} /> Ties allowed

@@ -1,10 +1,9 @@
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { requirePermission } from "@/lib/auth/current-user";
-import { sourceLeaderboard } from "@/lib/leaderboard/source-ratings";
 import { getProject, listMembers } from "@/lib/projects/projects";
-import { loadJudgments } from "@/lib/quality/judgment-data";
-import { computeAgreement } from "@/lib/quality/project-agreement";
+import { qualityBarOf } from "@/lib/quality/project-agreement";
+import { cachedAgreement, cachedLeaderboard } from "@/lib/quality/statistics-cache";
 import { ExcludeButton } from "./exclude-button";
 
 export const dynamic = "force-dynamic";
@@ -17,9 +16,8 @@ export default async function QualityPage({ params }: { params: Promise<{ id: st
   await requirePermission("judgments.read", `/admin/projects/${id}/quality`);
   const project = await getProject(id);
   if (!project) notFound();
-  const [judgments, members] = await Promise.all([loadJudgments(id), listMembers(id)]);
-  const board = sourceLeaderboard(judgments);
-  const agreement = computeAgreement(judgments);
+  const bar = qualityBarOf(project);
+  const [board, agreement, members] = await Promise.all([cachedLeaderboard(id), cachedAgreement(id, bar), listMembers(id)]);
   const emailOf = new Map(members.map((m) => [m.userId, m.email]));
   const lo = Math.min(...board.rows.map((r) => r.ciLow), 1000);
   const hi = Math.max(...board.rows.map((r) => r.ciHigh), 1000);
@@ -153,6 +151,10 @@ export default async function QualityPage({ params }: { params: Promise<{ id: st
             </tbody>
           </table>
         </div>
+        <p className="mt-1 text-xs text-slate-500">
+          Flagged below {Math.round(bar.minMajorityAgreement * 100)}% agreement with the majority or {Math.round(bar.minGoldAccuracy * 100)}% on gold, once there are{" "}
+          {bar.minEvidence} response pairs of evidence (project settings).
+        </p>
         <p className="mt-1 text-xs text-slate-500">Excluded annotators' judgments stay stored and leave the leaderboard, agreement, training and exports; include them again at any time.</p>
       </section>
     </div>

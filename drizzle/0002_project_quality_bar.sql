@@ -1,0 +1,1 @@
+ALTER TABLE "projects" ADD COLUMN "quality_bar" jsonb DEFAULT '{}'::jsonb NOT NULL;
