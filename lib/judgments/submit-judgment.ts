@@ -2,12 +2,11 @@
 // comparison, checks the annotator still has a slot, writes the judgment, bumps the
 // comparison's counter and releases the lease. The client's uuid (clientId) makes a retry
 // return the first write instead of a second row (API.md).
-import { eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import { ApiError } from "@/lib/api/errors";
-import { getDb } from "@/lib/db/client";
+import { inTransaction, namedQuery } from "@/lib/db/prepared";
 import { can } from "@/lib/auth/permissions";
-import { judgments, type User } from "@/lib/db/schema";
+import type { User } from "@/lib/db/schema";
 import { rankingProblem, rankingSchema } from "./ranking";
 
 export const judgmentInputSchema = z
@@ -25,88 +24,93 @@ export type JudgmentInput = z.output<typeof judgmentInputSchema>;
 
 export type SubmitResult = { id: string; created: boolean };
 
+type LockedComparison = {
+  project_id: string;
+  is_gold: boolean;
+  judgment_count: number;
+  required: number;
+  allow_ties: boolean;
+  require_rationale: boolean;
+  criteria: string[];
+  member: boolean;
+  response_ids: string[];
+  lease_order: string[] | null;
+  leased_by_others: number;
+};
+
+// One round trip: lock the comparison and read what validation needs, membership and lease included.
+const LOCK_COMPARISON = `
+  select c.project_id, c.is_gold, c.judgment_count, c.required, p.allow_ties, p.require_rationale, p.criteria,
+    exists (select 1 from project_members m where m.project_id = c.project_id and m.user_id = $2) as member,
+    array(select cr.response_id::text from comparison_responses cr where cr.comparison_id = c.id order by cr.position) as response_ids,
+    (select l.shown_order from task_leases l where l.comparison_id = c.id and l.annotator_id = $2 and l.expires_at > now()) as lease_order,
+    (select count(*)::int from task_leases l where l.comparison_id = c.id and l.annotator_id <> $2 and l.expires_at > now()) as leased_by_others
+  from comparisons c join projects p on p.id = c.project_id
+  where c.id = $1
+  for update of c`;
+
+function validate(c: LockedComparison, me: User, input: JudgmentInput): void {
+  if (!c.member && !can(me.role, "projects.manage")) throw new ApiError("forbidden", "You are not a member of this project");
+  const responseIds = c.response_ids;
+  const problem = rankingProblem(input.ranking, responseIds, { allowTies: c.allow_ties || input.bothBad === true });
+  if (problem) throw new ApiError("invalid_input", `ranking: ${problem}`);
+  const pairwise = responseIds.length === 2;
+  if (input.strength !== undefined && !(pairwise && input.ranking.length === 2)) {
+    throw new ApiError("invalid_input", "strength is for a pairwise preference (two places, no tie)");
+  }
+  if (input.bothBad && !pairwise) throw new ApiError("invalid_input", "bothBad is for pairwise comparisons");
+  for (const [name, ranking] of Object.entries(input.criteria ?? {})) {
+    if (!c.criteria.includes(name)) throw new ApiError("invalid_input", `criteria: "${name}" is not a criterion of this project`);
+    const p = rankingProblem(ranking, responseIds, { allowTies: true });
+    if (p) throw new ApiError("invalid_input", `criteria.${name}: ${p}`);
+  }
+  if (c.require_rationale && !input.rationale) throw new ApiError("invalid_input", "rationale: this project asks for a rationale");
+  if (!c.lease_order && !c.is_gold && c.judgment_count + c.leased_by_others >= c.required) {
+    // No live lease (it expired, or a script skipped tasks/next) and no free slot.
+    throw new ApiError("conflict", "This comparison already has the judgments it needs (your lease expired)");
+  }
+}
+
 export async function submitJudgment(comparisonId: string, me: User, input: JudgmentInput): Promise<SubmitResult> {
-  const db = getDb();
   // A retry of an acknowledged submit: same clientId → the same judgment, no second row.
-  const [previous] = await db.select().from(judgments).where(eq(judgments.clientId, input.clientId));
+  const previous = await findByClientId(input.clientId);
   if (previous) return replay(previous, comparisonId, me);
-
   try {
-    return await db.transaction(async (tx) => {
-      // One round trip: lock the comparison and read what validation needs, membership and lease included.
-      const { rows } = await tx.execute<{
-        project_id: string;
-        is_gold: boolean;
-        judgment_count: number;
-        required: number;
-        allow_ties: boolean;
-        require_rationale: boolean;
-        criteria: string[];
-        member: boolean;
-        response_ids: string[];
-        lease_order: string[] | null;
-        leased_by_others: number;
-      }>(sql`
-        select c.project_id, c.is_gold, c.judgment_count, c.required, p.allow_ties, p.require_rationale, p.criteria,
-          exists (select 1 from project_members m where m.project_id = c.project_id and m.user_id = ${me.id}) as member,
-          array(select cr.response_id from comparison_responses cr where cr.comparison_id = c.id order by cr.position)::text[] as response_ids,
-          (select l.shown_order from task_leases l where l.comparison_id = c.id and l.annotator_id = ${me.id} and l.expires_at > now()) as lease_order,
-          (select count(*)::int from task_leases l where l.comparison_id = c.id and l.annotator_id <> ${me.id} and l.expires_at > now()) as leased_by_others
-        from comparisons c join projects p on p.id = c.project_id
-        where c.id = ${comparisonId}
-        for update of c`);
-      const c = rows[0];
+    return await inTransaction(async (q) => {
+      const [c] = await q<LockedComparison>("judgments.lock", LOCK_COMPARISON, [comparisonId, me.id]);
       if (!c) throw new ApiError("not_found", "No such comparison");
-      if (!c.member && !can(me.role, "projects.manage")) throw new ApiError("forbidden", "You are not a member of this project");
-      const project = { allowTies: c.allow_ties, criteria: c.criteria, requireRationale: c.require_rationale };
-      const responseIds = c.response_ids;
-
-      const problem = rankingProblem(input.ranking, responseIds, { allowTies: project.allowTies || input.bothBad === true });
-      if (problem) throw new ApiError("invalid_input", `ranking: ${problem}`);
-      const pairwise = responseIds.length === 2;
-      if (input.strength !== undefined && !(pairwise && input.ranking.length === 2)) {
-        throw new ApiError("invalid_input", "strength is for a pairwise preference (two places, no tie)");
-      }
-      if (input.bothBad && !pairwise) throw new ApiError("invalid_input", "bothBad is for pairwise comparisons");
-      for (const [name, ranking] of Object.entries(input.criteria ?? {})) {
-        if (!project.criteria.includes(name)) throw new ApiError("invalid_input", `criteria: "${name}" is not a criterion of this project`);
-        const p = rankingProblem(ranking, responseIds, { allowTies: true });
-        if (p) throw new ApiError("invalid_input", `criteria.${name}: ${p}`);
-      }
-      if (project.requireRationale && !input.rationale) throw new ApiError("invalid_input", "rationale: this project asks for a rationale");
-
-      if (!c.lease_order && !c.is_gold && c.judgment_count + c.leased_by_others >= c.required) {
-        // No live lease (it expired, or a script skipped tasks/next) and no free slot.
-        throw new ApiError("conflict", "This comparison already has the judgments it needs (your lease expired)");
-      }
-
-      const [row] = await tx
-        .insert(judgments)
-        .values({
-          clientId: input.clientId,
+      validate(c, me, input);
+      const [row] = await q<{ id: string }>(
+        "judgments.insert",
+        `insert into judgments (client_id, comparison_id, project_id, annotator_id, ranking, strength, both_bad, criteria, rationale, shown_order, duration_ms)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) returning id`,
+        [
+          input.clientId,
           comparisonId,
-          projectId: c.project_id,
-          annotatorId: me.id,
-          ranking: input.ranking,
-          strength: input.strength ?? null,
-          bothBad: input.bothBad ?? false,
-          criteria: input.criteria ?? null,
-          rationale: input.rationale || null,
-          shownOrder: c.lease_order ?? responseIds,
-          durationMs: input.durationMs ?? null,
-        })
-        .returning({ id: judgments.id });
-      await tx.execute(sql`
-        with released as (delete from task_leases where comparison_id = ${comparisonId} and annotator_id = ${me.id})
-        update comparisons set judgment_count = judgment_count + 1 where id = ${comparisonId}`);
+          c.project_id,
+          me.id,
+          JSON.stringify(input.ranking),
+          input.strength ?? null,
+          input.bothBad ?? false,
+          input.criteria ? JSON.stringify(input.criteria) : null,
+          input.rationale || null,
+          JSON.stringify(c.lease_order ?? c.response_ids),
+          input.durationMs ?? null,
+        ],
+      );
+      await q(
+        "judgments.count",
+        `with released as (delete from task_leases where comparison_id = $1 and annotator_id = $2)
+         update comparisons set judgment_count = judgment_count + 1 where id = $1`,
+        [comparisonId, me.id],
+      );
       return { id: row!.id, created: true };
     });
   } catch (err) {
-    const code = (err as { code?: string; cause?: { code?: string; constraint?: string } }).cause?.code ?? (err as { code?: string }).code;
-    const constraint = (err as { cause?: { constraint?: string }; constraint?: string }).cause?.constraint ?? (err as { constraint?: string }).constraint;
+    const { code, constraint } = err as { code?: string; constraint?: string };
     if (code === "23505" && constraint === "judgments_client_id_key") {
       // The same clientId raced itself (double click, retry in flight): answer with the winner.
-      const [winner] = await db.select().from(judgments).where(eq(judgments.clientId, input.clientId));
+      const winner = await findByClientId(input.clientId);
       if (winner) return replay(winner, comparisonId, me);
     }
     if (code === "23505" && constraint === "judgments_comparison_annotator_key") {
@@ -116,8 +120,15 @@ export async function submitJudgment(comparisonId: string, me: User, input: Judg
   }
 }
 
-function replay(previous: typeof judgments.$inferSelect, comparisonId: string, me: User): SubmitResult {
-  if (previous.annotatorId !== me.id || previous.comparisonId !== comparisonId) {
+type Previous = { id: string; annotator_id: string; comparison_id: string };
+
+async function findByClientId(clientId: string): Promise<Previous | undefined> {
+  const [row] = await namedQuery<Previous>("judgments.by-client-id", "select id, annotator_id, comparison_id from judgments where client_id = $1", [clientId]);
+  return row;
+}
+
+function replay(previous: Previous, comparisonId: string, me: User): SubmitResult {
+  if (previous.annotator_id !== me.id || previous.comparison_id !== comparisonId) {
     throw new ApiError("conflict", "This clientId was already used for another judgment");
   }
   return { id: previous.id, created: false };
