@@ -16,6 +16,8 @@ export type JudgmentRow = {
   /** response ids in the comparison's canonical order */
   responses: string[];
   sources: string[];
+  /** characters of each response, same order */
+  lengths: number[];
   isGold: boolean;
   goldRanking: string[][] | null;
 };
@@ -32,6 +34,7 @@ export async function loadJudgments(projectId: string, opts: { includeExcluded?:
     duration_ms: number | null;
     responses: string[];
     sources: string[];
+    lengths: number[];
     is_gold: boolean;
     gold_ranking: string[][] | null;
   }>(sql`
@@ -39,7 +42,9 @@ export async function loadJudgments(projectId: string, opts: { includeExcluded?:
       c.is_gold, c.gold_ranking,
       array(select cr.response_id::text from comparison_responses cr where cr.comparison_id = c.id order by cr.position) as responses,
       array(select r.source from comparison_responses cr join responses r on r.id = cr.response_id
-            where cr.comparison_id = c.id order by cr.position) as sources
+            where cr.comparison_id = c.id order by cr.position) as sources,
+      array(select char_length(r.text) from comparison_responses cr join responses r on r.id = cr.response_id
+            where cr.comparison_id = c.id order by cr.position) as lengths
     from judgments j
     join comparisons c on c.id = j.comparison_id
     where j.project_id = ${projectId}
@@ -58,6 +63,7 @@ export async function loadJudgments(projectId: string, opts: { includeExcluded?:
     durationMs: r.duration_ms,
     responses: r.responses,
     sources: r.sources,
+    lengths: r.lengths,
     isGold: r.is_gold,
     goldRanking: r.gold_ranking,
   }));

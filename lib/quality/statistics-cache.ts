@@ -8,7 +8,7 @@ import { sourceLeaderboard, type Leaderboard } from "@/lib/leaderboard/source-ra
 import { loadJudgments, type JudgmentRow } from "./judgment-data";
 import { computeAgreement, type ProjectAgreement, type QualityBar } from "./project-agreement";
 
-type Entry = { key: string; judgments: Promise<JudgmentRow[]>; leaderboard?: Leaderboard; agreement?: Map<string, ProjectAgreement> };
+type Entry = { key: string; judgments: Promise<JudgmentRow[]>; leaderboard: Map<string, Leaderboard>; agreement: Map<string, ProjectAgreement> };
 const globalCache = globalThis as unknown as { __arbiterStats?: Map<string, Entry> };
 const cache = (globalCache.__arbiterStats ??= new Map());
 
@@ -26,20 +26,20 @@ async function entryFor(projectId: string): Promise<Entry> {
   const key = await stateKey(projectId);
   const hit = cache.get(projectId);
   if (hit?.key === key) return hit;
-  const entry: Entry = { key, judgments: loadJudgments(projectId) };
+  const entry: Entry = { key, judgments: loadJudgments(projectId), leaderboard: new Map(), agreement: new Map() };
   cache.set(projectId, entry);
   return entry;
 }
 
-export async function cachedLeaderboard(projectId: string): Promise<Leaderboard> {
+export async function cachedLeaderboard(projectId: string, control: "none" | "length" = "none"): Promise<Leaderboard> {
   const entry = await entryFor(projectId);
-  entry.leaderboard ??= sourceLeaderboard(await entry.judgments);
-  return entry.leaderboard;
+  let board = entry.leaderboard.get(control);
+  if (!board) entry.leaderboard.set(control, (board = sourceLeaderboard(await entry.judgments, { control })));
+  return board;
 }
 
 export async function cachedAgreement(projectId: string, bar: QualityBar): Promise<ProjectAgreement> {
   const entry = await entryFor(projectId);
-  entry.agreement ??= new Map();
   const barKey = JSON.stringify(bar);
   let result = entry.agreement.get(barKey);
   if (!result) entry.agreement.set(barKey, (result = computeAgreement(await entry.judgments, bar)));

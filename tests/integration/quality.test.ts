@@ -48,6 +48,11 @@ describe("leaderboard and agreement", () => {
     for (const r of board.rows) expect(r.ciLow).toBeLessThanOrEqual(r.rating), expect(r.ciHigh).toBeGreaterThanOrEqual(r.rating);
     expect(board.rows[0]!.n).toBe(4 * 2 * 30);
     expect(board.winRate[0]![2]).toBeCloseTo(0.75, 5); // three of four annotators prefer strong over weak
+    // Length control: here length and quality go together, so β takes part of the credit.
+    const controlled = sourceLeaderboard(await loadJudgments(project.id), { resamples: 20, control: "length" });
+    expect(controlled.control).toBe("length");
+    expect(controlled.lengthCoefficient).toBeGreaterThan(0);
+    for (const r of controlled.rows) expect(Number.isFinite(r.rating) && r.ciLow <= r.ciHigh).toBe(true);
 
     const agreement = computeAgreement(await loadJudgments(project.id));
     const flagged = agreement.annotators.filter((a) => a.flagged).map((a) => a.annotatorId);

@@ -11,13 +11,14 @@ export const dynamic = "force-dynamic";
 const pct = (x: number | null) => (x === null ? "–" : `${(x * 100).toFixed(0)}%`);
 const num = (x: number | null, d = 2) => (x === null ? "–" : x.toFixed(d));
 
-export default async function QualityPage({ params }: { params: Promise<{ id: string }> }) {
+export default async function QualityPage({ params, searchParams }: { params: Promise<{ id: string }>; searchParams: Promise<{ control?: string }> }) {
   const { id } = await params;
+  const control = (await searchParams).control === "length" ? "length" : "none";
   await requirePermission("judgments.read", `/admin/projects/${id}/quality`);
   const project = await getProject(id);
   if (!project) notFound();
   const bar = qualityBarOf(project);
-  const [board, agreement, members] = await Promise.all([cachedLeaderboard(id), cachedAgreement(id, bar), listMembers(id)]);
+  const [board, agreement, members] = await Promise.all([cachedLeaderboard(id, control), cachedAgreement(id, bar), listMembers(id)]);
   const emailOf = new Map(members.map((m) => [m.userId, m.email]));
   const lo = Math.min(...board.rows.map((r) => r.ciLow), 1000);
   const hi = Math.max(...board.rows.map((r) => r.ciHigh), 1000);
@@ -32,7 +33,15 @@ export default async function QualityPage({ params }: { params: Promise<{ id: st
       <h1 className="text-2xl font-semibold">Leaderboard and agreement</h1>
 
       <section className="space-y-2">
-        <h2 className="font-medium">Models ({board.outcomes} pairwise outcomes, tie parameter ν = {num(board.tieParameter)})</h2>
+        <div className="flex flex-wrap items-baseline gap-3">
+          <h2 className="font-medium">Models ({board.outcomes} pairwise outcomes, tie parameter ν = {num(board.tieParameter)})</h2>
+          <Link href={`/admin/projects/${id}/quality${control === "length" ? "" : "?control=length"}`} className="text-sm text-brand-700 underline">
+            {control === "length" ? "Show plain ratings" : "Control for response length"}
+          </Link>
+          {board.lengthCoefficient !== null && (
+            <span className="text-sm text-slate-600">length effect β = {num(board.lengthCoefficient)} (logit per unit of normalised length difference)</span>
+          )}
+        </div>
         <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white shadow-sm">
           <table className="w-full text-left text-sm" data-testid="leaderboard">
             <thead className="bg-slate-50 text-xs uppercase text-slate-500">
