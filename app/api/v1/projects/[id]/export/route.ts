@@ -1,0 +1,59 @@
+import { inArray } from "drizzle-orm";
+import { z } from "zod";
+import { ApiError } from "@/lib/api/errors";
+import { withPermission } from "@/lib/api/route";
+import { uuidParam } from "@/lib/api/uuid-param";
+import { getDb } from "@/lib/db/client";
+import { users } from "@/lib/db/schema";
+import { exportRecords, ndjsonStream } from "@/lib/export/stream";
+import { getProject } from "@/lib/projects/projects";
+
+const flag = z.enum(["0", "1", "true", "false"]).optional().transform((v) => v === "1" || v === "true");
+const querySchema = z
+  .object({
+    format: z.enum(["pairwise", "kwise", "raw", "sft"]),
+    since: z.iso.datetime({ offset: true }).optional(),
+    until: z.iso.datetime({ offset: true }).optional(),
+    excludeAnnotators: z.string().optional(),
+    round: z.uuid().optional(),
+    gold: z.enum(["include", "exclude", "only"]).optional(),
+    ties: flag,
+    conversational: flag,
+    includeExcluded: flag,
+    minAgreement: z.string().optional(),
+  })
+  .strict();
+
+/** NDJSON stream of the project's judgments in one of API.md's export formats. */
+export const GET = withPermission<{ id: string }>("projects.manage", async ({ req, params }) => {
+  const project = await getProject(uuidParam(params.id, "project"));
+  if (!project) throw new ApiError("not_found", "No such project");
+  const q = querySchema.parse(Object.fromEntries(new URL(req.url).searchParams));
+  if (q.minAgreement !== undefined) throw new ApiError("invalid_input", "minAgreement is not supported yet");
+  const named = (q.excludeAnnotators ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  const ids = named.filter((s) => z.uuid().safeParse(s).success);
+  const emails = named.filter((s) => !ids.includes(s)).map((s) => s.toLowerCase());
+  if (emails.length) ids.push(...(await getDb().select({ id: users.id }).from(users).where(inArray(users.email, emails))).map((u) => u.id));
+  const secret = process.env.NEXTAUTH_SECRET;
+  if (!secret) throw new ApiError("internal", "NEXTAUTH_SECRET is not set: pseudonyms need it");
+  const records = exportRecords(
+    project.id,
+    {
+      since: q.since ? new Date(q.since) : undefined,
+      until: q.until ? new Date(q.until) : undefined,
+      excludeAnnotators: ids,
+      round: q.round,
+      gold: q.gold,
+      includeExcluded: q.includeExcluded,
+    },
+    { format: q.format, ties: q.ties, conversational: q.conversational, secret },
+  );
+  const filename = `${project.name.replace(/[^\w.-]+/g, "-").toLowerCase() || "project"}-${q.format}.jsonl`;
+  return new Response(ndjsonStream(records), {
+    headers: {
+      "content-type": "application/x-ndjson; charset=utf-8",
+      "content-disposition": `attachment; filename="${filename}"`,
+      "cache-control": "no-store",
+    },
+  });
+});

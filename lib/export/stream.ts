@@ -1,0 +1,151 @@
+// Streams a project's judgments as export records, a batch of rows at a time (keyset
+// pagination in a fixed order), so a million judgments leave without the server holding
+// them. The same data and filters give the same bytes.
+import { sql, type SQL } from "drizzle-orm";
+import { getDb } from "@/lib/db/client";
+import type { Message } from "@/lib/db/schema";
+import { kwiseRecord, pairwiseRecords, rawRecord, sftRecord, type ExportFormat, type ExportJudgment } from "./formats";
+import { pseudonym } from "./pseudonym";
+
+export const EXPORT_BATCH = 1000;
+
+export type ExportFilters = {
+  since?: Date;
+  until?: Date;
+  /** user ids left out, besides annotators excluded for quality */
+  excludeAnnotators?: string[];
+  round?: string;
+  gold?: "include" | "exclude" | "only";
+  /** also export annotators excluded for quality (they are left out by default) */
+  includeExcluded?: boolean;
+};
+
+export type ExportOptions = { format: ExportFormat; conversational?: boolean; ties?: boolean; secret: string };
+
+type Row = {
+  id: string;
+  comparison_id: string;
+  annotator_id: string;
+  origin: string;
+  ranking: string[][];
+  strength: number | null;
+  both_bad: boolean;
+  criteria: Record<string, string[][]> | null;
+  rationale: string | null;
+  shown_order: string[];
+  duration_ms: number | null;
+  created_at: string;
+  created_key: string;
+  messages: Message[];
+  responses: { id: string; text: string; source: string }[];
+};
+
+function whereClause(projectId: string, f: ExportFilters): SQL {
+  const parts: SQL[] = [sql`j.project_id = ${projectId}`];
+  if (f.since) parts.push(sql`j.created_at >= ${f.since.toISOString()}::timestamptz`);
+  if (f.until) parts.push(sql`j.created_at < ${f.until.toISOString()}::timestamptz`);
+  if (f.excludeAnnotators?.length) parts.push(sql`not (j.annotator_id = any(${`{${f.excludeAnnotators.join(",")}}`}::uuid[]))`);
+  if (f.round) parts.push(sql`c.round_id = ${f.round}`);
+  if (f.gold === "exclude") parts.push(sql`not c.is_gold`);
+  if (f.gold === "only") parts.push(sql`c.is_gold`);
+  if (!f.includeExcluded) {
+    parts.push(sql`not exists (select 1 from project_members m
+      where m.project_id = j.project_id and m.user_id = j.annotator_id and m.excluded_at is not null)`);
+  }
+  return sql.join(parts, sql` and `);
+}
+
+async function fetchBatch(projectId: string, filters: ExportFilters, byComparison: boolean, after: { a: string; b: string } | null): Promise<Row[]> {
+  // Keyset: (created_at, id) for judgment order, (comparison_id, id) when grouping by comparison (sft).
+  const key = byComparison ? sql`(j.comparison_id, j.id)` : sql`(j.created_at, j.id)`;
+  const cursor = after ? (byComparison ? sql`and ${key} > (${after.a}::uuid, ${after.b}::uuid)` : sql`and ${key} > (${after.a}::timestamptz, ${after.b}::uuid)`) : sql``;
+  const { rows } = await getDb().execute<Row>(sql`
+    select j.id, j.comparison_id, j.annotator_id, j.origin, j.ranking, j.strength, j.both_bad, j.criteria, j.rationale,
+      j.shown_order, j.duration_ms, to_char(j.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as created_at,
+      j.created_at::text as created_key, p.messages,
+      (select json_agg(json_build_object('id', r.id, 'text', r.text, 'source', r.source) order by cr.position)
+         from comparison_responses cr join responses r on r.id = cr.response_id where cr.comparison_id = c.id) as responses
+    from judgments j join comparisons c on c.id = j.comparison_id join prompts p on p.id = c.prompt_id
+    where ${whereClause(projectId, filters)} ${cursor}
+    order by ${key} limit ${EXPORT_BATCH}`);
+  return rows;
+}
+
+function toJudgment(r: Row, secret: string): ExportJudgment {
+  return {
+    id: r.id,
+    comparisonId: r.comparison_id,
+    annotator: pseudonym(r.annotator_id, secret),
+    origin: r.origin,
+    ranking: r.ranking,
+    strength: r.strength,
+    bothBad: r.both_bad,
+    criteria: r.criteria,
+    rationale: r.rationale,
+    shownOrder: r.shown_order,
+    durationMs: r.duration_ms,
+    createdAt: r.created_at,
+    prompt: r.messages,
+    responses: r.responses,
+  };
+}
+
+/** Export records one at a time, in a fixed order. */
+export async function* exportRecords(projectId: string, filters: ExportFilters, opts: ExportOptions): AsyncGenerator<object> {
+  const byComparison = opts.format === "sft";
+  let after: { a: string; b: string } | null = null;
+  let group: ExportJudgment[] = []; // sft: the judgments of the comparison being read
+  for (;;) {
+    const rows = await fetchBatch(projectId, filters, byComparison, after);
+    for (const row of rows) {
+      const j = toJudgment(row, opts.secret);
+      switch (opts.format) {
+        case "pairwise":
+          yield* pairwiseRecords(j, { conversational: opts.conversational ?? false, ties: opts.ties ?? false });
+          break;
+        case "kwise":
+          yield kwiseRecord(j);
+          break;
+        case "raw":
+          yield rawRecord(j);
+          break;
+        case "sft":
+          if (group.length > 0 && group[0]!.comparisonId !== j.comparisonId) {
+            const record = sftRecord(group);
+            if (record) yield record;
+            group = [];
+          }
+          group.push(j);
+          break;
+      }
+    }
+    if (rows.length < EXPORT_BATCH) break;
+    const last = rows.at(-1)!;
+    after = byComparison ? { a: last.comparison_id, b: last.id } : { a: last.created_key, b: last.id };
+  }
+  const record = sftRecord(group);
+  if (record) yield record;
+}
+
+/** NDJSON bytes of the records, pulled as the client reads. */
+export function ndjsonStream(records: AsyncGenerator<object>): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder();
+  return new ReadableStream({
+    async pull(controller) {
+      let chunk = "";
+      for (let k = 0; k < 200; k++) {
+        const next = await records.next();
+        if (next.done) {
+          if (chunk) controller.enqueue(encoder.encode(chunk));
+          controller.close();
+          return;
+        }
+        chunk += JSON.stringify(next.value) + "\n";
+      }
+      controller.enqueue(encoder.encode(chunk));
+    },
+    async cancel() {
+      await records.return(undefined);
+    },
+  });
+}

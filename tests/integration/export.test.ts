@@ -1,0 +1,129 @@
+import { randomUUID } from "node:crypto";
+import { eq } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
+import { getDb } from "@/lib/db/client";
+import { judgments, users } from "@/lib/db/schema";
+import { exportRecords, ndjsonStream, type ExportFilters, type ExportOptions } from "@/lib/export/stream";
+import { submitJudgment } from "@/lib/judgments/submit-judgment";
+import { setExcluded } from "@/lib/projects/projects";
+import { nextTask } from "@/lib/tasks/next-task";
+import { annotators, aProject, importText, ndjson } from "./fixtures";
+
+const SECRET = "test-secret";
+
+async function exportText(projectId: string, format: ExportOptions["format"], filters: ExportFilters = {}, extra: Partial<ExportOptions> = {}) {
+  return new Response(ndjsonStream(exportRecords(projectId, filters, { format, secret: SECRET, ...extra }))).text();
+}
+const lines = (text: string) => text.trim().split("\n").filter(Boolean).map((l) => JSON.parse(l));
+
+async function judgedKwiseProject() {
+  const project = await aProject({ mode: "kwise", k: 3, redundancy: 2 });
+  await importText(
+    project,
+    ndjson(
+      Array.from({ length: 6 }, (_, i) => ({
+        prompt: `Explain idea ${i}`,
+        responses: [
+          { text: `Best explanation of idea ${i}, complete and clear`, source: "good" },
+          { text: `An okay take on ${i} with some detail`, source: "ok" },
+          { text: `meh ${i}`, source: "bad" },
+        ],
+      })),
+    ),
+  );
+  const [first, second] = await annotators(project, 2);
+  for (const me of [first!, second!]) {
+    for (;;) {
+      const task = await nextTask(project, me);
+      if (!task) break;
+      const bySource = (s: string) => task.responses.find((r) => r.text.startsWith(s === "good" ? "Best" : s === "ok" ? "An okay" : "meh"))!.id;
+      // The second annotator ties "ok" and "bad".
+      const ranking = me === first ? [[bySource("good")], [bySource("ok")], [bySource("bad")]] : [[bySource("good")], [bySource("ok"), bySource("bad")]];
+      await submitJudgment(task.comparisonId, me, { clientId: randomUUID(), ranking });
+    }
+  }
+  return { project, first: first!, second: second! };
+}
+
+describe("exports", () => {
+  it("write every judgment once in raw, as pseudonyms, in the same bytes every time", async () => {
+    const { project, first } = await judgedKwiseProject();
+    const text = await exportText(project.id, "raw");
+    const raw = lines(text);
+    const stored = await getDb().select().from(judgments).where(eq(judgments.projectId, project.id));
+    expect(raw.map((r) => r.id).sort()).toEqual(stored.map((j) => j.id).sort());
+    expect(new Set(raw.map((r) => r.annotator)).size).toBe(2);
+    const [firstUser] = await getDb().select().from(users).where(eq(users.id, first.id));
+    expect(text).not.toContain(first.id);
+    expect(text).not.toContain(firstUser!.email);
+    for (const r of raw) expect(r.ranking).toEqual(stored.find((j) => j.id === r.id)!.ranking);
+    expect(await exportText(project.id, "raw")).toBe(text);
+  });
+
+  it("expand rankings with ties into pairs: wins across places, ties only on request", async () => {
+    const { project } = await judgedKwiseProject();
+    const pairs = lines(await exportText(project.id, "pairwise"));
+    // first annotator: 3 strict pairs per comparison; second: good over ok and bad = 2.
+    expect(pairs).toHaveLength(6 * 3 + 6 * 2);
+    for (const p of pairs) {
+      expect(p.tie).toBe(false);
+      expect(typeof p.prompt).toBe("string");
+      const rank = { good: 0, ok: 1, bad: 2 } as Record<string, number>;
+      expect(rank[p.meta.chosenSource]).toBeLessThan(rank[p.meta.rejectedSource]!);
+    }
+    const withTies = lines(await exportText(project.id, "pairwise", {}, { ties: true }));
+    expect(withTies.filter((p) => p.tie)).toHaveLength(6);
+    const conversational = lines(await exportText(project.id, "pairwise", {}, { conversational: true }));
+    expect(conversational[0].prompt[0]).toMatchObject({ role: "user" });
+    expect(conversational[0].chosen).toEqual([{ role: "assistant", content: expect.any(String) }]);
+  });
+
+  it("give k-wise rankings as indexes and SFT pairs from the consensus best", async () => {
+    const { project } = await judgedKwiseProject();
+    const kwise = lines(await exportText(project.id, "kwise"));
+    expect(kwise).toHaveLength(12);
+    for (const k of kwise) expect(k.responses[k.ranking[0][0]]).toMatch(/^Best explanation/);
+    const sft = lines(await exportText(project.id, "sft"));
+    expect(sft).toHaveLength(6);
+    for (const s of sft) expect(s.completion).toMatch(/^Best explanation/);
+  });
+
+  it("leave out excluded annotators and honour the filters", async () => {
+    const { project, second } = await judgedKwiseProject();
+    await setExcluded(project.id, second.id, true);
+    expect(lines(await exportText(project.id, "raw"))).toHaveLength(6);
+    expect(lines(await exportText(project.id, "raw", { includeExcluded: true }))).toHaveLength(12);
+    expect(lines(await exportText(project.id, "raw", { since: new Date(Date.now() + 60_000) }))).toHaveLength(0);
+    expect(lines(await exportText(project.id, "raw", { gold: "only" }))).toHaveLength(0);
+  });
+});
+
+describe("export paging", () => {
+  it("streams every judgment exactly once across batches, even with identical timestamps", async () => {
+    const project = await aProject({ mode: "pairwise", redundancy: 1 });
+    const team = await annotators(project, 3);
+    const { sql } = await import("drizzle-orm");
+    const n = 1200; // comparisons, × 3 judgments = 3600 rows > 3 batches
+    const db = getDb();
+    const p = project.id;
+    await db.execute(sql`insert into prompts (id, project_id, messages, content_hash)
+      select md5(${p} || 'p' || g)::uuid, ${p}, jsonb_build_array(jsonb_build_object('role', 'user', 'content', 'q' || g)), 'h' || g from generate_series(1, ${n}) g`);
+    await db.execute(sql`insert into responses (id, prompt_id, text, source, content_hash)
+      select md5(${p} || 'r' || g || s)::uuid, md5(${p} || 'p' || g)::uuid, 'answer ' || g || s, s, s || g from generate_series(1, ${n}) g, unnest(array['a', 'b']) s`);
+    await db.execute(sql`insert into comparisons (id, project_id, prompt_id, size, response_key, required, judgment_count)
+      select md5(${p} || 'c' || g)::uuid, ${p}, md5(${p} || 'p' || g)::uuid, 2, 'k' || g, 3, 3 from generate_series(1, ${n}) g`);
+    await db.execute(sql`insert into comparison_responses (comparison_id, response_id, position)
+      select md5(${p} || 'c' || g)::uuid, md5(${p} || 'r' || g || s)::uuid, case s when 'a' then 0 else 1 end from generate_series(1, ${n}) g, unnest(array['a', 'b']) s`);
+    // One statement: every judgment gets the same created_at (now()), so only the id orders them.
+    await db.execute(sql`insert into judgments (client_id, comparison_id, project_id, annotator_id, origin, ranking, shown_order)
+      select gen_random_uuid(), md5(${p} || 'c' || g)::uuid, ${p}, a.id, 'simulated',
+        jsonb_build_array(jsonb_build_array(md5(${p} || 'r' || g || 'a')::uuid), jsonb_build_array(md5(${p} || 'r' || g || 'b')::uuid)),
+        jsonb_build_array(md5(${p} || 'r' || g || 'a')::uuid, md5(${p} || 'r' || g || 'b')::uuid)
+      from generate_series(1, ${n}) g cross join unnest(${`{${team.map((t) => t.id).join(",")}}`}::uuid[]) as a(id)`);
+    const raw = lines(await exportText(project.id, "raw"));
+    expect(raw).toHaveLength(3 * n);
+    expect(new Set(raw.map((r) => r.id)).size).toBe(3 * n);
+    const sft = lines(await exportText(project.id, "sft"));
+    expect(sft).toHaveLength(n); // grouped by comparison across batch boundaries
+  });
+});
