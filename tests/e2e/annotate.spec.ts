@@ -117,6 +117,12 @@ test("two annotators finish a pairwise project with redundancy 2, one by keyboar
   const asMember = { headers: { authorization: `Bearer ${mouseToken}` } };
   expect((await api.get(`/api/v1/projects/${projectId}/leaderboard`, asMember)).status()).toBe(200);
   expect((await api.get(`/api/v1/projects/${projectId}/agreement`, asMember)).status()).toBe(403);
+  expect((await api.get(`/api/v1/projects/${projectId}/export?format=raw`, asMember)).status()).toBe(403);
+  const exported = await api.get(`/api/v1/projects/${projectId}/export?format=pairwise`);
+  expect(exported.headers()["content-type"]).toContain("application/x-ndjson");
+  const pairs = (await exported.text()).trim().split("\n").map((l) => JSON.parse(l));
+  expect(pairs).toHaveLength(8 - 1); // 8 judgments, one of them a tie (key 3), left out by default
+  expect(pairs.every((p: { chosen: string; rejected: string }) => typeof p.chosen === "string" && p.chosen !== p.rejected)).toBe(true);
   expect((await (await api.get(`/api/v1/projects/${projectId}/agreement`)).json()).judgments).toBe(8);
 
   // Excluding an annotator on the quality page takes their judgments out of the statistics.

@@ -46,6 +46,26 @@ export default async function ProjectPage({ params }: { params: Promise<{ id: st
       <ImportPanel projectId={id} />
 
       <section className="space-y-2 rounded-lg border border-slate-200 bg-white p-4 shadow-sm">
+        <h2 className="font-medium">Export</h2>
+        <p className="text-xs text-slate-500">
+          NDJSON, streamed; annotators appear as pseudonyms and excluded annotators are left out. Filters and formats: docs/API.md.
+        </p>
+        <div className="flex flex-wrap gap-2 text-sm" data-testid="export-links">
+          {[
+            ["pairwise", "Pairwise (TRL)"],
+            ["pairwise&conversational=1", "Pairwise, conversational"],
+            ["kwise", "k-wise rankings"],
+            ["sft", "SFT (best responses)"],
+            ["raw", "Raw judgments"],
+          ].map(([query, label]) => (
+            <a key={query} href={`/api/v1/projects/${id}/export?format=${query}`} className="rounded-md border border-slate-300 px-3 py-1.5 hover:bg-slate-100" download>
+              {label}
+            </a>
+          ))}
+        </div>
+      </section>
+
+      <section className="space-y-2 rounded-lg border border-slate-200 bg-white p-4 shadow-sm">
         <h2 className="font-medium">Members ({members.length})</h2>
         <MembersForm action={addMembersAction.bind(null, id)} />
         {members.length > 0 && (
