@@ -5,6 +5,7 @@ import { sql, type SQL } from "drizzle-orm";
 import { getDb } from "@/lib/db/client";
 import type { Message } from "@/lib/db/schema";
 import { kwiseRecord, pairwiseRecords, rawRecord, sftRecord, type ExportFormat, type ExportJudgment } from "./formats";
+import { csvHeader, csvLine } from "./csv";
 import { pseudonym } from "./pseudonym";
 
 export const EXPORT_BATCH = 1000;
@@ -129,10 +130,21 @@ export async function* exportRecords(projectId: string, filters: ExportFilters, 
 
 /** NDJSON bytes of the records, pulled as the client reads. */
 export function ndjsonStream(records: AsyncGenerator<object>): ReadableStream<Uint8Array> {
+  return textStream(records, (r) => JSON.stringify(r) + "\n");
+}
+
+/** CSV bytes (a header, then a line per record), pulled as the client reads. */
+export function csvStream(records: AsyncGenerator<object>, format: ExportFormat): ReadableStream<Uint8Array> {
+  return textStream(records, (r) => csvLine(format, r), csvHeader(format));
+}
+
+function textStream(records: AsyncGenerator<object>, line: (record: object) => string, header = ""): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
+  let first = true;
   return new ReadableStream({
     async pull(controller) {
-      let chunk = "";
+      let chunk = first ? header : "";
+      first = false;
       for (let k = 0; k < 200; k++) {
         const next = await records.next();
         if (next.done) {
@@ -140,7 +152,7 @@ export function ndjsonStream(records: AsyncGenerator<object>): ReadableStream<Ui
           controller.close();
           return;
         }
-        chunk += JSON.stringify(next.value) + "\n";
+        chunk += line(next.value);
       }
       controller.enqueue(encoder.encode(chunk));
     },

@@ -3,7 +3,8 @@ import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { getDb } from "@/lib/db/client";
 import { judgments, users } from "@/lib/db/schema";
-import { exportRecords, ndjsonStream, type ExportFilters, type ExportOptions } from "@/lib/export/stream";
+import { parse as parseCsv } from "csv-parse/sync";
+import { csvStream, exportRecords, ndjsonStream, type ExportFilters, type ExportOptions } from "@/lib/export/stream";
 import { submitJudgment } from "@/lib/judgments/submit-judgment";
 import { setExcluded } from "@/lib/projects/projects";
 import { nextTask } from "@/lib/tasks/next-task";
@@ -78,6 +79,24 @@ describe("exports", () => {
     expect(conversational[0].chosen).toEqual([{ role: "assistant", content: expect.any(String) }]);
   });
 
+  it("write the same records as CSV that a CSV reader gets back", async () => {
+    const { project } = await judgedKwiseProject();
+    for (const format of ["pairwise", "kwise", "raw", "sft"] as const) {
+      const json = lines(await exportText(project.id, format));
+      const csv = await new Response(csvStream(exportRecords(project.id, {}, { format, secret: SECRET }), format)).text();
+      const rows = parseCsv(csv, { columns: true }) as Record<string, string>[];
+      expect(rows).toHaveLength(json.length);
+      if (format === "pairwise") {
+        rows.forEach((row, k) => {
+          expect(row.chosen).toBe(json[k].chosen);
+          expect(row.rejected).toBe(json[k].rejected);
+          expect(row.judgment_id).toBe(json[k].meta.judgmentId);
+        });
+      }
+      if (format === "raw") rows.forEach((row, k) => expect(JSON.parse(row.ranking!)).toEqual(json[k].ranking));
+    }
+  });
+
   it("give k-wise rankings as indexes and SFT pairs from the consensus best", async () => {
     const { project } = await judgedKwiseProject();
     const kwise = lines(await exportText(project.id, "kwise"));
@@ -126,4 +145,56 @@ describe("export paging", () => {
     const sft = lines(await exportText(project.id, "sft"));
     expect(sft).toHaveLength(n); // grouped by comparison across batch boundaries
   });
+});
+
+describe("export memory", () => {
+  it("streams a large export in bounded memory: the heap does not grow with the output", async () => {
+    const project = await aProject({ mode: "pairwise", redundancy: 1 });
+    const [me] = await annotators(project, 1);
+    const { sql } = await import("drizzle-orm");
+    const n = 10_000;
+    const p = project.id;
+    const long = "x".repeat(3500); // ~3.5 kB per response: the export is ~70 MB
+    const db = getDb();
+    await db.execute(sql`insert into prompts (id, project_id, messages, content_hash)
+      select md5(${p} || 'p' || g)::uuid, ${p}, jsonb_build_array(jsonb_build_object('role', 'user', 'content', 'q' || g)), 'h' || g from generate_series(1, ${n}) g`);
+    await db.execute(sql`insert into responses (id, prompt_id, text, source, content_hash)
+      select md5(${p} || 'r' || g || s)::uuid, md5(${p} || 'p' || g)::uuid, ${long} || g || s, s, s || g from generate_series(1, ${n}) g, unnest(array['a', 'b']) s`);
+    await db.execute(sql`insert into comparisons (id, project_id, prompt_id, size, response_key, required, judgment_count)
+      select md5(${p} || 'c' || g)::uuid, ${p}, md5(${p} || 'p' || g)::uuid, 2, 'k' || g, 1, 1 from generate_series(1, ${n}) g`);
+    await db.execute(sql`insert into comparison_responses (comparison_id, response_id, position)
+      select md5(${p} || 'c' || g)::uuid, md5(${p} || 'r' || g || s)::uuid, case s when 'a' then 0 else 1 end from generate_series(1, ${n}) g, unnest(array['a', 'b']) s`);
+    await db.execute(sql`insert into judgments (client_id, comparison_id, project_id, annotator_id, origin, ranking, shown_order)
+      select gen_random_uuid(), md5(${p} || 'c' || g)::uuid, ${p}, ${me!.id}, 'simulated',
+        jsonb_build_array(jsonb_build_array(md5(${p} || 'r' || g || 'a')::uuid), jsonb_build_array(md5(${p} || 'r' || g || 'b')::uuid)),
+        jsonb_build_array(md5(${p} || 'r' || g || 'a')::uuid, md5(${p} || 'r' || g || 'b')::uuid)
+      from generate_series(1, ${n}) g`);
+
+    // Measure what stays reachable (after a full collection), not garbage not yet collected.
+    const { setFlagsFromString } = await import("node:v8");
+    const { runInNewContext } = await import("node:vm");
+    setFlagsFromString("--expose-gc");
+    const gc = runInNewContext("gc") as () => void;
+    const reader = ndjsonStream(exportRecords(p, {}, { format: "raw", secret: SECRET })).getReader();
+    let bytes = 0;
+    let lineCount = 0;
+    let chunks = 0;
+    let peak = 0;
+    gc();
+    const base = process.memoryUsage().heapUsed;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      bytes += value.byteLength;
+      for (const b of value) if (b === 10) lineCount++;
+      if (++chunks % 40 === 0) {
+        gc();
+        peak = Math.max(peak, process.memoryUsage().heapUsed - base);
+      }
+    }
+    expect(lineCount).toBe(n);
+    expect(bytes).toBeGreaterThan(60_000_000);
+    // One batch of 1,000 rows is a few MB; the whole output is over 60 MB.
+    expect(peak).toBeLessThan(32 * 1024 * 1024);
+  }, 120_000);
 });

@@ -5,13 +5,14 @@ import { withPermission } from "@/lib/api/route";
 import { uuidParam } from "@/lib/api/uuid-param";
 import { getDb } from "@/lib/db/client";
 import { users } from "@/lib/db/schema";
-import { exportRecords, ndjsonStream } from "@/lib/export/stream";
+import { csvStream, exportRecords, ndjsonStream } from "@/lib/export/stream";
 import { getProject } from "@/lib/projects/projects";
 
 const flag = z.enum(["0", "1", "true", "false"]).optional().transform((v) => v === "1" || v === "true");
 const querySchema = z
   .object({
     format: z.enum(["pairwise", "kwise", "raw", "sft"]),
+    as: z.enum(["ndjson", "csv"]).default("ndjson"),
     since: z.iso.datetime({ offset: true }).optional(),
     until: z.iso.datetime({ offset: true }).optional(),
     excludeAnnotators: z.string().optional(),
@@ -30,6 +31,7 @@ export const GET = withPermission<{ id: string }>("projects.manage", async ({ re
   if (!project) throw new ApiError("not_found", "No such project");
   const q = querySchema.parse(Object.fromEntries(new URL(req.url).searchParams));
   if (q.minAgreement !== undefined) throw new ApiError("invalid_input", "minAgreement is not supported yet");
+  if (q.as === "csv" && q.conversational) throw new ApiError("invalid_input", "conversational pairs are message lists: use NDJSON");
   const named = (q.excludeAnnotators ?? "").split(",").map((s) => s.trim()).filter(Boolean);
   const ids = named.filter((s) => z.uuid().safeParse(s).success);
   const emails = named.filter((s) => !ids.includes(s)).map((s) => s.toLowerCase());
@@ -48,10 +50,11 @@ export const GET = withPermission<{ id: string }>("projects.manage", async ({ re
     },
     { format: q.format, ties: q.ties, conversational: q.conversational, secret },
   );
-  const filename = `${project.name.replace(/[^\w.-]+/g, "-").toLowerCase() || "project"}-${q.format}.jsonl`;
-  return new Response(ndjsonStream(records), {
+  const csv = q.as === "csv";
+  const filename = `${project.name.replace(/[^\w.-]+/g, "-").toLowerCase() || "project"}-${q.format}.${csv ? "csv" : "jsonl"}`;
+  return new Response(csv ? csvStream(records, q.format) : ndjsonStream(records), {
     headers: {
-      "content-type": "application/x-ndjson; charset=utf-8",
+      "content-type": csv ? "text/csv; charset=utf-8" : "application/x-ndjson; charset=utf-8",
       "content-disposition": `attachment; filename="${filename}"`,
       "cache-control": "no-store",
     },
