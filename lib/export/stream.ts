@@ -59,6 +59,8 @@ function whereClause(projectId: string, f: ExportFilters): SQL {
 async function fetchBatch(projectId: string, filters: ExportFilters, byComparison: boolean, after: { a: string; b: string } | null): Promise<Row[]> {
   // Keyset: (created_at, id) for judgment order, (comparison_id, id) when grouping by comparison (sft).
   const key = byComparison ? sql`(j.comparison_id, j.id)` : sql`(j.created_at, j.id)`;
+  // Order by the columns themselves, not the row value: that lets an index give the order.
+  const order = byComparison ? sql`j.comparison_id, j.id` : sql`j.created_at, j.id`;
   const cursor = after ? (byComparison ? sql`and ${key} > (${after.a}::uuid, ${after.b}::uuid)` : sql`and ${key} > (${after.a}::timestamptz, ${after.b}::uuid)`) : sql``;
   const { rows } = await getDb().execute<Row>(sql`
     select j.id, j.comparison_id, j.annotator_id, j.origin, j.ranking, j.strength, j.both_bad, j.criteria, j.rationale,
@@ -68,7 +70,7 @@ async function fetchBatch(projectId: string, filters: ExportFilters, byCompariso
          from comparison_responses cr join responses r on r.id = cr.response_id where cr.comparison_id = c.id) as responses
     from judgments j join comparisons c on c.id = j.comparison_id join prompts p on p.id = c.prompt_id
     where ${whereClause(projectId, filters)} ${cursor}
-    order by ${key} limit ${EXPORT_BATCH}`);
+    order by ${order} limit ${EXPORT_BATCH}`);
   return rows;
 }
 
