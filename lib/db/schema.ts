@@ -333,6 +333,26 @@ export const skips = pgTable(
   (t) => [primaryKey({ columns: [t.comparisonId, t.annotatorId] })],
 );
 
+/** Every dataset export: who, when, with which filters, how many rows, and the bytes' checksum. */
+export const datasetExports = pgTable(
+  "export_records",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    projectId: uuid("project_id")
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    userId: uuid("user_id").references(() => users.id, { onDelete: "set null" }),
+    format: text("format").notNull(),
+    options: jsonb("options").$type<Record<string, unknown>>().notNull(),
+    rows: integer("rows"),
+    bytes: bigint("bytes", { mode: "number" }),
+    sha256: text("sha256"),
+    startedAt: timestamp("started_at", { withTimezone: true }).notNull().defaultNow(),
+    finishedAt: timestamp("finished_at", { withTimezone: true }), // null: the download was cut off
+  },
+  (t) => [index("export_records_project_idx").on(t.projectId, t.startedAt)],
+);
+
 // ---------------------------------------------------------------- training
 
 export const roundStatus = pgEnum("round_status", ["queued", "running", "succeeded", "failed", "cancelled"]);

@@ -1,6 +1,7 @@
 // Streams a project's judgments as export records, a batch of rows at a time (keyset
 // pagination in a fixed order), so a million judgments leave without the server holding
 // them. The same data and filters give the same bytes.
+import { createHash } from "node:crypto";
 import { sql, type SQL } from "drizzle-orm";
 import { getDb } from "@/lib/db/client";
 import type { Message } from "@/lib/db/schema";
@@ -130,19 +131,32 @@ export async function* exportRecords(projectId: string, filters: ExportFilters, 
   if (record) yield record;
 }
 
+/** What was sent, when the stream has ended: for the export record. */
+export type StreamStats = { rows: number; bytes: number; sha256: string };
+type OnDone = (stats: StreamStats) => void | Promise<void>;
+
 /** NDJSON bytes of the records, pulled as the client reads. */
-export function ndjsonStream(records: AsyncGenerator<object>): ReadableStream<Uint8Array> {
-  return textStream(records, (r) => JSON.stringify(r) + "\n");
+export function ndjsonStream(records: AsyncGenerator<object>, onDone?: OnDone): ReadableStream<Uint8Array> {
+  return textStream(records, (r) => JSON.stringify(r) + "\n", "", onDone);
 }
 
 /** CSV bytes (a header, then a line per record), pulled as the client reads. */
-export function csvStream(records: AsyncGenerator<object>, format: ExportFormat): ReadableStream<Uint8Array> {
-  return textStream(records, (r) => csvLine(format, r), csvHeader(format));
+export function csvStream(records: AsyncGenerator<object>, format: ExportFormat, onDone?: OnDone): ReadableStream<Uint8Array> {
+  return textStream(records, (r) => csvLine(format, r), csvHeader(format), onDone);
 }
 
-function textStream(records: AsyncGenerator<object>, line: (record: object) => string, header = ""): ReadableStream<Uint8Array> {
+function textStream(records: AsyncGenerator<object>, line: (record: object) => string, header: string, onDone?: OnDone): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
+  const hash = createHash("sha256");
   let first = true;
+  let rows = 0;
+  let bytes = 0;
+  const send = (controller: ReadableStreamDefaultController<Uint8Array>, text: string) => {
+    const data = encoder.encode(text);
+    hash.update(data);
+    bytes += data.byteLength;
+    controller.enqueue(data);
+  };
   return new ReadableStream({
     async pull(controller) {
       let chunk = first ? header : "";
@@ -150,13 +164,15 @@ function textStream(records: AsyncGenerator<object>, line: (record: object) => s
       for (let k = 0; k < 200; k++) {
         const next = await records.next();
         if (next.done) {
-          if (chunk) controller.enqueue(encoder.encode(chunk));
+          if (chunk) send(controller, chunk);
           controller.close();
+          await onDone?.({ rows, bytes, sha256: hash.digest("hex") });
           return;
         }
+        rows++;
         chunk += line(next.value);
       }
-      controller.enqueue(encoder.encode(chunk));
+      send(controller, chunk);
     },
     async cancel() {
       await records.return(undefined);

@@ -2,7 +2,8 @@ import { randomUUID } from "node:crypto";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { getDb } from "@/lib/db/client";
-import { judgments, users } from "@/lib/db/schema";
+import { datasetExports, judgments, users } from "@/lib/db/schema";
+import { finishExportRecord, startExportRecord } from "@/lib/export/export-record";
 import { parse as parseCsv } from "csv-parse/sync";
 import { csvStream, exportRecords, ndjsonStream, type ExportFilters, type ExportOptions } from "@/lib/export/stream";
 import { submitJudgment } from "@/lib/judgments/submit-judgment";
@@ -77,6 +78,16 @@ describe("exports", () => {
     const conversational = lines(await exportText(project.id, "pairwise", {}, { conversational: true }));
     expect(conversational[0].prompt[0]).toMatchObject({ role: "user" });
     expect(conversational[0].chosen).toEqual([{ role: "assistant", content: expect.any(String) }]);
+  });
+
+  it("are recorded with their row count, size and the checksum of the bytes sent", async () => {
+    const { project, first } = await judgedKwiseProject();
+    const id = await startExportRecord(project.id, first.id, "raw.ndjson", { gold: "include" });
+    const text = await new Response(ndjsonStream(exportRecords(project.id, {}, { format: "raw", secret: SECRET }), (stats) => finishExportRecord(id, stats))).text();
+    const { createHash } = await import("node:crypto");
+    const [record] = await getDb().select().from(datasetExports).where(eq(datasetExports.id, id));
+    expect(record).toMatchObject({ rows: 12, bytes: Buffer.byteLength(text), sha256: createHash("sha256").update(text).digest("hex"), format: "raw.ndjson" });
+    expect(record!.finishedAt).not.toBeNull();
   });
 
   it("write the same records as CSV that a CSV reader gets back", async () => {

@@ -5,7 +5,8 @@ import { withPermission } from "@/lib/api/route";
 import { uuidParam } from "@/lib/api/uuid-param";
 import { getDb } from "@/lib/db/client";
 import { users } from "@/lib/db/schema";
-import { csvStream, exportRecords, ndjsonStream } from "@/lib/export/stream";
+import { finishExportRecord, startExportRecord } from "@/lib/export/export-record";
+import { csvStream, exportRecords, ndjsonStream, type StreamStats } from "@/lib/export/stream";
 import { getProject } from "@/lib/projects/projects";
 
 const flag = z.enum(["0", "1", "true", "false"]).optional().transform((v) => v === "1" || v === "true");
@@ -26,7 +27,7 @@ const querySchema = z
   .strict();
 
 /** NDJSON stream of the project's judgments in one of API.md's export formats. */
-export const GET = withPermission<{ id: string }>("projects.manage", async ({ req, params }) => {
+export const GET = withPermission<{ id: string }>("projects.manage", async ({ req, params, user }) => {
   const project = await getProject(uuidParam(params.id, "project"));
   if (!project) throw new ApiError("not_found", "No such project");
   const q = querySchema.parse(Object.fromEntries(new URL(req.url).searchParams));
@@ -50,9 +51,12 @@ export const GET = withPermission<{ id: string }>("projects.manage", async ({ re
     },
     { format: q.format, ties: q.ties, conversational: q.conversational, secret },
   );
+  const { format, as, ...options } = q;
+  const recordId = await startExportRecord(project.id, user.id, `${format}.${as}`, { ...options, excludeAnnotators: ids });
+  const onDone = (stats: StreamStats) => finishExportRecord(recordId, stats).catch((err) => console.error("[export] record:", err));
   const csv = q.as === "csv";
   const filename = `${project.name.replace(/[^\w.-]+/g, "-").toLowerCase() || "project"}-${q.format}.${csv ? "csv" : "jsonl"}`;
-  return new Response(csv ? csvStream(records, q.format) : ndjsonStream(records), {
+  return new Response(csv ? csvStream(records, q.format, onDone) : ndjsonStream(records, onDone), {
     headers: {
       "content-type": csv ? "text/csv; charset=utf-8" : "application/x-ndjson; charset=utf-8",
       "content-disposition": `attachment; filename="${filename}"`,
