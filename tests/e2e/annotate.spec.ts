@@ -123,6 +123,9 @@ test("two annotators finish a pairwise project with redundancy 2, one by keyboar
   const pairs = (await exported.text()).trim().split("\n").map((l) => JSON.parse(l));
   expect(pairs).toHaveLength(8 - 1); // 8 judgments, one of them a tie (key 3), left out by default
   expect(pairs.every((p: { chosen: string; rejected: string }) => typeof p.chosen === "string" && p.chosen !== p.rejected)).toBe(true);
+  const card = await api.get(`/api/v1/projects/${projectId}/export/card?format=pairwise`);
+  expect(card.headers()["content-type"]).toContain("text/markdown");
+  expect(await card.text()).toMatch(/^---\npretty_name: "Greetings"[\s\S]*- Rows: 7\n/);
   expect((await (await api.get(`/api/v1/projects/${projectId}/agreement`)).json()).judgments).toBe(8);
 
   // Excluding an annotator on the quality page takes their judgments out of the statistics.

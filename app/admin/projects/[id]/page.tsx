@@ -57,11 +57,15 @@ export default async function ProjectPage({ params }: { params: Promise<{ id: st
             ["kwise", "k-wise rankings"],
             ["sft", "SFT (best responses)"],
             ["raw", "Raw judgments"],
+            ["pairwise&as=csv", "Pairwise (CSV)"],
           ].map(([query, label]) => (
             <a key={query} href={`/api/v1/projects/${id}/export?format=${query}`} className="rounded-md border border-slate-300 px-3 py-1.5 hover:bg-slate-100" download>
               {label}
             </a>
           ))}
+          <a href={`/api/v1/projects/${id}/export/card?format=pairwise`} className="rounded-md border border-slate-300 px-3 py-1.5 hover:bg-slate-100" download>
+            Dataset card (README.md)
+          </a>
         </div>
       </section>
 
