@@ -1,4 +1,5 @@
 import Link from "next/link";
+import { Stat } from "@/app/components/stat";
 import { notFound } from "next/navigation";
 import { requirePermission } from "@/lib/auth/current-user";
 import { annotatorStats, recentJudgments } from "@/lib/projects/annotator-stats";
@@ -131,16 +132,6 @@ export default async function ProjectPage({ params }: { params: Promise<{ id: st
           {recent.length === 0 && <li className="px-3 py-4 text-center text-slate-500">None yet.</li>}
         </ul>
       </section>
-    </div>
-  );
-}
-
-function Stat(props: { label: string; value: string; hint?: string }) {
-  return (
-    <div className="rounded-lg border border-slate-200 bg-white p-3 shadow-sm">
-      <div className="text-xs uppercase tracking-wide text-slate-500">{props.label}</div>
-      <div className="mt-1 text-lg font-semibold">{props.value}</div>
-      {props.hint && <div className="text-xs text-slate-500">{props.hint}</div>}
     </div>
   );
 }

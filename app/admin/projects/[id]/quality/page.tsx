@@ -1,4 +1,5 @@
 import Link from "next/link";
+import { Stat } from "@/app/components/stat";
 import { notFound } from "next/navigation";
 import { requirePermission } from "@/lib/auth/current-user";
 import { getProject, listMembers } from "@/lib/projects/projects";
@@ -166,16 +167,6 @@ export default async function QualityPage({ params, searchParams }: { params: Pr
         </p>
         <p className="mt-1 text-xs text-slate-500">Excluded annotators' judgments stay stored and leave the leaderboard, agreement, training and exports; include them again at any time.</p>
       </section>
-    </div>
-  );
-}
-
-function Stat(props: { label: string; value: string; hint?: string }) {
-  return (
-    <div className="rounded-lg border border-slate-200 bg-white p-3 shadow-sm">
-      <div className="text-xs uppercase tracking-wide text-slate-500">{props.label}</div>
-      <div className="mt-1 text-lg font-semibold">{props.value}</div>
-      {props.hint && <div className="text-xs text-slate-500">{props.hint}</div>}
     </div>
   );
 }

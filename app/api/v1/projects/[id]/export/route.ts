@@ -6,31 +6,15 @@ import { uuidParam } from "@/lib/api/uuid-param";
 import { getDb } from "@/lib/db/client";
 import { users } from "@/lib/db/schema";
 import { finishExportRecord, startExportRecord } from "@/lib/export/export-record";
+import { exportQuerySchema, filtersOf } from "@/lib/export/export-query";
 import { csvStream, exportRecords, ndjsonStream, type StreamStats } from "@/lib/export/stream";
 import { getProject } from "@/lib/projects/projects";
-
-const flag = z.enum(["0", "1", "true", "false"]).optional().transform((v) => v === "1" || v === "true");
-const querySchema = z
-  .object({
-    format: z.enum(["pairwise", "kwise", "raw", "sft"]),
-    as: z.enum(["ndjson", "csv"]).default("ndjson"),
-    since: z.iso.datetime({ offset: true }).optional(),
-    until: z.iso.datetime({ offset: true }).optional(),
-    excludeAnnotators: z.string().optional(),
-    round: z.uuid().optional(),
-    gold: z.enum(["include", "exclude", "only"]).optional(),
-    ties: flag,
-    conversational: flag,
-    includeExcluded: flag,
-    minAgreement: z.string().optional(),
-  })
-  .strict();
 
 /** NDJSON stream of the project's judgments in one of API.md's export formats. */
 export const GET = withPermission<{ id: string }>("projects.manage", async ({ req, params, user }) => {
   const project = await getProject(uuidParam(params.id, "project"));
   if (!project) throw new ApiError("not_found", "No such project");
-  const q = querySchema.parse(Object.fromEntries(new URL(req.url).searchParams));
+  const q = exportQuerySchema.parse(Object.fromEntries(new URL(req.url).searchParams));
   if (q.minAgreement !== undefined) throw new ApiError("invalid_input", "minAgreement is not supported yet");
   if (q.as === "csv" && q.conversational) throw new ApiError("invalid_input", "conversational pairs are message lists: use NDJSON");
   const named = (q.excludeAnnotators ?? "").split(",").map((s) => s.trim()).filter(Boolean);
@@ -39,18 +23,7 @@ export const GET = withPermission<{ id: string }>("projects.manage", async ({ re
   if (emails.length) ids.push(...(await getDb().select({ id: users.id }).from(users).where(inArray(users.email, emails))).map((u) => u.id));
   const secret = process.env.NEXTAUTH_SECRET;
   if (!secret) throw new ApiError("internal", "NEXTAUTH_SECRET is not set: pseudonyms need it");
-  const records = exportRecords(
-    project.id,
-    {
-      since: q.since ? new Date(q.since) : undefined,
-      until: q.until ? new Date(q.until) : undefined,
-      excludeAnnotators: ids,
-      round: q.round,
-      gold: q.gold,
-      includeExcluded: q.includeExcluded,
-    },
-    { format: q.format, ties: q.ties, conversational: q.conversational, secret },
-  );
+  const records = exportRecords(project.id, filtersOf(q, ids), { format: q.format, ties: q.ties, conversational: q.conversational, secret });
   const { format, as, ...options } = q;
   const recordId = await startExportRecord(project.id, user.id, `${format}.${as}`, { ...options, excludeAnnotators: ids });
   const onDone = (stats: StreamStats) => finishExportRecord(recordId, stats).catch((err) => console.error("[export] record:", err));

@@ -1,40 +1,21 @@
-import { z } from "zod";
 import { ApiError } from "@/lib/api/errors";
 import { withPermission } from "@/lib/api/route";
 import { uuidParam } from "@/lib/api/uuid-param";
 import { datasetCard } from "@/lib/export/dataset-card";
+import { exportQuerySchema, filtersOf } from "@/lib/export/export-query";
 import { exportRecords } from "@/lib/export/stream";
 import { getProject } from "@/lib/projects/projects";
 import { qualityBarOf } from "@/lib/quality/project-agreement";
 import { cachedAgreement } from "@/lib/quality/statistics-cache";
 import pkg from "@/package.json";
 
-const flag = z.enum(["0", "1", "true", "false"]).optional().transform((v) => v === "1" || v === "true");
-const querySchema = z
-  .object({
-    format: z.enum(["pairwise", "kwise", "raw", "sft"]),
-    since: z.iso.datetime({ offset: true }).optional(),
-    until: z.iso.datetime({ offset: true }).optional(),
-    round: z.uuid().optional(),
-    gold: z.enum(["include", "exclude", "only"]).optional(),
-    ties: flag,
-    conversational: flag,
-    includeExcluded: flag,
-  })
-  .strict();
-
 /** README.md with YAML front matter for the export with the same format and filters. */
 export const GET = withPermission<{ id: string }>("projects.manage", async ({ req, params }) => {
   const project = await getProject(uuidParam(params.id, "project"));
   if (!project) throw new ApiError("not_found", "No such project");
-  const q = querySchema.parse(Object.fromEntries(new URL(req.url).searchParams));
-  const filters = {
-    since: q.since ? new Date(q.since) : undefined,
-    until: q.until ? new Date(q.until) : undefined,
-    round: q.round,
-    gold: q.gold,
-    includeExcluded: q.includeExcluded,
-  };
+  const q = exportQuerySchema.parse(Object.fromEntries(new URL(req.url).searchParams));
+  if (q.excludeAnnotators || q.minAgreement) throw new ApiError("invalid_input", "the card takes the export's format, time, round and gold filters");
+  const filters = filtersOf(q);
   // Rows are counted by running the export itself: the card's size is the file's size.
   let rows = 0;
   for await (const _ of exportRecords(project.id, filters, { format: q.format, ties: q.ties, conversational: q.conversational, secret: "count-only" })) rows++;

@@ -1,0 +1,37 @@
+// The query string shared by the export and its dataset card (API.md).
+import { z } from "zod";
+import type { ExportFilters } from "./stream";
+
+const flag = z
+  .enum(["0", "1", "true", "false"])
+  .optional()
+  .transform((v) => v === "1" || v === "true");
+
+export const exportQuerySchema = z
+  .object({
+    format: z.enum(["pairwise", "kwise", "raw", "sft"]),
+    as: z.enum(["ndjson", "csv"]).default("ndjson"),
+    since: z.iso.datetime({ offset: true }).optional(),
+    until: z.iso.datetime({ offset: true }).optional(),
+    excludeAnnotators: z.string().optional(),
+    round: z.uuid().optional(),
+    gold: z.enum(["include", "exclude", "only"]).optional(),
+    ties: flag,
+    conversational: flag,
+    includeExcluded: flag,
+    minAgreement: z.string().optional(),
+  })
+  .strict();
+export type ExportQuery = z.output<typeof exportQuerySchema>;
+
+/** The filters of a query, with `excludeAnnotators` already resolved to user ids. */
+export function filtersOf(q: ExportQuery, excludeAnnotators: string[] = []): ExportFilters {
+  return {
+    since: q.since ? new Date(q.since) : undefined,
+    until: q.until ? new Date(q.until) : undefined,
+    excludeAnnotators,
+    round: q.round,
+    gold: q.gold,
+    includeExcluded: q.includeExcluded,
+  };
+}
