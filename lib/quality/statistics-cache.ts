@@ -28,6 +28,8 @@ async function entryFor(projectId: string): Promise<Entry> {
   if (hit?.key === key) return hit;
   const entry: Entry = { key, judgments: loadJudgments(projectId), leaderboard: new Map(), agreement: new Map() };
   cache.set(projectId, entry);
+  // A failed load must not stick: the next request tries again.
+  entry.judgments.catch(() => cache.get(projectId) === entry && cache.delete(projectId));
   return entry;
 }
 
