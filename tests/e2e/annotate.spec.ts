@@ -203,3 +203,23 @@ test("the annotation screens fit a phone without horizontal scrolling", async ({
   }
   await api.dispose();
 });
+
+test("arbiter sim judges a project over HTTP with simulated annotators", async ({ playwright }) => {
+  const api = await adminApi(playwright);
+  const records = Array.from({ length: 10 }, (_, i) => ({
+    prompt: `Describe item ${i}`,
+    responses: [
+      { text: `Item ${i} is a well described thing with many careful words about it`, source: "verbose" },
+      { text: `Item ${i}.`, source: "terse" },
+    ],
+  }));
+  const projectId = await setUpProject(api, { name: "Simulated", mode: "pairwise", redundancy: 2 }, records, [E2E.admin.email]);
+  const adminToken = await arbiterCli("token", "create", "--email", E2E.admin.email);
+  const out = await arbiterCli("sim", "--url", E2E.baseUrl, "--token", adminToken, "--project", projectId, "--annotators", "3", "--noise", "0", "--oracle", "length");
+  expect(out).toMatch(/^20 judgments by 3 simulated annotators/);
+  const project = await (await api.get(`/api/v1/projects/${projectId}`)).json();
+  expect(project.progress).toMatchObject({ comparisons: 10, complete: 10, judgments: 20 });
+  const board = await (await api.get(`/api/v1/projects/${projectId}/leaderboard`)).json();
+  expect(board[0].source).toBe("verbose"); // the length oracle always prefers the longer answer
+  await api.dispose();
+});

@@ -1,0 +1,72 @@
+// `arbiter sim`: simulated annotators that judge through the HTTP API (API.md), for demos,
+// load and benchmarks. Each has its own account and token; they work in parallel until
+// tasks/next has nothing left for them, choosing by an oracle with some noise.
+import { randomUUID } from "node:crypto";
+import { mulberry32 } from "@/lib/bt/bootstrap";
+
+export type Oracle = "length" | "random" | "source-order";
+export const ORACLES: Oracle[] = ["length", "random", "source-order"];
+
+type Task = { comparisonId: string; responses: { id: string; text: string }[] };
+
+export type SimOptions = {
+  url: string;
+  projectId: string;
+  /** one bearer token per simulated annotator */
+  tokens: string[];
+  oracle: Oracle;
+  /** probability that an annotator answers at random instead of by the oracle */
+  noise: number;
+  seed?: number;
+  maxJudgments?: number;
+  log?: (line: string) => void;
+};
+
+/** Best first by the oracle: longer answers, a random order, or the order received. */
+export function oracleRanking(task: Task, oracle: Oracle, rand: () => number): string[][] {
+  const ids = task.responses.map((r) => r.id);
+  if (oracle === "length") {
+    return [...task.responses].sort((a, b) => b.text.length - a.text.length).map((r) => [r.id]);
+  }
+  if (oracle === "random") return shuffle(ids, rand).map((id) => [id]);
+  return ids.map((id) => [id]);
+}
+
+function shuffle<T>(xs: T[], rand: () => number): T[] {
+  const out = [...xs];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
+
+export async function runSimulation(opts: SimOptions): Promise<{ judgments: number; errors: number }> {
+  let judgments = 0;
+  let errors = 0;
+  const rand = mulberry32(opts.seed ?? 1);
+  const headers = (token: string) => ({ authorization: `Bearer ${token}`, "content-type": "application/json" });
+  await Promise.all(
+    opts.tokens.map(async (token) => {
+      for (;;) {
+        if (opts.maxJudgments !== undefined && judgments >= opts.maxJudgments) return;
+        const res = await fetch(`${opts.url}/api/v1/projects/${opts.projectId}/tasks/next`, { headers: headers(token) });
+        if (res.status === 204) return;
+        if (!res.ok) throw new Error(`tasks/next: ${res.status} ${await res.text()}`);
+        const task = (await res.json()) as Task;
+        const ranking = rand() < opts.noise ? oracleRanking(task, "random", rand) : oracleRanking(task, opts.oracle, rand);
+        const submit = await fetch(`${opts.url}/api/v1/comparisons/${task.comparisonId}/judgments`, {
+          method: "POST",
+          headers: headers(token),
+          body: JSON.stringify({ clientId: randomUUID(), ranking, durationMs: Math.round(2000 + rand() * 8000) }),
+        });
+        if (submit.ok) judgments++;
+        else {
+          errors++;
+          opts.log?.(`submit ${submit.status}: ${await submit.text()}`);
+        }
+      }
+    }),
+  );
+  return { judgments, errors };
+}
