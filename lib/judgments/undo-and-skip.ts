@@ -3,8 +3,8 @@ import { and, eq, sql } from "drizzle-orm";
 import { ApiError } from "@/lib/api/errors";
 import { getDb } from "@/lib/db/client";
 import { comparisons, judgments, projects, skips, taskLeases, type User } from "@/lib/db/schema";
+import { UNDO_WINDOW_MS } from "./undo-window";
 
-export const UNDO_WINDOW_MS = 60_000;
 
 /** Deletes my judgment if it is recent enough, and gives me the comparison back under a lease. */
 export async function undoJudgment(judgmentId: string, me: User): Promise<{ comparisonId: string }> {

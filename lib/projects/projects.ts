@@ -102,10 +102,6 @@ export async function setExcluded(projectId: string, userId: string, excluded: b
   return rows.length > 0;
 }
 
-export async function removeMember(projectId: string, userId: string): Promise<void> {
-  await getDb().delete(projectMembers).where(and(eq(projectMembers.projectId, projectId), eq(projectMembers.userId, userId)));
-}
-
 export type MemberRow = { userId: string; email: string; name: string | null; groupName: string | null; excluded: boolean };
 
 export async function listMembers(projectId: string): Promise<MemberRow[]> {

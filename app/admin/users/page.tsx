@@ -1,3 +1,4 @@
+import { DataTable } from "@/app/components/data-table";
 import { requirePermission } from "@/lib/auth/current-user";
 import { listPendingInvites } from "@/lib/auth/invites";
 import { listUsers } from "@/lib/users/users";
@@ -11,32 +12,18 @@ export default async function UsersPage() {
     <div className="space-y-6">
       <h1 className="text-2xl font-semibold">Users</h1>
       <InviteForm />
-      <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white shadow-sm">
-        <table className="w-full text-left text-sm">
-          <thead className="bg-slate-50 text-xs uppercase text-slate-500">
-            <tr>
-              <th className="px-3 py-2">Email</th>
-              <th className="px-3 py-2">Name</th>
-              <th className="px-3 py-2">Role</th>
-              <th className="px-3 py-2">Status</th>
-              <th className="px-3 py-2">Last sign-in</th>
-              <th className="px-3 py-2" />
-            </tr>
-          </thead>
-          <tbody>
-            {users.map((u) => (
-              <tr key={u.id} className="border-t border-slate-100" data-testid={`user-row-${u.email}`}>
-                <td className="px-3 py-2">{u.email}</td>
-                <td className="px-3 py-2">{u.name}</td>
-                <td className="px-3 py-2">{u.role}</td>
-                <td className="px-3 py-2">{u.disabledAt ? <span className="text-red-700">disabled</span> : "active"}</td>
-                <td className="px-3 py-2 text-slate-500">{u.lastLoginAt?.toLocaleString() ?? "never"}</td>
-                <td className="px-3 py-2 text-right">{u.id !== me.id && <ToggleDisabledButton userId={u.id} disabled={!!u.disabledAt} email={u.email} />}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable headers={["Email", "Name", "Role", "Status", "Last sign-in", ""]}>
+        {users.map((u) => (
+          <tr key={u.id} className="border-t border-slate-100" data-testid={`user-row-${u.email}`}>
+            <td className="px-3 py-2">{u.email}</td>
+            <td className="px-3 py-2">{u.name}</td>
+            <td className="px-3 py-2">{u.role}</td>
+            <td className="px-3 py-2">{u.disabledAt ? <span className="text-red-700">disabled</span> : "active"}</td>
+            <td className="px-3 py-2 text-slate-500">{u.lastLoginAt?.toLocaleString() ?? "never"}</td>
+            <td className="px-3 py-2 text-right">{u.id !== me.id && <ToggleDisabledButton userId={u.id} disabled={!!u.disabledAt} email={u.email} />}</td>
+          </tr>
+        ))}
+      </DataTable>
       {invites.length > 0 && (
         <section>
           <h2 className="mb-2 font-medium">Pending invitations</h2>

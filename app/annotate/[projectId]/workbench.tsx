@@ -4,6 +4,7 @@
 // on a key. State that belongs to one task (verdict, ranking, rationale) resets per task.
 import { useCallback, useEffect, useRef, useState } from "react";
 import { SafeMarkdown } from "@/app/components/safe-markdown";
+import { UNDO_WINDOW_MS } from "@/lib/judgments/undo-window";
 import { Conversation } from "./conversation";
 import { groupsOf, KwisePanel, moveTo, toggleTie, type KwiseState } from "./kwise-panel";
 import { PAIRWISE_VERDICTS, PairwisePanel, type CriterionVerdict, type PairwiseVerdictId } from "./pairwise-panel";
@@ -19,7 +20,6 @@ export type WorkbenchProject = {
   criteria: string[];
 };
 
-const UNDO_WINDOW_MS = 60_000;
 const SKIP_REASONS = ["Prompt is unclear", "I can't judge this topic", "Offensive or unsafe content", "Other"];
 
 type Submitted = { judgmentId: string; task: Task; at: number };
@@ -79,44 +79,45 @@ export function Workbench({ project, initialJudged }: { project: WorkbenchProjec
     return { ranking, strength: v.strength, bothBad: bothBad || undefined, criteria: Object.keys(crit).length ? crit : undefined, rationale: text, durationMs };
   }, [task, rationale, project, kwise, verdict, criteria, bothBad]);
 
+  /** One request at a time: shows "busy", reports a failure on screen. */
+  const guarded = useCallback(async (action: () => Promise<void>) => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await action();
+    } catch (e) {
+      setError(e instanceof Error ? e.message : String(e));
+    } finally {
+      setBusy(false);
+    }
+  }, []);
+
   const submit = useCallback(async () => {
     if (!task || busy) return;
     const body = buildVerdict();
     if (typeof body === "string") return setError(body);
-    setBusy(true);
-    setError(undefined);
     const clientId = clientIds.current.get(task.comparisonId) ?? crypto.randomUUID();
     clientIds.current.set(task.comparisonId, clientId);
-    try {
+    await guarded(async () => {
       const judgmentId = await submitVerdict(task.comparisonId, clientId, body);
       setLast({ judgmentId, task, at: Date.now() });
       setSessionCount((n) => n + 1);
       await advance(task);
-    } catch (e) {
-      setError(e instanceof Error ? e.message : String(e));
-    } finally {
-      setBusy(false);
-    }
-  }, [task, busy, buildVerdict, advance]);
+    });
+  }, [task, busy, buildVerdict, advance, guarded]);
 
   const skip = useCallback(async () => {
     if (!task || busy) return;
-    setBusy(true);
-    try {
+    await guarded(async () => {
       await skipTask(task.comparisonId, skipReason);
       setOverlay(null);
       await advance(task);
-    } catch (e) {
-      setError(e instanceof Error ? e.message : String(e));
-    } finally {
-      setBusy(false);
-    }
-  }, [task, busy, skipReason, advance]);
+    });
+  }, [task, busy, skipReason, advance, guarded]);
 
   const undo = useCallback(async () => {
     if (!last || busy || Date.now() - last.at > UNDO_WINDOW_MS) return;
-    setBusy(true);
-    try {
+    await guarded(async () => {
       await undoJudgment(last.judgmentId);
       clientIds.current.delete(last.task.comparisonId);
       setSessionCount((n) => n - 1);
@@ -125,12 +126,8 @@ export function Workbench({ project, initialJudged }: { project: WorkbenchProjec
       show(last.task);
       // What was on screen goes back to being the prefetched task.
       if (current) prefetched.current = Promise.resolve(current);
-    } catch (e) {
-      setError(e instanceof Error ? e.message : String(e));
-    } finally {
-      setBusy(false);
-    }
-  }, [last, busy, task, show]);
+    });
+  }, [last, busy, task, show, guarded]);
 
   useEffect(() => {
     function onKey(e: KeyboardEvent) {

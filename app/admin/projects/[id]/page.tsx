@@ -1,4 +1,5 @@
 import Link from "next/link";
+import { DataTable } from "@/app/components/data-table";
 import { Stat } from "@/app/components/stat";
 import { notFound } from "next/navigation";
 import { requirePermission } from "@/lib/auth/current-user";
@@ -82,37 +83,24 @@ export default async function ProjectPage({ params }: { params: Promise<{ id: st
 
       <section>
         <h2 className="mb-2 font-medium">Annotators</h2>
-        <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white shadow-sm">
-          <table className="w-full text-left text-sm" data-testid="annotator-stats">
-            <thead className="bg-slate-50 text-xs uppercase text-slate-500">
-              <tr>
-                <th className="px-3 py-2">Annotator</th>
-                <th className="px-3 py-2">Judgments</th>
-                <th className="px-3 py-2">Last hour</th>
-                <th className="px-3 py-2">Median time</th>
-                <th className="px-3 py-2">Last active</th>
-              </tr>
-            </thead>
-            <tbody>
-              {stats.map((s) => (
-                <tr key={s.userId} className="border-t border-slate-100">
-                  <td className="px-3 py-2">{s.email}</td>
-                  <td className="px-3 py-2">{s.judgments}</td>
-                  <td className="px-3 py-2">{s.lastHour}</td>
-                  <td className="px-3 py-2">{seconds(s.medianMs)}</td>
-                  <td className="px-3 py-2 text-slate-500">{s.lastAt ? new Date(s.lastAt).toLocaleString() : "–"}</td>
-                </tr>
-              ))}
-              {stats.length === 0 && (
-                <tr>
-                  <td colSpan={5} className="px-3 py-4 text-center text-slate-500">
-                    No judgments yet.
-                  </td>
-                </tr>
-              )}
-            </tbody>
-          </table>
-        </div>
+        <DataTable testId="annotator-stats" headers={["Annotator", "Judgments", "Last hour", "Median time", "Last active"]}>
+          {stats.map((s) => (
+            <tr key={s.userId} className="border-t border-slate-100">
+              <td className="px-3 py-2">{s.email}</td>
+              <td className="px-3 py-2">{s.judgments}</td>
+              <td className="px-3 py-2">{s.lastHour}</td>
+              <td className="px-3 py-2">{seconds(s.medianMs)}</td>
+              <td className="px-3 py-2 text-slate-500">{s.lastAt ? new Date(s.lastAt).toLocaleString() : "–"}</td>
+            </tr>
+          ))}
+          {stats.length === 0 && (
+            <tr>
+              <td colSpan={5} className="px-3 py-4 text-center text-slate-500">
+                No judgments yet.
+              </td>
+            </tr>
+          )}
+        </DataTable>
       </section>
 
       <section>

@@ -1,4 +1,5 @@
 import Link from "next/link";
+import { DataTable } from "@/app/components/data-table";
 import { Stat } from "@/app/components/stat";
 import { notFound } from "next/navigation";
 import { requirePermission } from "@/lib/auth/current-user";
@@ -43,37 +44,24 @@ export default async function QualityPage({ params, searchParams }: { params: Pr
             <span className="text-sm text-slate-600">length effect β = {num(board.lengthCoefficient)} (logit per unit of normalised length difference)</span>
           )}
         </div>
-        <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white shadow-sm">
-          <table className="w-full text-left text-sm" data-testid="leaderboard">
-            <thead className="bg-slate-50 text-xs uppercase text-slate-500">
-              <tr>
-                <th className="px-3 py-2">Rank</th>
-                <th className="px-3 py-2">Source</th>
-                <th className="px-3 py-2">Rating (95% CI)</th>
-                <th className="w-1/3 px-3 py-2" />
-                <th className="px-3 py-2">Outcomes</th>
-              </tr>
-            </thead>
-            <tbody>
-              {board.rows.map((r) => (
-                <tr key={r.source} className="border-t border-slate-100">
-                  <td className="px-3 py-2">{r.rank}</td>
-                  <td className="px-3 py-2 font-medium">{r.source}</td>
-                  <td className="px-3 py-2 tabular-nums">
-                    {r.rating.toFixed(0)} <span className="text-slate-500">({r.ciLow.toFixed(0)} – {r.ciHigh.toFixed(0)})</span>
-                  </td>
-                  <td className="px-3 py-2">
-                    <svg viewBox="0 0 100 10" className="h-3 w-full" aria-label={`interval ${r.ciLow.toFixed(0)} to ${r.ciHigh.toFixed(0)}`}>
-                      <line x1={x(r.ciLow)} x2={x(r.ciHigh)} y1="5" y2="5" stroke="#64748b" strokeWidth="1" />
-                      <circle cx={x(r.rating)} cy="5" r="2" fill="#2456d6" />
-                    </svg>
-                  </td>
-                  <td className="px-3 py-2 tabular-nums">{r.n}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable testId="leaderboard" headers={["Rank", "Source", "Rating (95% CI)", { label: "", className: "w-1/3 px-3 py-2" }, "Outcomes"]}>
+          {board.rows.map((r) => (
+            <tr key={r.source} className="border-t border-slate-100">
+              <td className="px-3 py-2">{r.rank}</td>
+              <td className="px-3 py-2 font-medium">{r.source}</td>
+              <td className="px-3 py-2 tabular-nums">
+                {r.rating.toFixed(0)} <span className="text-slate-500">({r.ciLow.toFixed(0)} – {r.ciHigh.toFixed(0)})</span>
+              </td>
+              <td className="px-3 py-2">
+                <svg viewBox="0 0 100 10" className="h-3 w-full" aria-label={`interval ${r.ciLow.toFixed(0)} to ${r.ciHigh.toFixed(0)}`}>
+                  <line x1={x(r.ciLow)} x2={x(r.ciHigh)} y1="5" y2="5" stroke="#64748b" strokeWidth="1" />
+                  <circle cx={x(r.rating)} cy="5" r="2" fill="#2456d6" />
+                </svg>
+              </td>
+              <td className="px-3 py-2 tabular-nums">{r.n}</td>
+            </tr>
+          ))}
+        </DataTable>
         <p className="text-xs text-slate-500">
           Davidson model over every pair of responses from different sources (ties count as evidence); ratings on the Elo scale (400 points = 10:1 odds);
           intervals from 100 bootstrap resamples of the outcomes; ranks separate only sources whose intervals do not overlap.
@@ -124,43 +112,27 @@ export default async function QualityPage({ params, searchParams }: { params: Pr
 
       <section>
         <h2 className="mb-2 font-medium">Annotators</h2>
-        <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white shadow-sm">
-          <table className="w-full text-left text-sm" data-testid="annotator-quality">
-            <thead className="bg-slate-50 text-xs uppercase text-slate-500">
-              <tr>
-                <th className="px-3 py-2">Annotator</th>
-                <th className="px-3 py-2">Judgments</th>
-                <th className="px-3 py-2">With majority</th>
-                <th className="px-3 py-2">Gold</th>
-                <th className="px-3 py-2">Median time</th>
-                <th className="px-3 py-2">First shown wins</th>
-                <th className="px-3 py-2">Status</th>
-                <th className="px-3 py-2" />
+        <DataTable testId="annotator-quality" headers={["Annotator", "Judgments", "With majority", "Gold", "Median time", "First shown wins", "Status", ""]}>
+          {members.map((m) => {
+            const q = qualityById.get(m.userId);
+            return (
+              <tr key={m.userId} className="border-t border-slate-100" data-testid={`quality-${m.email}`}>
+                <td className="px-3 py-2">{m.email}</td>
+                <td className="px-3 py-2">{q?.judgments ?? (m.excluded ? "excluded" : 0)}</td>
+                <td className="px-3 py-2">{pct(q?.majorityAgreement ?? null)}</td>
+                <td className="px-3 py-2">{pct(q?.goldAccuracy ?? null)}</td>
+                <td className="px-3 py-2">{q?.medianMs == null ? "–" : `${(q.medianMs / 1000).toFixed(1)} s`}</td>
+                <td className="px-3 py-2">{pct(q?.firstShownWins ?? null)}</td>
+                <td className="px-3 py-2">
+                  {m.excluded ? <span className="text-slate-500">excluded</span> : q?.flagged ? <span className="text-red-700">flagged: {q.reasons.join("; ")}</span> : "ok"}
+                </td>
+                <td className="px-3 py-2 text-right">
+                  <ExcludeButton projectId={id} userId={m.userId} excluded={m.excluded} email={m.email} />
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {members.map((m) => {
-                const q = qualityById.get(m.userId);
-                return (
-                  <tr key={m.userId} className="border-t border-slate-100" data-testid={`quality-${m.email}`}>
-                    <td className="px-3 py-2">{m.email}</td>
-                    <td className="px-3 py-2">{q?.judgments ?? (m.excluded ? "excluded" : 0)}</td>
-                    <td className="px-3 py-2">{pct(q?.majorityAgreement ?? null)}</td>
-                    <td className="px-3 py-2">{pct(q?.goldAccuracy ?? null)}</td>
-                    <td className="px-3 py-2">{q?.medianMs == null ? "–" : `${(q.medianMs / 1000).toFixed(1)} s`}</td>
-                    <td className="px-3 py-2">{pct(q?.firstShownWins ?? null)}</td>
-                    <td className="px-3 py-2">
-                      {m.excluded ? <span className="text-slate-500">excluded</span> : q?.flagged ? <span className="text-red-700">flagged: {q.reasons.join("; ")}</span> : "ok"}
-                    </td>
-                    <td className="px-3 py-2 text-right">
-                      <ExcludeButton projectId={id} userId={m.userId} excluded={m.excluded} email={m.email} />
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
+            );
+          })}
+        </DataTable>
         <p className="mt-1 text-xs text-slate-500">
           Flagged below {Math.round(bar.minMajorityAgreement * 100)}% agreement with the majority or {Math.round(bar.minGoldAccuracy * 100)}% on gold, once there are{" "}
           {bar.minEvidence} response pairs of evidence (project settings).
