@@ -5,7 +5,7 @@ import { env } from "@/lib/config/env";
 import { closeDb, getDb } from "@/lib/db/client";
 import { ROUND_QUEUE, type RoundJob } from "@/lib/rounds/queue";
 import pkg from "@/package.json" with { type: "json" };
-import { selectBackend } from "./backend";
+import { selectBackend } from "./tf/backend";
 import { runRound } from "./rounds/run-round";
 import { registerWorker } from "./worker-registry";
 

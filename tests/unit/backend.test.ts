@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { describe, expect, it } from "vitest";
-import { selectBackend } from "@/trainer/backend";
+import { selectBackend } from "@/trainer/tf/backend";
 
 describe("TensorFlow.js backend choice", () => {
   it("falls through missing native packages to a working backend and says why", async () => {

@@ -5,6 +5,10 @@
 import { createRequire } from "node:module";
 import path from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
+// tfjs-core alone registers no gradients; the @tensorflow/tfjs umbrella's Node bundle does
+// (core's own register_all_gradients is ESM with directory imports, which Node refuses).
+import "@tensorflow/tfjs";
+import { patchWasmKernels } from "./wasm-kernels";
 
 export type BackendChoice = "tensorflow-gpu" | "tensorflow" | "wasm" | "cpu";
 export type BackendPreference = BackendChoice | "auto";
@@ -33,6 +37,7 @@ async function tryLoad(choice: BackendChoice): Promise<LoadedBackend> {
     }
     case "wasm": {
       const wasm = await import("@tensorflow/tfjs-backend-wasm");
+      patchWasmKernels();
       // In Node the .wasm binaries are read from the package folder, not fetched.
       const wasmFile = require.resolve("@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm");
       wasm.setWasmPaths(path.dirname(wasmFile) + path.sep);

@@ -1,0 +1,85 @@
+// Checkpoint folders in Hugging Face's GPT-2 layout: config.json + model.safetensors, plus
+// tokenizer files (vocab.json, merges.txt, tokenizer.json, …) carried through unchanged when
+// the model came with them. Loads what `save_pretrained` writes for GPT2LMHeadModel
+// ("transformer."-prefixed names) and the original openai-community/gpt2 files (no prefix,
+// with the attention-mask buffers `h.N.attn.bias`, which are skipped). lm_head.weight is
+// tied to wte and not stored, as transformers does.
+import { createHash } from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import * as tf from "@tensorflow/tfjs-core";
+import { type GPT2Config, gpt2ConfigSchema, toConfigJson } from "../model/config";
+import { P, type Params, parameterShapes } from "../model/gpt2";
+import { REWARD_HEAD, VALUE_HEAD_B, VALUE_HEAD_W } from "../model/heads";
+import { decodeSafetensors, encodeSafetensors } from "./safetensors";
+
+export const TOKENIZER_FILES = ["vocab.json", "merges.txt", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"];
+const HEADS = [REWARD_HEAD, VALUE_HEAD_W, VALUE_HEAD_B];
+const SKIPPED = /(^|\.)attn\.(bias|masked_bias)$|^lm_head\.weight$/;
+
+export type Checkpoint = { config: GPT2Config; params: Params };
+
+/** The name this project uses for a stored tensor name, or null to skip it. */
+function canonicalName(stored: string): string | null {
+  if (SKIPPED.test(stored)) return null;
+  if (HEADS.includes(stored) || stored.startsWith(P)) return stored;
+  return P + stored; // openai-community/gpt2 stores "h.0.attn.c_attn.weight"
+}
+
+export function loadCheckpoint(dir: string): Checkpoint {
+  const configPath = path.join(dir, "config.json");
+  const weightsPath = path.join(dir, "model.safetensors");
+  if (!fs.existsSync(configPath)) throw new Error(`${dir}: no config.json`);
+  if (!fs.existsSync(weightsPath)) throw new Error(`${dir}: no model.safetensors (only safetensors checkpoints load; convert .bin files first)`);
+  const parsed = gpt2ConfigSchema.safeParse(JSON.parse(fs.readFileSync(configPath, "utf8")));
+  if (!parsed.success) throw new Error(`${configPath}: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+  const config = parsed.data;
+  const { tensors } = decodeSafetensors(fs.readFileSync(weightsPath));
+
+  const byName = new Map<string, { shape: number[]; data: Float32Array | Int32Array }>();
+  for (const [stored, t] of tensors) {
+    const name = canonicalName(stored);
+    if (name) byName.set(name, t);
+  }
+  const params: Params = new Map();
+  const problems: string[] = [];
+  for (const [name, shape] of parameterShapes(config)) {
+    const t = byName.get(name);
+    if (!t) problems.push(`missing ${name}`);
+    else if (JSON.stringify(t.shape) !== JSON.stringify(shape)) problems.push(`${name} has shape ${JSON.stringify(t.shape)}, config says ${JSON.stringify(shape)}`);
+  }
+  if (problems.length) throw new Error(`${weightsPath}: ${problems.slice(0, 5).join("; ")}${problems.length > 5 ? ` and ${problems.length - 5} more` : ""}`);
+  for (const [name, t] of byName) params.set(name, tf.variable(tf.tensor(Float32Array.from(t.data), t.shape), true, name));
+  return { config, params };
+}
+
+export type SaveOptions = {
+  architecture?: string; // e.g. GPT2ForSequenceClassification for a reward model
+  metadata?: Record<string, string>;
+  /** folder whose tokenizer files are copied alongside */
+  tokenizerFrom?: string;
+  extraConfig?: Record<string, unknown>;
+};
+
+/** Writes config.json + model.safetensors (+ tokenizer files); returns the weights' size and sha256. */
+export async function saveCheckpoint(dir: string, ckpt: Checkpoint, opts: SaveOptions = {}): Promise<{ sizeBytes: number; sha256: string }> {
+  fs.mkdirSync(dir, { recursive: true });
+  const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
+  for (const [name, v] of ckpt.params) tensors.set(name, { shape: v.shape, data: (await v.data()) as Float32Array });
+  const bytes = encodeSafetensors(tensors, { format: "pt", ...opts.metadata });
+  const config = { ...toConfigJson(ckpt.config, opts.architecture), ...opts.extraConfig };
+  if (opts.architecture === "GPT2ForSequenceClassification") Object.assign(config, { num_labels: 1, pad_token_id: ckpt.config.eos_token_id });
+  fs.writeFileSync(path.join(dir, "config.json"), JSON.stringify(config, null, 2) + "\n");
+  fs.writeFileSync(path.join(dir, "model.safetensors"), bytes);
+  if (opts.tokenizerFrom) {
+    for (const f of TOKENIZER_FILES) {
+      const src = path.join(opts.tokenizerFrom, f);
+      if (fs.existsSync(src)) fs.copyFileSync(src, path.join(dir, f));
+    }
+  }
+  return { sizeBytes: bytes.length, sha256: createHash("sha256").update(bytes).digest("hex") };
+}
+
+export function disposeParams(params: Params): void {
+  for (const v of params.values()) v.dispose();
+}

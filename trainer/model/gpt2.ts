@@ -1,0 +1,174 @@
+// A GPT-2 decoder (Radford et al. 2019) in plain tfjs: token + position embeddings,
+// pre-LayerNorm blocks of causal self-attention and a GELU MLP, final LayerNorm, LM head
+// tied to the token embedding. Parameters are named and laid out as in Hugging Face's
+// GPT2LMHeadModel (Conv1D weights are [in, out], so y = x·W + b), so checkpoints move
+// between Arbiter and `transformers` unchanged. Shape comments: B batch, T new tokens,
+// S = past + T attended positions, C = n_embd, H heads, D = C / H.
+import * as tf from "@tensorflow/tfjs-core";
+import { type GPT2Config, innerSize } from "./config";
+import type { LoraAdapter } from "./lora";
+
+export type Params = Map<string, tf.Variable>;
+
+/** Cached keys and values per layer, each [B, H, S, D]. */
+export type KVCache = { k: tf.Tensor4D; v: tf.Tensor4D }[];
+
+export type ForwardInput = {
+  ids: tf.Tensor2D; // [B, T] int32
+  /** [B, S]: 1 for real tokens, 0 for padding (left padding in batched generation) */
+  attentionMask?: tf.Tensor2D;
+  /** [B, T]; default past length + 0..T-1 */
+  positionIds?: tf.Tensor2D;
+  past?: KVCache;
+  lora?: LoraAdapter;
+};
+
+export type ForwardOutput = { hidden: tf.Tensor3D; present: KVCache };
+
+export const P = "transformer.";
+
+/** The names and shapes of every parameter, in Hugging Face's order. */
+export function parameterShapes(c: GPT2Config): [string, number[]][] {
+  const C = c.n_embd;
+  const F = innerSize(c);
+  const out: [string, number[]][] = [
+    [`${P}wte.weight`, [c.vocab_size, C]],
+    [`${P}wpe.weight`, [c.n_positions, C]],
+  ];
+  for (let i = 0; i < c.n_layer; i++) {
+    const h = `${P}h.${i}.`;
+    out.push(
+      [`${h}ln_1.weight`, [C]], [`${h}ln_1.bias`, [C]],
+      [`${h}attn.c_attn.weight`, [C, 3 * C]], [`${h}attn.c_attn.bias`, [3 * C]],
+      [`${h}attn.c_proj.weight`, [C, C]], [`${h}attn.c_proj.bias`, [C]],
+      [`${h}ln_2.weight`, [C]], [`${h}ln_2.bias`, [C]],
+      [`${h}mlp.c_fc.weight`, [C, F]], [`${h}mlp.c_fc.bias`, [F]],
+      [`${h}mlp.c_proj.weight`, [F, C]], [`${h}mlp.c_proj.bias`, [C]],
+    );
+  }
+  out.push([`${P}ln_f.weight`, [C]], [`${P}ln_f.bias`, [C]]);
+  return out;
+}
+
+/**
+ * GPT-2's initialisation: weights N(0, 0.02), residual projections scaled by 1/√(2·n_layer)
+ * (Radford et al. 2019, §2.3), biases 0, LayerNorm gains 1.
+ */
+export function initParams(c: GPT2Config, seed = 0): Params {
+  const params: Params = new Map();
+  let s = seed;
+  for (const [name, shape] of parameterShapes(c)) {
+    const value = tf.tidy(() => {
+      if (name.endsWith("ln_1.weight") || name.endsWith("ln_2.weight") || name.endsWith("ln_f.weight")) return tf.ones(shape);
+      if (name.endsWith(".bias")) return tf.zeros(shape);
+      const std = name.endsWith("c_proj.weight") ? 0.02 / Math.sqrt(2 * c.n_layer) : 0.02;
+      return tf.randomNormal(shape, 0, std, "float32", s++);
+    });
+    params.set(name, tf.variable(value, true, name));
+    value.dispose();
+  }
+  return params;
+}
+
+export function param(params: Params, name: string): tf.Variable {
+  const p = params.get(name);
+  if (!p) throw new Error(`missing parameter ${name}`);
+  return p;
+}
+
+/** LayerNorm over the last axis (Ba et al. 2016). */
+export function layerNorm(x: tf.Tensor, weight: tf.Tensor, bias: tf.Tensor, eps: number): tf.Tensor {
+  const { mean, variance } = tf.moments(x, -1, true);
+  return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps))), weight), bias);
+}
+
+/** GPT-2's tanh approximation of GELU (Hendrycks & Gimpel 2016): "gelu_new". */
+export function gelu(x: tf.Tensor): tf.Tensor {
+  const inner = tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.pow(x, 3))));
+  return tf.mul(tf.mul(0.5, x), tf.add(1, tf.tanh(inner)));
+}
+
+/** Conv1D of GPT-2: x [N, in] · W [in, out] + b, plus the LoRA update when one targets it. */
+function linear(params: Params, name: string, x: tf.Tensor2D, lora?: LoraAdapter): tf.Tensor2D {
+  const y = tf.add(tf.matMul(x, param(params, `${name}.weight`)), param(params, `${name}.bias`)) as tf.Tensor2D;
+  return lora ? lora.apply(name, x, y) : y;
+}
+
+/** Additive attention bias [B, 1, T, S]: 0 where a query may look, −1e9 where not. */
+function attentionBias(B: number, T: number, S: number, mask?: tf.Tensor2D): tf.Tensor4D {
+  const past = S - T;
+  // causal: query t (at absolute position past + t) sees keys 0..past + t
+  const q = tf.reshape(tf.add(tf.range(0, T, 1, "int32"), past), [T, 1]);
+  const k = tf.reshape(tf.range(0, S, 1, "int32"), [1, S]);
+  const causal = tf.lessEqual(k, q); // [T, S]
+  let allowed: tf.Tensor = tf.reshape(causal, [1, 1, T, S]);
+  if (mask) allowed = tf.logicalAnd(allowed, tf.reshape(tf.cast(mask, "bool"), [B, 1, 1, S]));
+  return tf.mul(tf.sub(1, tf.cast(allowed, "float32")), -1e9) as tf.Tensor4D;
+}
+
+/** Splits [B, T, C] into heads [B, H, T, D]. */
+function heads(x: tf.Tensor, B: number, T: number, H: number, D: number): tf.Tensor4D {
+  return tf.transpose(tf.reshape(x, [B, T, H, D]), [0, 2, 1, 3]);
+}
+
+/** Runs the trunk: final hidden states [B, T, C] and the updated key/value cache. */
+export function forward(c: GPT2Config, params: Params, input: ForwardInput): ForwardOutput {
+  const { ids, past, lora } = input;
+  const [B, T] = ids.shape;
+  const C = c.n_embd;
+  const H = c.n_head;
+  const D = C / H;
+  const pastLen = past?.[0]?.k.shape[2] ?? 0;
+  const S = pastLen + T;
+  if (S > c.n_positions) throw new Error(`sequence of ${S} tokens is longer than n_positions ${c.n_positions}`);
+
+  const positions = input.positionIds ?? tf.tile(tf.reshape(tf.range(pastLen, S, 1, "int32"), [1, T]), [B, 1]);
+  let x = tf.add(
+    tf.gather(param(params, `${P}wte.weight`), ids), // [B, T, C]
+    tf.gather(param(params, `${P}wpe.weight`), positions), // [B, T, C]
+  ) as tf.Tensor3D;
+  const bias = attentionBias(B, T, S, input.attentionMask); // [B|1, 1, T, S]
+  const present: KVCache = [];
+
+  for (let i = 0; i < c.n_layer; i++) {
+    const h = `${P}h.${i}.`;
+    // attention
+    const a = layerNorm(x, param(params, `${h}ln_1.weight`), param(params, `${h}ln_1.bias`), c.layer_norm_epsilon);
+    const qkv = linear(params, `${h}attn.c_attn`, tf.reshape(a, [B * T, C]), lora); // [B·T, 3C]
+    const [q, kNew, vNew] = tf.split(qkv, 3, 1).map((t) => heads(t, B, T, H, D)); // [B, H, T, D]
+    const k = past ? tf.concat([past[i]!.k, kNew!], 2) : kNew!; // [B, H, S, D]
+    const v = past ? tf.concat([past[i]!.v, vNew!], 2) : vNew!;
+    present.push({ k: k as tf.Tensor4D, v: v as tf.Tensor4D });
+    const scores = tf.add(tf.mul(tf.matMul(q!, k, false, true), 1 / Math.sqrt(D)), bias); // [B, H, T, S]
+    const y = tf.matMul(tf.softmax(scores), v); // [B, H, T, D]
+    const merged = tf.reshape(tf.transpose(y, [0, 2, 1, 3]), [B * T, C]);
+    x = tf.add(x, tf.reshape(linear(params, `${h}attn.c_proj`, merged as tf.Tensor2D, lora), [B, T, C]));
+    // MLP
+    const m = layerNorm(x, param(params, `${h}ln_2.weight`), param(params, `${h}ln_2.bias`), c.layer_norm_epsilon);
+    const up = gelu(linear(params, `${h}mlp.c_fc`, tf.reshape(m, [B * T, C]), lora)) as tf.Tensor2D; // [B·T, F]
+    x = tf.add(x, tf.reshape(linear(params, `${h}mlp.c_proj`, up, lora), [B, T, C]));
+  }
+  const hidden = layerNorm(x, param(params, `${P}ln_f.weight`), param(params, `${P}ln_f.bias`), c.layer_norm_epsilon) as tf.Tensor3D;
+  return { hidden, present };
+}
+
+/** LM head tied to the token embedding: logits [B·T, V] from hidden [B, T, C]. */
+export function lmLogits(params: Params, hidden: tf.Tensor3D): tf.Tensor2D {
+  const [B, T, C] = hidden.shape;
+  return tf.matMul(tf.reshape(hidden, [B * T, C]), param(params, `${P}wte.weight`), false, true);
+}
+
+/** Log-probability of each next token: [B, T-1] for ids [B, T] (Radford et al.'s LM objective). */
+export function tokenLogProbs(params: Params, hidden: tf.Tensor3D, ids: tf.Tensor2D): tf.Tensor2D {
+  const [B, T] = ids.shape;
+  const V = param(params, `${P}wte.weight`).shape[0];
+  const h = tf.slice(hidden, [0, 0, 0], [B, T - 1, -1]) as tf.Tensor3D;
+  const logp = tf.logSoftmax(lmLogits(params, h)); // [B·(T-1), V]
+  const next = tf.reshape(tf.slice(ids, [0, 1], [B, T - 1]), [B * (T - 1)]);
+  const picked = tf.sum(tf.mul(logp, tf.oneHot(next, V!)), 1);
+  return tf.reshape(picked, [B, T - 1]);
+}
+
+export function disposeCache(cache: KVCache | undefined): void {
+  for (const layer of cache ?? []) tf.dispose([layer.k, layer.v]);
+}

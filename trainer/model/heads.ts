@@ -1,0 +1,38 @@
+// Scalar heads on the trunk's hidden states, named as in the libraries that read them:
+// - reward: `score.weight` [1, C], no bias, read at each sequence's last real token, as
+//   Hugging Face's GPT2ForSequenceClassification (num_labels = 1) does, so an exported
+//   reward model loads there; the InstructGPT reward model (Ouyang et al. 2022, §3.5).
+// - value: `v_head.summary.weight` [1, C] and `.bias` [1], per token, as TRL's
+//   AutoModelForCausalLMWithValueHead names it; PPO's critic (Stiennon et al. 2020).
+import * as tf from "@tensorflow/tfjs-core";
+import { type Params, param } from "./gpt2";
+
+export const REWARD_HEAD = "score.weight";
+export const VALUE_HEAD_W = "v_head.summary.weight";
+export const VALUE_HEAD_B = "v_head.summary.bias";
+
+export function initRewardHead(params: Params, nEmbd: number, seed = 0): void {
+  const w = tf.randomNormal([1, nEmbd], 0, 1 / Math.sqrt(nEmbd + 1), "float32", seed);
+  params.set(REWARD_HEAD, tf.variable(w, true, REWARD_HEAD));
+  w.dispose();
+}
+
+export function initValueHead(params: Params, nEmbd: number): void {
+  params.set(VALUE_HEAD_W, tf.variable(tf.zeros([1, nEmbd]), true, VALUE_HEAD_W));
+  params.set(VALUE_HEAD_B, tf.variable(tf.zeros([1]), true, VALUE_HEAD_B));
+}
+
+/** Rewards [B] from hidden [B, T, C], read at lastIndex[b] (the last real token). */
+export function rewardAt(params: Params, hidden: tf.Tensor3D, lastIndex: tf.Tensor1D): tf.Tensor1D {
+  const [, T] = hidden.shape;
+  const pick = tf.expandDims(tf.oneHot(tf.cast(lastIndex, "int32"), T), 2); // [B, T, 1]
+  const last = tf.sum(tf.mul(hidden, pick), 1); // [B, C]
+  return tf.reshape(tf.matMul(last, param(params, REWARD_HEAD), false, true), [-1]);
+}
+
+/** Values [B, T] from hidden [B, T, C]. */
+export function valuesOf(params: Params, hidden: tf.Tensor3D): tf.Tensor2D {
+  const [B, T, C] = hidden.shape;
+  const v = tf.add(tf.matMul(tf.reshape(hidden, [B * T, C]), param(params, VALUE_HEAD_W), false, true), param(params, VALUE_HEAD_B));
+  return tf.reshape(v, [B, T]);
+}
