@@ -49,7 +49,7 @@ export function loadCheckpoint(dir: string): Checkpoint {
     else if (JSON.stringify(t.shape) !== JSON.stringify(shape)) problems.push(`${name} has shape ${JSON.stringify(t.shape)}, config says ${JSON.stringify(shape)}`);
   }
   if (problems.length) throw new Error(`${weightsPath}: ${problems.slice(0, 5).join("; ")}${problems.length > 5 ? ` and ${problems.length - 5} more` : ""}`);
-  for (const [name, t] of byName) params.set(name, tf.variable(tf.tensor(Float32Array.from(t.data), t.shape), true, name));
+  for (const [name, t] of byName) params.set(name, tf.tidy(() => tf.variable(tf.tensor(Float32Array.from(t.data), t.shape), true)));
   return { config, params };
 }
 

@@ -8,6 +8,8 @@ import * as tf from "@tensorflow/tfjs-core";
 import { type GPT2Config, innerSize } from "./config";
 import type { LoraAdapter } from "./lora";
 
+// Keyed by the Hugging Face name. tfjs variable names are global and several models live at
+// once (policy, reference, reward model), so variables keep their generated names.
 export type Params = Map<string, tf.Variable>;
 
 /** Cached keys and values per layer, each [B, H, S, D]. */
@@ -64,7 +66,7 @@ export function initParams(c: GPT2Config, seed = 0): Params {
       const std = name.endsWith("c_proj.weight") ? 0.02 / Math.sqrt(2 * c.n_layer) : 0.02;
       return tf.randomNormal(shape, 0, std, "float32", s++);
     });
-    params.set(name, tf.variable(value, true, name));
+    params.set(name, tf.variable(value, true));
     value.dispose();
   }
   return params;

@@ -13,13 +13,13 @@ export const VALUE_HEAD_B = "v_head.summary.bias";
 
 export function initRewardHead(params: Params, nEmbd: number, seed = 0): void {
   const w = tf.randomNormal([1, nEmbd], 0, 1 / Math.sqrt(nEmbd + 1), "float32", seed);
-  params.set(REWARD_HEAD, tf.variable(w, true, REWARD_HEAD));
+  params.set(REWARD_HEAD, tf.variable(w, true));
   w.dispose();
 }
 
 export function initValueHead(params: Params, nEmbd: number): void {
-  params.set(VALUE_HEAD_W, tf.variable(tf.zeros([1, nEmbd]), true, VALUE_HEAD_W));
-  params.set(VALUE_HEAD_B, tf.variable(tf.zeros([1]), true, VALUE_HEAD_B));
+  params.set(VALUE_HEAD_W, tf.tidy(() => tf.variable(tf.zeros([1, nEmbd]), true)));
+  params.set(VALUE_HEAD_B, tf.tidy(() => tf.variable(tf.zeros([1]), true)));
 }
 
 /** Rewards [B] from hidden [B, T, C], read at lastIndex[b] (the last real token). */

@@ -30,8 +30,8 @@ export class LoraAdapter {
       if (!this.targets(module)) continue;
       const [nIn, nOut] = shape as [number, number];
       const a = tf.randomNormal([nIn, config.r], 0, 1 / Math.sqrt(config.r), "float32", s++);
-      this.params.set(`${module}.lora_A`, tf.variable(a, true, `${module}.lora_A`));
-      this.params.set(`${module}.lora_B`, tf.variable(tf.zeros([config.r, nOut]), true, `${module}.lora_B`));
+      this.params.set(`${module}.lora_A`, tf.variable(a, true));
+      this.params.set(`${module}.lora_B`, tf.tidy(() => tf.variable(tf.zeros([config.r, nOut]), true)));
       a.dispose();
     }
   }
@@ -56,7 +56,7 @@ export class LoraAdapter {
       const A = module ? this.params.get(`${module}.lora_A`) : undefined;
       const B = module ? this.params.get(`${module}.lora_B`) : undefined;
       const value = A && B ? tf.tidy(() => tf.add(w, tf.mul(tf.matMul(A, B), this.scale))) : w.clone();
-      merged.set(name, tf.variable(value, false, name));
+      merged.set(name, tf.variable(value, false));
       value.dispose();
     }
     return merged;

@@ -1,0 +1,111 @@
+// Sampling from the policy: batched, left-padded prompts, a KV cache so each new token costs
+// one position (not the whole prefix), temperature, top-k and nucleus (top-p; Holtzman et
+// al. 2020) sampling, stop at <|endoftext|>. Seeded, so a round's generations repeat.
+import * as tf from "@tensorflow/tfjs-core";
+import { mulberry32 } from "@/lib/bt/bootstrap";
+import type { GPT2Config } from "./model/config";
+import { disposeCache, forward, type KVCache, lmLogits, type Params } from "./model/gpt2";
+import type { LoraAdapter } from "./model/lora";
+
+export type SamplingOptions = {
+  maxNewTokens: number;
+  temperature?: number; // 0 = greedy
+  topK?: number; // 0 = off
+  topP?: number; // 1 = off
+  seed?: number;
+  eos: number;
+  lora?: LoraAdapter;
+};
+
+/** Picks a token from one row of logits with temperature, top-k and top-p. */
+export function sampleToken(logits: ArrayLike<number>, opts: Pick<SamplingOptions, "temperature" | "topK" | "topP">, rand: () => number): number {
+  const { temperature = 1, topK = 0, topP = 1 } = opts;
+  const n = logits.length;
+  if (temperature <= 0) {
+    let best = 0;
+    for (let i = 1; i < n; i++) if (logits[i]! > logits[best]!) best = i;
+    return best;
+  }
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => logits[b]! - logits[a]!);
+  const keep = topK > 0 ? order.slice(0, topK) : order;
+  const max = logits[keep[0]!]!;
+  const weights = keep.map((i) => Math.exp((logits[i]! - max) / temperature));
+  const total = weights.reduce((a, w) => a + w, 0);
+  // nucleus: the smallest prefix (most likely first) whose mass reaches topP
+  let cut = keep.length;
+  if (topP < 1) {
+    let mass = 0;
+    for (let j = 0; j < keep.length; j++) {
+      mass += weights[j]! / total;
+      if (mass >= topP) {
+        cut = j + 1;
+        break;
+      }
+    }
+  }
+  const kept = weights.slice(0, cut);
+  let u = rand() * kept.reduce((a, w) => a + w, 0);
+  for (let j = 0; j < cut; j++) {
+    u -= kept[j]!;
+    if (u <= 0) return keep[j]!;
+  }
+  return keep[cut - 1]!;
+}
+
+/**
+ * Continues each prompt (token ids) with up to maxNewTokens sampled tokens, stopping a row
+ * at eos (which is not returned). Prompts longer than the context allows keep their end.
+ */
+export async function generate(config: GPT2Config, params: Params, prompts: number[][], opts: SamplingOptions): Promise<number[][]> {
+  const rand = mulberry32(opts.seed ?? 0);
+  const B = prompts.length;
+  if (B === 0) return [];
+  const room = config.n_positions - opts.maxNewTokens;
+  if (room < 1) throw new Error(`maxNewTokens ${opts.maxNewTokens} leaves no room for a prompt in n_positions ${config.n_positions}`);
+  const rows = prompts.map((p) => (p.length === 0 ? [opts.eos] : p.slice(-room)));
+  const L = Math.max(...rows.map((r) => r.length));
+  // left padding: every row's last prompt token sits at column L-1
+  const ids = rows.map((r) => [...new Array<number>(L - r.length).fill(opts.eos), ...r]);
+  const mask = rows.map((r) => [...new Array<number>(L - r.length).fill(0), ...new Array<number>(r.length).fill(1)]);
+  const nextPos = rows.map((r) => r.length);
+  const out: number[][] = rows.map(() => []);
+  const done = new Array<boolean>(B).fill(false);
+
+  let cache: KVCache | undefined;
+  let stepIds = ids;
+  let stepPos = mask.map((m) => {
+    let p = 0;
+    return m.map((v) => (v ? p++ : 0));
+  });
+  for (let step = 0; step < opts.maxNewTokens && !done.every(Boolean); step++) {
+    const { last, present } = tf.tidy(() => {
+      const { hidden, present } = forward(config, params, {
+        ids: tf.tensor2d(stepIds, undefined, "int32"),
+        positionIds: tf.tensor2d(stepPos, undefined, "int32"),
+        attentionMask: tf.tensor2d(mask, undefined, "int32"),
+        past: cache,
+        lora: opts.lora,
+      });
+      const T = stepIds[0]!.length;
+      const lastHidden = tf.slice(hidden, [0, T - 1, 0], [B, 1, -1]) as tf.Tensor3D;
+      return { last: lmLogits(params, lastHidden), present };
+    });
+    disposeCache(cache);
+    cache = present;
+    const logits = (await last.data()) as Float32Array;
+    last.dispose();
+    const V = logits.length / B;
+    const chosen = rows.map((_, b) => {
+      if (done[b]) return opts.eos;
+      const tok = sampleToken(logits.subarray(b * V, (b + 1) * V), opts, rand);
+      if (tok === opts.eos) done[b] = true;
+      else out[b]!.push(tok);
+      return tok;
+    });
+    stepIds = chosen.map((t) => [t]);
+    stepPos = nextPos.map((p, b) => [(nextPos[b] = p + 1) - 1]);
+    for (const m of mask) m.push(1);
+  }
+  disposeCache(cache);
+  return out;
+}

@@ -1,0 +1,286 @@
+// Trains a scalar reward model on a GPT-2 trunk (Ouyang et al. 2022, §3.5; Stiennon et al.
+// 2020, §3.4): every epoch shuffles the comparisons, scores each batch's distinct sequences
+// in one forward pass, and descends the summed losses of losses.ts with Adam and global-norm
+// clipping. Validation after each epoch gives loss, accuracy, mean margin and calibration;
+// the best epoch by validation loss is kept (early stopping with patience).
+import * as tf from "@tensorflow/tfjs-core";
+import { mulberry32 } from "@/lib/bt/bootstrap";
+import type { GPT2Config } from "../model/config";
+import { forward, type Params } from "../model/gpt2";
+import { REWARD_HEAD, initRewardHead, rewardAt } from "../model/heads";
+import { LoraAdapter, type LoraConfig } from "../model/lora";
+import type { RewardExamples, Split } from "./examples";
+import { bradleyTerryLoss, davidsonTieLoss, davidsonWinLoss, plackettLuceLoss } from "./losses";
+
+export type RewardTrainConfig = {
+  epochs: number;
+  /** comparisons (wins, ties or rankings) per step */
+  batchSize: number;
+  learningRate: number;
+  clipNorm: number;
+  patience: number;
+  seed: number;
+  /** train LoRA adapters and the head only; null trains every trunk parameter */
+  lora: LoraConfig | null;
+};
+
+export const DEFAULT_REWARD_TRAIN: RewardTrainConfig = {
+  epochs: 8,
+  batchSize: 16,
+  learningRate: 3e-4,
+  clipNorm: 1,
+  patience: 2,
+  seed: 0,
+  lora: null,
+};
+
+export type EpochMetrics = {
+  epoch: number;
+  "train/loss": number;
+  "val/loss": number | null;
+  "val/accuracy": number | null;
+  "val/margin": number | null;
+  "val/ece": number | null;
+  "tie/nu": number | null;
+  tokensPerSecond: number;
+};
+
+type Item = { kind: "win" | "tie" | "ranking"; i: number };
+
+export class RewardTrainer {
+  readonly lora: LoraAdapter | null;
+  readonly logNu: tf.Variable | null;
+  private readonly optimizer: tf.Optimizer;
+  private readonly rand: () => number;
+  tokensSeen = 0;
+
+  constructor(
+    readonly modelConfig: GPT2Config,
+    /** trunk (+ score head, added when missing); trained in place unless LoRA is used */
+    readonly params: Params,
+    readonly examples: RewardExamples,
+    readonly config: RewardTrainConfig,
+  ) {
+    if (!params.has(REWARD_HEAD)) initRewardHead(params, modelConfig.n_embd, config.seed);
+    this.lora = config.lora ? new LoraAdapter(config.lora, modelConfig, config.seed) : null;
+    const hasTies = examples.train.ties.length > 0;
+    this.logNu = hasTies ? tf.tidy(() => tf.variable(tf.scalar(Math.log(0.5)), true)) : null;
+    this.optimizer = tf.train.adam(config.learningRate);
+    this.rand = mulberry32(config.seed + 1);
+  }
+
+  /** What the optimiser moves: LoRA + head with an adapter, else every parameter. */
+  trainable(): tf.Variable[] {
+    const own = this.lora ? [...this.lora.params.values(), this.params.get(REWARD_HEAD)!] : [...this.params.values()];
+    return this.logNu ? [...own, this.logNu] : own;
+  }
+
+  /** Rewards [n] for sequences (right-padded; causal attention never looks at the padding). */
+  rewards(seqs: number[][]): tf.Tensor1D {
+    const T = Math.max(...seqs.map((s) => s.length));
+    const ids = seqs.map((s) => [...s, ...new Array<number>(T - s.length).fill(this.modelConfig.eos_token_id)]);
+    this.tokensSeen += seqs.length * T;
+    const { hidden } = forward(this.modelConfig, this.params, { ids: tf.tensor2d(ids, undefined, "int32"), lora: this.lora ?? undefined });
+    return rewardAt(this.params, hidden, tf.tensor1d(seqs.map((s) => s.length - 1), "int32"));
+  }
+
+  /** The loss of a batch of comparisons: Σ_part mean_part · W_part / W. */
+  batchLoss(split: Split, items: Item[]): tf.Scalar {
+    const local = new Map<number, number>();
+    const at = (seq: number) => {
+      let i = local.get(seq);
+      if (i === undefined) local.set(seq, (i = local.size));
+      return i;
+    };
+    const wins = items.filter((x) => x.kind === "win").map((x) => split.wins[x.i]!);
+    const ties = items.filter((x) => x.kind === "tie").map((x) => split.ties[x.i]!);
+    const rankings = items.filter((x) => x.kind === "ranking").map((x) => split.rankings[x.i]!);
+    const winIdx = wins.map((w) => [at(w.w), at(w.l)]);
+    const tieIdx = ties.map((t) => [at(t.a), at(t.b)]);
+    const rankIdx = rankings.map((r) => r.order.map(at));
+    const seqs = [...local.keys()].map((s) => this.examples.sequences[s]!);
+    const r = this.rewards(seqs);
+    const pick = (idx: number[]) => tf.gather(r, tf.tensor1d(idx, "int32")) as tf.Tensor1D;
+    const total = [...wins, ...ties, ...rankings].reduce((a, x) => a + x.weight, 0);
+    const parts: tf.Scalar[] = [];
+    const share = (w: { weight: number }[]) => w.reduce((a, x) => a + x.weight, 0) / total;
+    if (wins.length) {
+      const args = [pick(winIdx.map((p) => p[0]!)), pick(winIdx.map((p) => p[1]!)), tf.tensor1d(wins.map((w) => w.margin)), tf.tensor1d(wins.map((w) => w.weight))] as const;
+      const loss = this.logNu ? davidsonWinLoss(...args, this.logNu as tf.Scalar) : bradleyTerryLoss(...args);
+      parts.push(tf.mul(loss, share(wins)));
+    }
+    if (ties.length && this.logNu) {
+      parts.push(tf.mul(davidsonTieLoss(pick(tieIdx.map((p) => p[0]!)), pick(tieIdx.map((p) => p[1]!)), tf.tensor1d(ties.map((t) => t.weight)), this.logNu as tf.Scalar), share(ties)));
+    }
+    for (const k of new Set(rankIdx.map((o) => o.length))) {
+      const rows = rankings.filter((_, j) => rankIdx[j]!.length === k);
+      const idx = rankIdx.filter((o) => o.length === k);
+      const ranked = tf.reshape(pick(idx.flat()), [idx.length, k]) as tf.Tensor2D;
+      parts.push(tf.mul(plackettLuceLoss(ranked, tf.tensor1d(rows.map((x) => x.weight))), share(rows)));
+    }
+    return (parts.length ? tf.addN(parts) : tf.scalar(0)) as tf.Scalar;
+  }
+
+  /** One optimiser step on a batch; returns the loss. Disposes everything it makes. */
+  step(items: Item[]): number {
+    const vars = this.trainable();
+    const { value, grads } = tf.variableGrads(() => this.batchLoss(this.examples.train, items), vars);
+    const loss = value.dataSync()[0]!;
+    tf.tidy(() => {
+      const list = vars.map((v) => grads[v.name]!);
+      const norm = tf.sqrt(tf.addN(list.map((g) => tf.sum(tf.square(g)))));
+      const scale = tf.minimum(1, tf.div(this.config.clipNorm, tf.add(norm, 1e-6)));
+      this.optimizer.applyGradients(Object.fromEntries(vars.map((v, i) => [v.name, tf.mul(list[i]!, scale)])));
+    });
+    tf.dispose([value, ...Object.values(grads)]);
+    return loss;
+  }
+
+  /** The training comparisons in a fresh shuffled order, cut into batches. */
+  batches(): Item[][] {
+    const { wins, ties, rankings } = this.examples.train;
+    const items: Item[] = [
+      ...wins.map((_, i) => ({ kind: "win" as const, i })),
+      ...(this.logNu ? ties.map((_, i) => ({ kind: "tie" as const, i })) : []),
+      ...rankings.map((_, i) => ({ kind: "ranking" as const, i })),
+    ];
+    for (let i = items.length - 1; i > 0; i--) {
+      const j = Math.floor(this.rand() * (i + 1));
+      [items[i], items[j]] = [items[j]!, items[i]!];
+    }
+    const out: Item[][] = [];
+    for (let i = 0; i < items.length; i += this.config.batchSize) out.push(items.slice(i, i + this.config.batchSize));
+    return out;
+  }
+
+  /** Rewards for every sequence in a split, scored in batches without gradients. */
+  async scoreAll(seqIdx: number[], batch = 32): Promise<Map<number, number>> {
+    const out = new Map<number, number>();
+    for (let i = 0; i < seqIdx.length; i += batch) {
+      const chunk = seqIdx.slice(i, i + batch);
+      const r = tf.tidy(() => this.rewards(chunk.map((s) => this.examples.sequences[s]!)));
+      const values = await r.data();
+      r.dispose();
+      chunk.forEach((s, j) => out.set(s, values[j]!));
+    }
+    return out;
+  }
+
+  /** Validation metrics in double precision from the model's rewards. */
+  async evaluate(split: Split): Promise<Pick<EpochMetrics, "val/loss" | "val/accuracy" | "val/margin" | "val/ece">> {
+    const seqs = new Set<number>();
+    for (const w of split.wins) seqs.add(w.w).add(w.l);
+    for (const t of split.ties) seqs.add(t.a).add(t.b);
+    for (const r of split.rankings) for (const s of r.order) seqs.add(s);
+    if (seqs.size === 0) return { "val/loss": null, "val/accuracy": null, "val/margin": null, "val/ece": null };
+    const r = await this.scoreAll([...seqs]);
+    const nu = this.logNu ? Math.exp(this.logNu.dataSync()[0]!) : 0;
+    const logZ = (d: number) => Math.log(Math.exp(d / 2) + Math.exp(-d / 2) + nu);
+    let loss = 0, weight = 0;
+    // pairs (better, worse) including every pair implied by a full ranking
+    const pairs: [number, number][] = split.wins.map((w) => [w.w, w.l]);
+    for (const w of split.wins) {
+      const d = r.get(w.w)! - r.get(w.l)! - w.margin;
+      loss += w.weight * (nu ? logZ(d) - d / 2 : Math.log1p(Math.exp(-d)));
+      weight += w.weight;
+    }
+    if (nu) for (const t of split.ties) {
+      loss += t.weight * (logZ(r.get(t.a)! - r.get(t.b)!) - Math.log(nu));
+      weight += t.weight;
+    }
+    for (const rk of split.rankings) {
+      const s = rk.order.map((i) => r.get(i)!);
+      for (let a = 0; a < s.length - 1; a++) {
+        const m = Math.max(...s.slice(a));
+        loss += rk.weight * (m + Math.log(s.slice(a).reduce((acc, v) => acc + Math.exp(v - m), 0)) - s[a]!);
+        for (let b = a + 1; b < s.length; b++) pairs.push([rk.order[a]!, rk.order[b]!]);
+      }
+      weight += rk.weight;
+    }
+    // accuracy and margin over strict pairs; calibration of σ(r_a − r_b) with a the pair's
+    // first-listed sequence (by index, so outcomes are not all 1), in 10 equal-width bins
+    let correct = 0, margin = 0;
+    const bins = Array.from({ length: 10 }, () => ({ p: 0, y: 0, n: 0 }));
+    for (const [w, l] of pairs) {
+      const d = r.get(w)! - r.get(l)!;
+      if (d > 0) correct++;
+      margin += d;
+      const [a, b, y] = w < l ? [w, l, 1] : [l, w, 0];
+      const p = 1 / (1 + Math.exp(-(r.get(a)! - r.get(b)!)));
+      const bin = bins[Math.min(9, Math.floor(p * 10))]!;
+      bin.p += p;
+      bin.y += y;
+      bin.n++;
+    }
+    const n = pairs.length;
+    const ece = n ? bins.reduce((acc, b) => acc + (b.n ? Math.abs(b.p - b.y) : 0), 0) / n : null;
+    return {
+      "val/loss": weight ? loss / weight : null,
+      "val/accuracy": n ? correct / n : null,
+      "val/margin": n ? margin / n : null,
+      "val/ece": ece,
+    };
+  }
+
+  /** Copies of the trained values, to restore the best epoch. */
+  snapshot(): Map<string, tf.Tensor> {
+    return new Map(this.trainable().map((v) => [v.name, v.clone()]));
+  }
+
+  restore(s: Map<string, tf.Tensor>): void {
+    for (const v of this.trainable()) v.assign(s.get(v.name)!);
+  }
+
+  /** Epochs with early stopping on validation loss; returns every epoch's metrics. */
+  async train(onEpoch: (m: EpochMetrics) => void | Promise<void> = () => {}): Promise<{ history: EpochMetrics[]; best: EpochMetrics }> {
+    const history: EpochMetrics[] = [];
+    let best: EpochMetrics | null = null;
+    let bestValues: Map<string, tf.Tensor> | null = null;
+    let sinceBest = 0;
+    for (let epoch = 1; epoch <= this.config.epochs; epoch++) {
+      const started = performance.now();
+      const tokens0 = this.tokensSeen;
+      let sum = 0, n = 0;
+      for (const batch of this.batches()) {
+        sum += this.step(batch) * batch.length;
+        n += batch.length;
+        await new Promise((r) => setImmediate(r)); // let heartbeats and signals through
+      }
+      const tokensPerSecond = (this.tokensSeen - tokens0) / ((performance.now() - started) / 1000);
+      const m: EpochMetrics = {
+        epoch,
+        "train/loss": n ? sum / n : 0,
+        ...(await this.evaluate(this.examples.validation)),
+        "tie/nu": this.logNu ? Math.exp(this.logNu.dataSync()[0]!) : null,
+        tokensPerSecond,
+      };
+      history.push(m);
+      await onEpoch(m);
+      const score = m["val/loss"] ?? m["train/loss"];
+      if (!best || score < (best["val/loss"] ?? best["train/loss"])) {
+        best = m;
+        if (bestValues) tf.dispose([...bestValues.values()]);
+        bestValues = this.snapshot();
+        sinceBest = 0;
+      } else if (m["val/loss"] !== null && ++sinceBest >= this.config.patience) break;
+    }
+    if (bestValues) {
+      this.restore(bestValues);
+      tf.dispose([...bestValues.values()]);
+    }
+    return { history, best: best! };
+  }
+
+  /** The parameters to save: trunk with any adapter merged, plus the head. */
+  exportParams(): Params {
+    if (!this.lora) return this.params;
+    const merged = this.lora.merge(this.params);
+    return merged;
+  }
+
+  dispose(): void {
+    this.optimizer.dispose();
+    this.lora?.dispose();
+    this.logNu?.dispose();
+  }
+}
