@@ -1,0 +1,46 @@
+import * as tf from "@tensorflow/tfjs-core";
+import "@tensorflow/tfjs-backend-cpu";
+import { beforeAll, describe, expect, it } from "vitest";
+import { backendReady } from "./tf-backend";
+
+beforeAll(async () => void (await backendReady));
+
+/** Runs f on the wasm backend and on the plain JS one; returns both results. */
+async function onBoth(f: () => tf.Tensor): Promise<[number[], number[]]> {
+  const run = async (name: string) => {
+    await tf.setBackend(name);
+    const t = tf.tidy(f);
+    const v = Array.from(await t.data());
+    t.dispose();
+    return v;
+  };
+  const wasm = await run("wasm");
+  const cpu = await run("cpu");
+  await tf.setBackend("wasm");
+  return [wasm, cpu];
+}
+
+describe("wasm kernels the project registers", () => {
+  it("runs on wasm", () => expect(tf.getBackend()).toBe("wasm"));
+
+  it("UnsortedSegmentSum (the embedding gradient) equals the JS backend's", async () => {
+    const [w, c] = await onBoth(() =>
+      tf.unsortedSegmentSum(tf.tensor2d([[1, 2], [3, 4], [5, 6], [7, 8]]), tf.tensor1d([2, 0, 2, 1], "int32"), 4),
+    );
+    expect(w).toEqual(c);
+    expect(w).toEqual([3, 4, 7, 8, 6, 8, 0, 0]);
+    const [gw, gc] = await onBoth(() => tf.grad((e: tf.Tensor) => tf.sum(tf.mul(tf.gather(e, tf.tensor1d([1, 1, 3], "int32")), tf.tensor2d([[1, 2], [3, 4], [5, 6]]))))(tf.zeros([5, 2])));
+    expect(gw).toEqual(gc);
+  });
+
+  it("matmul with transposed operands equals the JS backend's", async () => {
+    const a = () => tf.randomNormal([3, 5, 7], 0, 1, "float32", 1);
+    const b = () => tf.randomNormal([3, 4, 7], 0, 1, "float32", 2);
+    const [w1, c1] = await onBoth(() => tf.matMul(a(), b(), false, true));
+    w1.forEach((v, i) => expect(v).toBeCloseTo(c1[i]!, 4));
+    const [w2, c2] = await onBoth(() => tf.matMul(a(), tf.randomNormal([3, 5, 4], 0, 1, "float32", 3), true, false));
+    w2.forEach((v, i) => expect(v).toBeCloseTo(c2[i]!, 4));
+    const [w3, c3] = await onBoth(() => tf.matMul(tf.randomNormal([6, 2], 0, 1, "float32", 4), tf.randomNormal([3, 6], 0, 1, "float32", 5), true, true));
+    w3.forEach((v, i) => expect(v).toBeCloseTo(c3[i]!, 4));
+  });
+});
