@@ -31,7 +31,7 @@ async function main(): Promise<void> {
   await boss.start();
   await boss.createQueue(ROUND_QUEUE);
   await boss.work<RoundJob>(ROUND_QUEUE, async (jobs) => {
-    for (const job of jobs) await runRound(db, job.data, worker.id);
+    for (const job of jobs) await runRound(db, job.data, { workerId: worker.id, backend: backend.description, print: log });
   });
   log(`worker ${worker.id} ready, waiting for round jobs`);
 

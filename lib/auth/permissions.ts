@@ -12,6 +12,8 @@ export const PERMISSIONS = {
   "users.manage": ["admin"],
   "invites.create": ["admin"],
   "projects.manage": ["admin"],
+  "rounds.manage": ["admin"],
+  "models.score": ["admin"],
 } as const satisfies Record<string, readonly UserRole[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

@@ -42,6 +42,7 @@ export async function updateProject(id: string, patch: ProjectPatch): Promise<Pr
       leaseSeconds: patch.leaseSeconds ?? current.leaseSeconds,
       roundThreshold: patch.roundThreshold === undefined ? current.roundThreshold : patch.roundThreshold,
       qualityBar: patch.qualityBar ?? current.qualityBar,
+      roundSettings: patch.roundSettings ?? current.roundSettings,
     });
     if (merged.mode !== current.mode || merged.k !== current.k) {
       const [row] = await tx.select({ n: count() }).from(comparisons).where(eq(comparisons.projectId, id));
@@ -184,6 +185,7 @@ export function toPublicProject(p: Project) {
     leaseSeconds: p.leaseSeconds,
     roundThreshold: p.roundThreshold,
     qualityBar: p.qualityBar,
+    roundSettings: p.roundSettings,
     createdAt: p.createdAt.toISOString(),
   };
 }

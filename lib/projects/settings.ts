@@ -1,6 +1,7 @@
 // A project's settings as admins set them (API.md: POST /api/v1/projects), validated once
 // here for the API, the admin pages and the tests.
 import { z } from "zod";
+import { roundSettingsSchema } from "@/lib/rounds/round-settings";
 
 export const K_MIN = 3;
 export const K_MAX = 9;
@@ -32,6 +33,7 @@ const settingsFields = {
     })
     .strict()
     .default({}),
+  roundSettings: roundSettingsSchema.default(roundSettingsSchema.parse({})),
 };
 
 function checkModeAndK(s: { mode?: "pairwise" | "kwise"; k?: number }, ctx: z.RefinementCtx) {

@@ -1,20 +1,41 @@
-// Runs one round job. The phases (reward model → PPO → generate → compare) arrive with
-// the RLHF-rounds work; until then a round that reaches this trainer fails with a clear
-// message instead of sitting in "queued" forever.
-import { eq } from "drizzle-orm";
+// Runs one round job: claims the round (queued → running), runs its phases in order,
+// and ends it succeeded or failed with the reason. A round that is no longer queued
+// (cancelled, or taken by another trainer) is left alone.
+import { and, eq } from "drizzle-orm";
 import type { Db } from "@/lib/db/client";
 import { rounds } from "@/lib/db/schema";
 import type { RoundJob } from "@/lib/rounds/queue";
+import { type Phase, roundSettingsSchema } from "@/lib/rounds/round-settings";
+import { rewardModelPhase, type PhaseContext } from "./reward-model-phase";
+import { roundLog } from "./round-log";
 
-export async function runRound(db: Db, job: RoundJob, workerId: string): Promise<void> {
-  await db
+const PHASE_RUNNERS: Record<Phase, (ctx: PhaseContext) => Promise<unknown>> = {
+  reward_model: rewardModelPhase,
+};
+
+export type RunContext = { workerId: string; backend: string; print?: (line: string) => void };
+
+export async function runRound(db: Db, job: RoundJob, ctx: RunContext): Promise<void> {
+  const print = ctx.print ?? (() => {});
+  const [round] = await db
     .update(rounds)
-    .set({
-      status: "failed",
-      workerId,
-      startedAt: new Date(),
-      finishedAt: new Date(),
-      error: "This trainer version cannot run rounds yet: reward-model and PPO phases are not built.",
-    })
-    .where(eq(rounds.id, job.roundId));
+    .set({ status: "running", startedAt: new Date(), workerId: ctx.workerId })
+    .where(and(eq(rounds.id, job.roundId), eq(rounds.status, "queued")))
+    .returning();
+  if (!round) return print(`round ${job.roundId} is not queued any more; skipped`);
+  const log = roundLog(db, round.id, (line) => print(`round ${round.number}: ${line}`));
+  try {
+    const settings = roundSettingsSchema.parse(round.config);
+    for (const phase of settings.phases) {
+      await log.phase(phase);
+      await PHASE_RUNNERS[phase]({ db, round, settings, log, backend: ctx.backend });
+    }
+    await db.update(rounds).set({ status: "succeeded", phase: null, finishedAt: new Date() }).where(eq(rounds.id, round.id));
+    await log.phase(null);
+    print(`round ${round.number}: succeeded`);
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    await db.update(rounds).set({ status: "failed", error: message, finishedAt: new Date() }).where(eq(rounds.id, round.id));
+    print(`round ${round.number}: failed: ${message}`);
+  }
 }

@@ -1,0 +1,36 @@
+import { ApiError } from "@/lib/api/errors";
+import { withPermission } from "@/lib/api/route";
+import { uuidParam } from "@/lib/api/uuid-param";
+import { getProject } from "@/lib/projects/projects";
+import { listRounds } from "@/lib/rounds/round-view";
+import { startRound } from "@/lib/rounds/start-round";
+
+/**
+ * Starts a round → 201 { id, number } (API.md); 409 when one is queued or running. The body
+ * is optional: { phases?, baseModel?, rewardModel?: {...} } overrides the project's round
+ * settings for this round only.
+ */
+export const POST = withPermission<{ id: string }>("rounds.manage", async ({ req, params, user }) => {
+  const projectId = uuidParam(params.id, "project");
+  const text = await req.text();
+  let overrides: unknown = {};
+  if (text.trim()) {
+    try {
+      overrides = JSON.parse(text);
+    } catch {
+      throw new ApiError("invalid_input", "Request body must be JSON");
+    }
+  }
+  const round = await startRound({ projectId, trigger: "admin", requestedBy: user.id, overrides });
+  return Response.json(round, { status: 201 });
+});
+
+/** The project's rounds, newest first. */
+export const GET = withPermission<{ id: string }>("rounds.manage", async ({ params }) => {
+  const project = await getProject(uuidParam(params.id, "project"));
+  if (!project) throw new ApiError("not_found", "No such project");
+  const rounds = await listRounds(project.id);
+  return Response.json(
+    rounds.map((r) => ({ id: r.id, number: r.number, status: r.status, phase: r.phase, trigger: r.trigger, createdAt: r.createdAt, finishedAt: r.finishedAt, error: r.error ?? undefined })),
+  );
+});

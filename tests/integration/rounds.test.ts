@@ -1,0 +1,111 @@
+import { randomUUID } from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { eq, sql } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { getDb } from "@/lib/db/client";
+import { modelArtifacts, rounds } from "@/lib/db/schema";
+import { submitJudgment } from "@/lib/judgments/submit-judgment";
+import { setExcluded } from "@/lib/projects/projects";
+import { stopSender } from "@/lib/rounds/boss";
+import { roundView } from "@/lib/rounds/round-view";
+import { startRound } from "@/lib/rounds/start-round";
+import { nextTask } from "@/lib/tasks/next-task";
+import { loadCheckpoint } from "@/trainer/checkpoint/hf-gpt2";
+import { loadRewardJudgments } from "@/trainer/reward/load-judgments";
+import { runRound } from "@/trainer/rounds/run-round";
+import { selectBackend } from "@/trainer/tf/backend";
+import { annotators, aProject, importText, ndjson } from "./fixtures";
+
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "arbiter-rounds-"));
+
+beforeAll(async () => {
+  process.env.ARBITER_DATA_DIR = dataDir;
+  await selectBackend("wasm");
+});
+afterAll(async () => {
+  await stopSender();
+  delete process.env.ARBITER_DATA_DIR;
+});
+
+/** Existing preferences: polite answers beat rude ones. */
+function preferences(n: number) {
+  return Array.from({ length: n }, (_, i) => ({
+    prompt: `Can you help with task ${i}?`,
+    chosen: `Of course, happy to help with task ${i}. Thanks!`,
+    rejected: `No. Task ${i} is your problem.`,
+  }));
+}
+
+describe("rounds: the reward-model phase", () => {
+  it("queues a round with its job atomically, refuses a second, trains, saves and records the reward model", async () => {
+    const project = await aProject({
+      mode: "pairwise",
+      roundSettings: { rewardModel: { epochs: 4, batchSize: 8, learningRate: 1e-3, validationFraction: 0.2, maxTokens: 96 } },
+    });
+    await importText(project, ndjson(preferences(40)));
+
+    const started = await startRound({ projectId: project.id, trigger: "admin", requestedBy: null, overrides: { rewardModel: { epochs: 3 } } });
+    expect(started.number).toBe(1);
+    const { rows: jobs } = await getDb().execute<{ n: number }>(sql`select count(*)::int as n from pgboss.job where name = 'rounds.run' and data->>'roundId' = ${started.id}`);
+    expect(jobs[0]!.n).toBe(1);
+    await expect(startRound({ projectId: project.id, trigger: "admin", requestedBy: null })).rejects.toMatchObject({ code: "conflict" });
+    const queued = await roundView(started.id);
+    expect(queued).toMatchObject({ status: "queued", config: { rewardModel: { epochs: 3, batchSize: 8 } } });
+
+    const lines: string[] = [];
+    await runRound(getDb(), { roundId: started.id }, { workerId: "test", backend: "wasm (simd)", print: (l) => lines.push(l) });
+    const done = await roundView(started.id);
+    expect(done?.error).toBeUndefined();
+    expect(done).toMatchObject({ status: "succeeded", phase: null });
+    expect(done!.history.filter((m) => m.name === "train/loss").length).toBeGreaterThan(0);
+    expect(done!.metrics["reward_model/val/accuracy"]).toBeGreaterThanOrEqual(0.75);
+    expect(done!.artifacts).toHaveLength(1);
+
+    const [artifact] = await getDb().select().from(modelArtifacts).where(eq(modelArtifacts.roundId, started.id));
+    expect(artifact).toMatchObject({ kind: "reward_model", projectId: project.id });
+    expect(artifact!.judgmentWatermark?.getTime()).toBe(new Date(queued!.judgmentWatermark).getTime());
+    const dir = path.join(dataDir, "checkpoints", artifact!.path);
+    const saved = loadCheckpoint(dir);
+    expect(saved.params.has("score.weight")).toBe(true);
+    expect(JSON.parse(fs.readFileSync(path.join(dir, "config.json"), "utf8")).architectures).toEqual(["GPT2ForSequenceClassification"]);
+    const trainingConfig = JSON.parse(fs.readFileSync(path.join(dir, "training_config.json"), "utf8"));
+    expect(trainingConfig.counts.judgments).toBe(40);
+    expect(fs.existsSync(path.join(dir, "metrics.json"))).toBe(true);
+
+    // The next round may start now that this one has finished.
+    const second = await startRound({ projectId: project.id, trigger: "admin", requestedBy: null });
+    expect(second.number).toBe(2);
+    await getDb().update(rounds).set({ status: "cancelled" }).where(eq(rounds.id, second.id));
+    await runRound(getDb(), { roundId: second.id }, { workerId: "test", backend: "wasm" });
+    expect((await roundView(second.id))?.status).toBe("cancelled");
+  }, 120_000);
+
+  it("leaves out excluded annotators and judgments after the watermark; weights by reliability when asked", async () => {
+    const project = await aProject({ mode: "pairwise", redundancy: 2 });
+    await importText(project, ndjson(preferences(6)));
+    await importText(project, ndjson(Array.from({ length: 6 }, (_, i) => ({ prompt: `Q${i}`, responses: [{ text: `good ${i}`, source: "a" }, { text: `bad ${i}`, source: "b" }] }))));
+    const [alice, bob] = await annotators(project, 2);
+    for (const me of [alice!, bob!]) {
+      for (;;) {
+        const task = await nextTask(project, me);
+        if (!task) break;
+        const ids = task.responses.map((r) => r.id);
+        await submitJudgment(task.comparisonId, me, { clientId: randomUUID(), ranking: [[ids[0]!], [ids[1]!]] });
+      }
+    }
+    const now = new Date();
+    const all = await loadRewardJudgments(getDb(), { projectId: project.id, watermark: now, weighting: "none", qualityBar: {} });
+    await setExcluded(project.id, bob!.id, true);
+    const kept = await loadRewardJudgments(getDb(), { projectId: project.id, watermark: now, weighting: "none", qualityBar: {} });
+    expect(kept.length).toBeLessThan(all.length);
+    expect(kept.length).toBeGreaterThanOrEqual(6);
+    const before = await loadRewardJudgments(getDb(), { projectId: project.id, watermark: new Date(0), weighting: "none", qualityBar: {} });
+    expect(before).toHaveLength(0);
+    const weighted = await loadRewardJudgments(getDb(), { projectId: project.id, watermark: now, weighting: "reliability", qualityBar: { minEvidence: 1 } });
+    expect(weighted.every((r) => r.weight >= 0.05 && r.weight <= 1)).toBe(true);
+    expect(kept[0]!.messages[0]).toMatchObject({ role: "user" });
+    expect(kept[0]!.responses.length).toBe(2);
+  });
+});

@@ -1,0 +1,31 @@
+// The model a round starts from: a user's GPT-2-family checkpoint from the models folder,
+// or Arbiter's small byte-level model initialised from a seed when none is set.
+import fs from "node:fs";
+import path from "node:path";
+import { type Checkpoint, loadCheckpoint } from "../checkpoint/hf-gpt2";
+import { smallConfig } from "../model/config";
+import { initParams } from "../model/gpt2";
+import { modelsDir } from "../paths";
+
+export type BaseModel = Checkpoint & { name: string; dir: string | null };
+
+export function loadBaseModel(name: string | null, seed: number): BaseModel {
+  if (!name) {
+    const config = smallConfig();
+    return { name: "arbiter-small (from scratch)", dir: null, config, params: initParams(config, seed) };
+  }
+  const dir = path.join(modelsDir(), name);
+  if (!fs.existsSync(dir)) throw new Error(`base model "${name}" not found: put config.json and model.safetensors in ${dir}`);
+  return { name, dir, ...loadCheckpoint(dir) };
+}
+
+/** Folders under the models directory that hold a loadable checkpoint. */
+export function listBaseModels(): string[] {
+  const root = modelsDir();
+  if (!fs.existsSync(root)) return [];
+  return fs
+    .readdirSync(root, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && fs.existsSync(path.join(root, d.name, "config.json")) && fs.existsSync(path.join(root, d.name, "model.safetensors")))
+    .map((d) => d.name)
+    .sort();
+}

@@ -1,0 +1,94 @@
+// Phase 1 of a round: fit the reward model on the judgments up to the round's watermark,
+// save it as a versioned artifact (checkpoint + metrics + the config and data it saw), and
+// record it in model_artifacts.
+import fs from "node:fs";
+import path from "node:path";
+import { eq } from "drizzle-orm";
+import type { Db } from "@/lib/db/client";
+import { modelArtifacts, projects, type Round } from "@/lib/db/schema";
+import type { RoundSettings } from "@/lib/rounds/round-settings";
+import { disposeParams, saveCheckpoint } from "../checkpoint/hf-gpt2";
+import { checkpointsDir } from "../paths";
+import { buildExamples } from "../reward/examples";
+import { loadRewardJudgments } from "../reward/load-judgments";
+import { RewardTrainer } from "../reward/reward-trainer";
+import { tokenizerFor } from "../tokenizer/tokenizer";
+import { loadBaseModel } from "./base-model";
+import type { RoundLog } from "./round-log";
+
+export type PhaseContext = { db: Db; round: Round; settings: RoundSettings; log: RoundLog; backend: string };
+
+export async function rewardModelPhase({ db, round, settings, log, backend }: PhaseContext): Promise<{ artifactId: string }> {
+  const rm = settings.rewardModel;
+  const [project] = await db.select().from(projects).where(eq(projects.id, round.projectId));
+  if (!project) throw new Error("the round's project no longer exists");
+
+  const records = await loadRewardJudgments(db, { projectId: project.id, watermark: round.judgmentWatermark, weighting: rm.weighting, qualityBar: project.qualityBar });
+  if (records.length === 0) throw new Error("no judgments to train a reward model on (excluded annotators are left out)");
+  const base = loadBaseModel(settings.baseModel, rm.seed);
+  const tokenizer = tokenizerFor(base.config);
+  const examples = buildExamples(records, {
+    tokenizer,
+    maxTokens: Math.min(rm.maxTokens, base.config.n_positions),
+    validationFraction: rm.validationFraction,
+    marginPerStrength: rm.marginPerStrength,
+    allowTies: project.allowTies,
+    seed: rm.seed,
+  });
+  log.line(
+    `reward model: ${records.length} judgments over ${examples.counts.prompts} prompts (${examples.counts.validationPrompts} for validation), ` +
+      `${examples.sequences.length} sequences, base ${base.name}, ${backend}`,
+  );
+
+  const trainer = new RewardTrainer(base.config, base.params, examples, { ...rm, clipNorm: 1 });
+  try {
+    const { history, best } = await trainer.train(async (m) => {
+      log.line(`epoch ${m.epoch}: train ${m["train/loss"].toFixed(4)} val ${m["val/loss"]?.toFixed(4) ?? "-"} acc ${m["val/accuracy"]?.toFixed(3) ?? "-"} ${Math.round(m.tokensPerSecond)} tok/s`);
+      const { epoch, tokensPerSecond, ...values } = m;
+      await log.metrics("reward_model", epoch, { ...values, tokens_per_second: tokensPerSecond });
+    });
+
+    const relative = path.join(project.id, `round-${round.number}`, "reward-model");
+    const dir = path.join(checkpointsDir(), relative);
+    const exported = trainer.exportParams();
+    const saved = await saveCheckpoint(dir, { config: base.config, params: exported }, {
+      architecture: "GPT2ForSequenceClassification",
+      tokenizerFrom: base.dir ?? undefined,
+      metadata: { arbiter_round: round.id, arbiter_kind: "reward_model" },
+    });
+    if (exported !== base.params) disposeParams(exported);
+    const trainingConfig = {
+      round: { id: round.id, number: round.number },
+      judgmentWatermark: round.judgmentWatermark.toISOString(),
+      counts: { ...examples.counts, sequences: examples.sequences.length },
+      baseModel: base.name,
+      tokenizer: tokenizer.name,
+      backend,
+      settings: rm,
+      tieModel: trainer.logNu ? "davidson" : "bradley-terry",
+    };
+    fs.writeFileSync(path.join(dir, "metrics.json"), JSON.stringify({ best, history }, null, 2) + "\n");
+    fs.writeFileSync(path.join(dir, "training_config.json"), JSON.stringify(trainingConfig, null, 2) + "\n");
+
+    const metrics = Object.fromEntries(Object.entries(best).filter((e): e is [string, number] => typeof e[1] === "number"));
+    const [artifact] = await db
+      .insert(modelArtifacts)
+      .values({
+        projectId: project.id,
+        roundId: round.id,
+        kind: "reward_model",
+        path: relative,
+        config: { ...trainingConfig, model: base.config },
+        metrics,
+        judgmentWatermark: round.judgmentWatermark,
+        sizeBytes: saved.sizeBytes,
+        sha256: saved.sha256,
+      })
+      .returning({ id: modelArtifacts.id });
+    log.line(`reward model saved: ${relative} (val accuracy ${best["val/accuracy"]?.toFixed(3) ?? "n/a"})`);
+    return { artifactId: artifact!.id };
+  } finally {
+    trainer.dispose();
+    disposeParams(base.params);
+  }
+}
