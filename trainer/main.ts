@@ -7,6 +7,7 @@ import { ROUND_QUEUE, type RoundJob } from "@/lib/rounds/queue";
 import pkg from "@/package.json" with { type: "json" };
 import { selectBackend } from "./tf/backend";
 import { runRound } from "./rounds/run-round";
+import { startScoreServer } from "./serve/score-server";
 import { registerWorker } from "./worker-registry";
 
 const log = (line: string) => console.log(`[trainer] ${line}`);
@@ -18,10 +19,18 @@ async function main(): Promise<void> {
   const backend = await selectBackend(config.ARBITER_TF_BACKEND, log);
   log(`TensorFlow.js backend: ${backend.description}`);
 
+  // Reward scores for the web app; it needs the secret both processes share.
+  const scorer = config.NEXTAUTH_SECRET
+    ? await startScoreServer({ secret: config.NEXTAUTH_SECRET, host: config.TRAINER_HOST, port: config.TRAINER_PORT, log })
+    : null;
+  if (scorer) log(`scoring server on ${scorer.url}`);
+  else log("NEXTAUTH_SECRET is not set: no scoring server (reward scores will not show in the web app)");
+
   const db = getDb();
   const worker = await registerWorker(db, {
     backend: backend.description,
     version: pkg.version,
+    url: scorer?.url ?? null,
     heartbeatMs: config.TRAINER_HEARTBEAT_MS,
     onError: (err) => log(`heartbeat failed: ${err instanceof Error ? err.message : String(err)}`),
   });
@@ -42,6 +51,7 @@ async function main(): Promise<void> {
     log(`${signal}: stopping`);
     await boss.stop({ graceful: true, wait: true, timeout: 10_000 }).catch(() => {});
     await worker.stop().catch(() => {});
+    await scorer?.close();
     await closeDb();
     process.exit(0);
   };

@@ -11,7 +11,7 @@ export type WorkerRegistration = { id: string; stop(): Promise<void> };
 
 export async function registerWorker(
   db: Db,
-  opts: { backend: string; version: string; heartbeatMs: number; onError?: (err: unknown) => void },
+  opts: { backend: string; version: string; heartbeatMs: number; url?: string | null; onError?: (err: unknown) => void },
 ): Promise<WorkerRegistration> {
   const id = `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
   await db.insert(trainerWorkers).values({
@@ -20,6 +20,7 @@ export async function registerWorker(
     pid: process.pid,
     backend: opts.backend,
     version: opts.version,
+    url: opts.url ?? null,
   });
   const beat = () =>
     db

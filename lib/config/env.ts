@@ -30,6 +30,9 @@ const envSchema = z.object({
   ARBITER_TF_BACKEND: z.enum(["auto", "tensorflow-gpu", "tensorflow", "wasm", "cpu"]).default("auto"),
   IMPORT_MAX_BYTES: z.coerce.number().int().min(1024).default(256 * 1024 * 1024),
   TRAINER_HEARTBEAT_MS: z.coerce.number().int().min(100).default(5000),
+  // The trainer's scoring server (reward scores for the web app); port 0 = any free port.
+  TRAINER_HOST: z.string().default("127.0.0.1"),
+  TRAINER_PORT: z.coerce.number().int().min(0).max(65535).default(0),
 });
 
 export type Env = z.infer<typeof envSchema>;

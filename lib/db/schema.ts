@@ -439,6 +439,8 @@ export const trainerWorkers = pgTable(
     hostname: text("hostname").notNull(),
     pid: integer("pid").notNull(),
     backend: text("backend").notNull(), // tfjs backend actually loaded
+    // Where the web app reaches this trainer's scoring server (127.0.0.1 by default); null = none.
+    url: text("url"),
     version: text("version").notNull(),
     startedAt: timestamp("started_at", { withTimezone: true }).notNull().defaultNow(),
     lastSeen: timestamp("last_seen", { withTimezone: true }).notNull().defaultNow(),

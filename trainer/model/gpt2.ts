@@ -84,16 +84,29 @@ export function layerNorm(x: tf.Tensor, weight: tf.Tensor, bias: tf.Tensor, eps:
   return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps))), weight), bias);
 }
 
-/** GPT-2's tanh approximation of GELU (Hendrycks & Gimpel 2016): "gelu_new". */
+/**
+ * GPT-2's tanh approximation of GELU (Hendrycks & Gimpel 2016), "gelu_new":
+ *     0.5·x·(1 + tanh(u)),  u = √(2/π)·(x + 0.044715·x³),
+ * computed as x·σ(2u), the same function (0.5·(1 + tanh(u)) = σ(2u)), because on wasm
+ * tanh and pow run 10–20× slower than sigmoid and multiplies.
+ */
 export function gelu(x: tf.Tensor): tf.Tensor {
-  const inner = tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.pow(x, 3))));
-  return tf.mul(tf.mul(0.5, x), tf.add(1, tf.tanh(inner)));
+  const u = tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.mul(tf.mul(x, x), x))));
+  return tf.mul(x, tf.sigmoid(tf.mul(2, u)));
 }
 
 /** Conv1D of GPT-2: x [N, in] · W [in, out] + b, plus the LoRA update when one targets it. */
 function linear(params: Params, name: string, x: tf.Tensor2D, lora?: LoraAdapter): tf.Tensor2D {
   const y = tf.add(tf.matMul(x, param(params, `${name}.weight`)), param(params, `${name}.bias`)) as tf.Tensor2D;
   return lora ? lora.apply(name, x, y) : y;
+}
+
+/** One of q, k, v (j = 0, 1, 2): x · W[:, jC:(j+1)C] + b[jC:(j+1)C], with c_attn's LoRA update. */
+function attnInput(params: Params, name: string, x: tf.Tensor2D, j: number, C: number, lora?: LoraAdapter): tf.Tensor2D {
+  const W = tf.slice(param(params, `${name}.weight`), [0, j * C], [C, C]);
+  const b = tf.slice(param(params, `${name}.bias`), [j * C], [C]);
+  const y = tf.add(tf.matMul(x, W), b) as tf.Tensor2D;
+  return lora ? lora.applyColumns(name, x, y, j * C, C) : y;
 }
 
 /** Additive attention bias [B, 1, T, S]: 0 where a query may look, −1e9 where not. */
@@ -136,8 +149,10 @@ export function forward(c: GPT2Config, params: Params, input: ForwardInput): For
     const h = `${P}h.${i}.`;
     // attention
     const a = layerNorm(x, param(params, `${h}ln_1.weight`), param(params, `${h}ln_1.bias`), c.layer_norm_epsilon);
-    const qkv = linear(params, `${h}attn.c_attn`, tf.reshape(a, [B * T, C]), lora); // [B·T, 3C]
-    const [q, kNew, vNew] = tf.split(qkv, 3, 1).map((t) => heads(t, B, T, H, D)); // [B, H, T, D]
+    // c_attn's columns are [q | k | v]; three products on weight slices instead of one product
+    // split afterwards, because splitting the [B·T, 3C] activations is slow on wasm
+    const a2 = tf.reshape(a, [B * T, C]) as tf.Tensor2D;
+    const [q, kNew, vNew] = [0, 1, 2].map((j) => heads(attnInput(params, `${h}attn.c_attn`, a2, j, C, lora), B, T, H, D)); // [B, H, T, D]
     const k = past ? tf.concat([past[i]!.k, kNew!], 2) : kNew!; // [B, H, S, D]
     const v = past ? tf.concat([past[i]!.v, vNew!], 2) : vNew!;
     present.push({ k: k as tf.Tensor4D, v: v as tf.Tensor4D });

@@ -48,6 +48,14 @@ export class LoraAdapter {
     return tf.add(y, tf.mul(tf.matMul(tf.matMul(x, A), B), this.scale));
   }
 
+  /** The update's output columns [from, from + width) only: (α/r)·(x·A)·B[:, from:from+width]. */
+  applyColumns(module: string, x: tf.Tensor2D, y: tf.Tensor2D, from: number, width: number): tf.Tensor2D {
+    const A = this.params.get(`${module}.lora_A`);
+    const B = this.params.get(`${module}.lora_B`);
+    if (!A || !B) return y;
+    return tf.add(y, tf.mul(tf.matMul(tf.matMul(x, A), tf.slice(B, [0, from], [this.config.r, width])), this.scale));
+  }
+
   /** The base with every update folded in: W + (α/r)·A·B. New variables; the base is untouched. */
   merge(base: Params): Params {
     const merged: Params = new Map();

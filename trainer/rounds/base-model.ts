@@ -5,7 +5,7 @@ import path from "node:path";
 import { type Checkpoint, loadCheckpoint } from "../checkpoint/hf-gpt2";
 import { smallConfig } from "../model/config";
 import { initParams } from "../model/gpt2";
-import { modelsDir } from "../paths";
+import { modelsDir } from "@/lib/models/paths";
 
 export type BaseModel = Checkpoint & { name: string; dir: string | null };
 
@@ -17,15 +17,4 @@ export function loadBaseModel(name: string | null, seed: number): BaseModel {
   const dir = path.join(modelsDir(), name);
   if (!fs.existsSync(dir)) throw new Error(`base model "${name}" not found: put config.json and model.safetensors in ${dir}`);
   return { name, dir, ...loadCheckpoint(dir) };
-}
-
-/** Folders under the models directory that hold a loadable checkpoint. */
-export function listBaseModels(): string[] {
-  const root = modelsDir();
-  if (!fs.existsSync(root)) return [];
-  return fs
-    .readdirSync(root, { withFileTypes: true })
-    .filter((d) => d.isDirectory() && fs.existsSync(path.join(root, d.name, "config.json")) && fs.existsSync(path.join(root, d.name, "model.safetensors")))
-    .map((d) => d.name)
-    .sort();
 }

@@ -8,7 +8,7 @@ import type { Db } from "@/lib/db/client";
 import { modelArtifacts, projects, type Round } from "@/lib/db/schema";
 import type { RoundSettings } from "@/lib/rounds/round-settings";
 import { disposeParams, saveCheckpoint } from "../checkpoint/hf-gpt2";
-import { checkpointsDir } from "../paths";
+import { checkpointsDir } from "@/lib/models/paths";
 import { buildExamples } from "../reward/examples";
 import { loadRewardJudgments } from "../reward/load-judgments";
 import { RewardTrainer } from "../reward/reward-trainer";

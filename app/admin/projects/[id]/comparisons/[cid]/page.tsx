@@ -4,6 +4,7 @@ import { SafeMarkdown } from "@/app/components/safe-markdown";
 import { Conversation } from "@/app/annotate/[projectId]/conversation";
 import { requirePermission } from "@/lib/auth/current-user";
 import { comparisonDetail } from "@/lib/projects/annotator-stats";
+import { listRewardModels, scoreWithRewardModel } from "@/lib/models/reward-models";
 
 export const dynamic = "force-dynamic";
 
@@ -15,6 +16,17 @@ export default async function ComparisonPage({ params }: { params: Promise<{ id:
   const detail = /^[0-9a-f-]{36}$/i.test(cid) ? await comparisonDetail(cid) : undefined;
   if (!detail || detail.comparison.projectId !== id) notFound();
   const letter = new Map(detail.responses.map((r, i) => [r.id, "ABCDEFGHI"[i]!]));
+  // Reward scores from the project's newest reward model, when there is one and a trainer to run it.
+  const [rewardModel] = await listRewardModels(id);
+  let rewards: number[] | null = null;
+  let rewardNote: string | null = null;
+  if (rewardModel) {
+    try {
+      rewards = await scoreWithRewardModel(rewardModel, detail.prompt, detail.responses.map((r) => r.text));
+    } catch (err) {
+      rewardNote = err instanceof Error ? err.message : String(err);
+    }
+  }
   const show = (ranking: string[][]) => ranking.map((g) => g.map((x) => letter.get(x)).join(" = ")).join(" ≻ ");
   return (
     <div className="min-w-0 space-y-4">
@@ -25,11 +37,21 @@ export default async function ComparisonPage({ params }: { params: Promise<{ id:
         Comparison {detail.comparison.isGold && <span className="rounded bg-amber-100 px-2 text-sm text-amber-800">gold: {show(detail.comparison.goldRanking ?? [])}</span>}
       </h1>
       <Conversation messages={detail.prompt} />
+      {rewardModel && (
+        <p className="text-xs text-slate-500" data-testid="reward-model-note">
+          Reward scores from the round {rewardModel.roundNumber ?? "?"} reward model{rewardNote ? `: not available (${rewardNote})` : " (higher = preferred)"}.
+        </p>
+      )}
       <div className="grid min-w-0 gap-3 md:grid-cols-2">
-        {detail.responses.map((r) => (
+        {detail.responses.map((r, i) => (
           <article key={r.id} className="min-w-0 rounded-lg border border-slate-200 bg-white p-3">
             <div className="mb-1 text-xs font-semibold text-slate-500">
               {letter.get(r.id)} · {r.source}
+              {rewards && (
+                <span className="ml-2 rounded bg-brand-50 px-1.5 py-0.5 text-brand-700" data-testid="reward-score">
+                  reward {rewards[i]!.toFixed(3)}
+                </span>
+              )}
             </div>
             <SafeMarkdown text={r.text} />
           </article>

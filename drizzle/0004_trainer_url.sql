@@ -1,0 +1,1 @@
+ALTER TABLE "trainer_workers" ADD COLUMN "url" text;
