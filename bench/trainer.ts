@@ -10,7 +10,11 @@ import * as tf from "@tensorflow/tfjs-core";
 import { smallConfig, type GPT2Config } from "@/trainer/model/config";
 import { forwardFlopsPerToken, trainFlopsPerToken } from "@/trainer/model/flops";
 import { forward, initParams, tokenLogProbs, type Params } from "@/trainer/model/gpt2";
-import { initRewardHead, initValueHead, rewardAt, valuesOf } from "@/trainer/model/heads";
+import { initRewardHead, initValueHead, valuesOf } from "@/trainer/model/heads";
+import { helperCount } from "@/trainer/parallel/grad-helper";
+import { buildExamples } from "@/trainer/reward/examples";
+import { DEFAULT_REWARD_TRAIN, RewardTrainer } from "@/trainer/reward/reward-trainer";
+import { byteLevel } from "@/trainer/tokenizer/tokenizer";
 import { generate } from "@/trainer/generate";
 import { selectBackend } from "@/trainer/tf/backend";
 import { report } from "./harness";
@@ -38,6 +42,20 @@ function randomIds(rows: number, cols: number, vocab: number, seed: number): num
   let s = seed;
   const rand = () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
   return Array.from({ length: rows }, () => Array.from({ length: cols }, () => Math.floor(rand() * (vocab - 1))));
+}
+
+/** Pairs whose sequences are T tokens long once formatted (prompt + response + eos). */
+function rewardExamples() {
+  const body = (i: number, tag: string) => `${tag} ${i} `.repeat(T).slice(0, T - 40);
+  const records = Array.from({ length: 64 }, (_, i) => ({
+    promptId: `p${i}`,
+    messages: [{ role: "user" as const, content: `q${i}` }],
+    responses: [{ id: "a", text: body(i, "yes") }, { id: "b", text: body(i, "no") }],
+    ranking: [["a"], ["b"]],
+    strength: null,
+    weight: 1,
+  }));
+  return buildExamples(records, { tokenizer: byteLevel, maxTokens: T, validationFraction: 0, marginPerStrength: 0, allowTies: false, seed: 1 });
 }
 
 async function matmulRate(): Promise<number> {
@@ -71,21 +89,30 @@ async function main(): Promise<void> {
   initRewardHead(params, config.n_embd);
   initValueHead(params, config.n_embd);
   const ids = tf.tensor2d(randomIds(BATCH, T, config.vocab_size, 7), undefined, "int32");
-  const last = tf.fill([BATCH], T - 1, "int32") as tf.Tensor1D;
   const optimizer = tf.train.adam(1e-4);
 
-  // reward model: BT loss over consecutive pairs of the batch
-  const rewardLoss = () => {
-    const r = rewardAt(params, forward(config, params, { ids }).hidden, last);
-    const [w, l] = tf.split(r, 2);
-    return tf.mean(tf.softplus(tf.neg(tf.sub(w!, l!)))) as tf.Scalar;
-  };
-  const rewardSec = await timeIt(() => trainStep(params, optimizer, rewardLoss), SECONDS);
-  const rewardTokens = (BATCH * T) / rewardSec;
-  const rewardFlops = rewardTokens * trainFlopsPerToken(config, T, false);
-  report({ bench: BENCH, metric: "reward_train_tokens_per_s", value: rewardTokens, unit: "tokens/s" });
-  report({ bench: BENCH, metric: "reward_train_gflops", value: rewardFlops / 1e9, unit: "GFLOP/s" });
-  report({ bench: BENCH, metric: "reward_train_fraction_of_matmul", value: rewardFlops / matmul, unit: "ratio" });
+  // reward model: the real RewardTrainer (BT loss, Adam, clipping) on BATCH/2 pairs per step,
+  // on one thread and then data-parallel over every core (parallel/grad-helper.ts)
+  const rewardFlopsPerToken = trainFlopsPerToken(config, T, false);
+  const threads = 1 + helperCount(backend.tfName);
+  for (const n of threads > 1 ? [1, threads] : [1]) {
+    const trainer = new RewardTrainer(config, initParams(config, 2), rewardExamples(), { ...DEFAULT_REWARD_TRAIN, batchSize: BATCH / 2 });
+    if (n > 1) await trainer.startHelpers(n - 1, backend.tfName as "wasm" | "cpu");
+    const batches = trainer.batches();
+    let b = 0;
+    const t0 = trainer.tokensSeen;
+    await trainer.step(batches[b++ % batches.length]!); // warm-up
+    const warmTokens = trainer.tokensSeen - t0;
+    const timedFrom = performance.now();
+    while (performance.now() - timedFrom < SECONDS * 1000) await trainer.step(batches[b++ % batches.length]!);
+    const tokens = (trainer.tokensSeen - t0 - warmTokens) / ((performance.now() - timedFrom) / 1000);
+    await trainer.dispose();
+    const flops = tokens * rewardFlopsPerToken;
+    report({ bench: BENCH, metric: `reward_train_tokens_per_s_${n}_thread`, value: tokens, unit: "tokens/s" });
+    report({ bench: BENCH, metric: `reward_train_gflops_${n}_thread`, value: flops / 1e9, unit: "GFLOP/s" });
+    // share of what n cores' plain matmul would do: 1.0 = every core at the matmul rate
+    report({ bench: BENCH, metric: `reward_train_fraction_of_matmul_${n}_thread`, value: flops / (n * matmul), unit: "ratio" });
+  }
 
   // PPO-style: policy log-probs (LM head) and values, a surrogate of both, backward
   const ppoLoss = () => {

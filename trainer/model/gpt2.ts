@@ -7,6 +7,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { type GPT2Config, innerSize } from "./config";
 import type { LoraAdapter } from "./lora";
+import { tfSeed } from "./seed";
 
 // Keyed by the Hugging Face name. tfjs variable names are global and several models live at
 // once (policy, reference, reward model), so variables keep their generated names.
@@ -58,13 +59,13 @@ export function parameterShapes(c: GPT2Config): [string, number[]][] {
  */
 export function initParams(c: GPT2Config, seed = 0): Params {
   const params: Params = new Map();
-  let s = seed;
+  let i = 0;
   for (const [name, shape] of parameterShapes(c)) {
     const value = tf.tidy(() => {
       if (name.endsWith("ln_1.weight") || name.endsWith("ln_2.weight") || name.endsWith("ln_f.weight")) return tf.ones(shape);
       if (name.endsWith(".bias")) return tf.zeros(shape);
       const std = name.endsWith("c_proj.weight") ? 0.02 / Math.sqrt(2 * c.n_layer) : 0.02;
-      return tf.randomNormal(shape, 0, std, "float32", s++);
+      return tf.randomNormal(shape, 0, std, "float32", tfSeed(seed, 0, i++));
     });
     params.set(name, tf.variable(value, true));
     value.dispose();

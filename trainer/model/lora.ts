@@ -6,6 +6,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { GPT2Config } from "./config";
 import { type Params, parameterShapes } from "./gpt2";
+import { tfSeed } from "./seed";
 
 export type LoraConfig = {
   r: number;
@@ -23,13 +24,13 @@ export class LoraAdapter {
 
   constructor(readonly config: LoraConfig, modelConfig: GPT2Config, seed = 0) {
     this.scale = config.alpha / config.r;
-    let s = seed;
+    let i = 0;
     for (const [name, shape] of parameterShapes(modelConfig)) {
       if (!name.endsWith(".weight") || shape.length !== 2) continue;
       const module = name.slice(0, -".weight".length);
       if (!this.targets(module)) continue;
       const [nIn, nOut] = shape as [number, number];
-      const a = tf.randomNormal([nIn, config.r], 0, 1 / Math.sqrt(config.r), "float32", s++);
+      const a = tf.randomNormal([nIn, config.r], 0, 1 / Math.sqrt(config.r), "float32", tfSeed(seed, 1, i++));
       this.params.set(`${module}.lora_A`, tf.variable(a, true));
       this.params.set(`${module}.lora_B`, tf.tidy(() => tf.variable(tf.zeros([config.r, nOut]), true)));
       a.dispose();

@@ -5,6 +5,8 @@
 // the best epoch by validation loss is kept (early stopping with patience).
 import * as tf from "@tensorflow/tfjs-core";
 import { mulberry32 } from "@/lib/bt/bootstrap";
+import { GradHelper, type GradResult } from "../parallel/grad-helper";
+import type { BackendChoice } from "../tf/backend";
 import type { GPT2Config } from "../model/config";
 import { forward, type Params } from "../model/gpt2";
 import { REWARD_HEAD, initRewardHead, rewardAt } from "../model/heads";
@@ -45,13 +47,14 @@ export type EpochMetrics = {
   tokensPerSecond: number;
 };
 
-type Item = { kind: "win" | "tie" | "ranking"; i: number };
+export type Item = { kind: "win" | "tie" | "ranking"; i: number };
 
 export class RewardTrainer {
   readonly lora: LoraAdapter | null;
   readonly logNu: tf.Variable | null;
   private readonly optimizer: tf.Optimizer;
   private readonly rand: () => number;
+  private helpers: GradHelper[] = [];
   tokensSeen = 0;
 
   constructor(
@@ -121,18 +124,73 @@ export class RewardTrainer {
     return (parts.length ? tf.addN(parts) : tf.scalar(0)) as tf.Scalar;
   }
 
-  /** One optimiser step on a batch; returns the loss. Disposes everything it makes. */
-  step(items: Item[]): number {
-    const vars = this.trainable();
+  /**
+   * Starts `count` helper threads (parallel/grad-helper.ts), each with a replica of the model
+   * on `backend`; later steps split every batch between this thread and them.
+   */
+  async startHelpers(count: number, backend: BackendChoice): Promise<void> {
+    if (count <= 0) return;
+    const params: [string, { shape: number[]; data: Float32Array }][] = [...this.params].map(([name, v]) => [name, { shape: v.shape, data: v.dataSync() as Float32Array }]);
+    const init = { backend, modelConfig: this.modelConfig, params, examples: this.examples, config: this.config };
+    this.helpers = await Promise.all(Array.from({ length: count }, () => GradHelper.start(new URL("./grad-worker.ts", import.meta.url), init)));
+  }
+
+  get threads(): number {
+    return 1 + this.helpers.length;
+  }
+
+  /** Tokens a share's forward pass processes: its distinct sequences × the longest. */
+  private paddedTokens(items: Item[]): number {
+    const split = this.examples.train;
+    const seqs = new Set<number>();
+    for (const x of items) {
+      if (x.kind === "win") seqs.add(split.wins[x.i]!.w).add(split.wins[x.i]!.l);
+      else if (x.kind === "tie") seqs.add(split.ties[x.i]!.a).add(split.ties[x.i]!.b);
+      else for (const s of split.rankings[x.i]!.order) seqs.add(s);
+    }
+    const longest = Math.max(0, ...[...seqs].map((s) => this.examples.sequences[s]!.length));
+    return seqs.size * longest;
+  }
+
+  private itemWeight(x: Item): number {
+    const split = this.examples.train;
+    return (x.kind === "win" ? split.wins[x.i]! : x.kind === "tie" ? split.ties[x.i]! : split.rankings[x.i]!).weight;
+  }
+
+  /** Loss and gradients of a share of the batch, in this thread. */
+  private localGrads(items: Item[], vars: tf.Variable[]): GradResult & { tensors: tf.Tensor[] } {
     const { value, grads } = tf.variableGrads(() => this.batchLoss(this.examples.train, items), vars);
     const loss = value.dataSync()[0]!;
+    value.dispose();
+    const list = vars.map((v) => grads[v.name]!);
+    return { loss, grads: [], tensors: list };
+  }
+
+  /**
+   * One optimiser step on a batch; returns the loss. With helpers, the batch is cut into
+   * shares, the helpers' shares computed meanwhile, and loss and gradients combined as
+   * Σ W_s · x_s / Σ W_s with W_s a share's total weight: exactly the whole batch's mean.
+   */
+  async step(items: Item[]): Promise<number> {
+    const vars = this.trainable();
+    const shares = Array.from({ length: Math.min(this.threads, items.length) }, (_, s) => items.filter((_, i) => i % this.threads === s));
+    const values = shares.length > 1 ? vars.map((v) => v.dataSync() as Float32Array) : [];
+    const remote = shares.slice(1).map((share, s) => this.helpers[s]!.grads({ values, items: share }));
+    for (const share of shares.slice(1)) this.tokensSeen += this.paddedTokens(share);
+    const local = this.localGrads(shares[0]!, vars);
+    const others = await Promise.all(remote);
+    const weight = shares.map((share) => share.reduce((a, x) => a + this.itemWeight(x), 0));
+    const total = weight.reduce((a, w) => a + w, 0) || 1;
+    const loss = (local.loss * weight[0]! + others.reduce((a, o, s) => a + o.loss * weight[s + 1]!, 0)) / total;
     tf.tidy(() => {
-      const list = vars.map((v) => grads[v.name]!);
+      const list = vars.map((v, i) =>
+        others.reduce<tf.Tensor>((acc, o, s) => tf.add(acc, tf.mul(tf.tensor(o.grads[i]!, v.shape), weight[s + 1]! / total)), tf.mul(local.tensors[i]!, weight[0]! / total)),
+      );
       const norm = tf.sqrt(tf.addN(list.map((g) => tf.sum(tf.square(g)))));
       const scale = tf.minimum(1, tf.div(this.config.clipNorm, tf.add(norm, 1e-6)));
       this.optimizer.applyGradients(Object.fromEntries(vars.map((v, i) => [v.name, tf.mul(list[i]!, scale)])));
     });
-    tf.dispose([value, ...Object.values(grads)]);
+    tf.dispose(local.tensors);
     return loss;
   }
 
@@ -242,7 +300,7 @@ export class RewardTrainer {
       const tokens0 = this.tokensSeen;
       let sum = 0, n = 0;
       for (const batch of this.batches()) {
-        sum += this.step(batch) * batch.length;
+        sum += (await this.step(batch)) * batch.length;
         n += batch.length;
         await new Promise((r) => setImmediate(r)); // let heartbeats and signals through
       }
@@ -278,7 +336,9 @@ export class RewardTrainer {
     return merged;
   }
 
-  dispose(): void {
+  async dispose(): Promise<void> {
+    await Promise.all(this.helpers.map((h) => h.stop()));
+    this.helpers = [];
     this.optimizer.dispose();
     this.lora?.dispose();
     this.logNu?.dispose();

@@ -3,6 +3,7 @@
 // record it in model_artifacts.
 import fs from "node:fs";
 import path from "node:path";
+import * as tf from "@tensorflow/tfjs-core";
 import { eq } from "drizzle-orm";
 import type { Db } from "@/lib/db/client";
 import { modelArtifacts, projects, type Round } from "@/lib/db/schema";
@@ -10,6 +11,7 @@ import type { RoundSettings } from "@/lib/rounds/round-settings";
 import { disposeParams, saveCheckpoint } from "../checkpoint/hf-gpt2";
 import { checkpointsDir } from "@/lib/models/paths";
 import { buildExamples } from "../reward/examples";
+import { helperCount } from "../parallel/grad-helper";
 import { loadRewardJudgments } from "../reward/load-judgments";
 import { RewardTrainer } from "../reward/reward-trainer";
 import { tokenizerFor } from "../tokenizer/tokenizer";
@@ -42,6 +44,9 @@ export async function rewardModelPhase({ db, round, settings, log, backend }: Ph
 
   const trainer = new RewardTrainer(base.config, base.params, examples, { ...rm, clipNorm: 1 });
   try {
+    const tfName = tf.getBackend();
+    if (tfName === "wasm" || tfName === "cpu") await trainer.startHelpers(helperCount(tfName), tfName);
+    log.line(`training on ${trainer.threads} thread${trainer.threads > 1 ? "s" : ""}`);
     const { history, best } = await trainer.train(async (m) => {
       log.line(`epoch ${m.epoch}: train ${m["train/loss"].toFixed(4)} val ${m["val/loss"]?.toFixed(4) ?? "-"} acc ${m["val/accuracy"]?.toFixed(3) ?? "-"} ${Math.round(m.tokensPerSecond)} tok/s`);
       const { epoch, tokensPerSecond, ...values } = m;
@@ -88,7 +93,7 @@ export async function rewardModelPhase({ db, round, settings, log, backend }: Ph
     log.line(`reward model saved: ${relative} (val accuracy ${best["val/accuracy"]?.toFixed(3) ?? "n/a"})`);
     return { artifactId: artifact!.id };
   } finally {
-    trainer.dispose();
+    await trainer.dispose();
     disposeParams(base.params);
   }
 }

@@ -19,6 +19,16 @@ function randomise(params: Params): void {
   for (const v of params.values()) v.assign(tf.tidy(() => tf.add(v, tf.randomNormal(v.shape, 0, 0.1, "float32", seed++))));
 }
 
+describe("initialisation", () => {
+  it("repeats for every seed, 0 included (tfjs reads a seed of 0 as none)", async () => {
+    await backendReady;
+    const a = initParams(config, 0), b = initParams(config, 0), c = initParams(config, 1);
+    const first = (p: Params) => Array.from(p.get("transformer.wte.weight")!.dataSync().slice(0, 8));
+    expect(first(a)).toEqual(first(b));
+    expect(first(a)).not.toEqual(first(c));
+  });
+});
+
 describe("GPT-2 forward", () => {
   let params: Params;
   beforeAll(async () => {

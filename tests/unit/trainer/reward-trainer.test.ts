@@ -48,16 +48,34 @@ describe("reward model training", () => {
     const before = new Map([...params].map(([k, v]) => [k, v.dataSync().slice()]));
     const loraBefore = new Map([...trainer.lora!.params].map(([k, v]) => [k, v.dataSync().slice()]));
     const batch = trainer.batches()[0]!;
-    trainer.step(batch); // Adam makes its slots on the first step
+    await trainer.step(batch); // Adam makes its slots on the first step
     const tensors = tf.memory().numTensors;
-    trainer.step(batch);
+    await trainer.step(batch);
     expect(tf.memory().numTensors).toBe(tensors);
 
     const changed = (a: Float32Array, b: Float32Array) => a.some((v, i) => v !== b[i]);
     for (const [name, v] of params) expect(changed(v.dataSync() as Float32Array, before.get(name) as Float32Array), name).toBe(name === REWARD_HEAD);
     for (const [name, v] of trainer.lora!.params) expect(changed(v.dataSync() as Float32Array, loraBefore.get(name) as Float32Array), name).toBe(true);
-    trainer.dispose();
+    await trainer.dispose();
   });
+
+  it("takes the same step on two threads as on one", async () => {
+    const ex = buildExamples(records(24), opts);
+    const cfg = { ...DEFAULT_REWARD_TRAIN, batchSize: 12 };
+    const one = new RewardTrainer(config, initParams(config, 11), ex, cfg);
+    const two = new RewardTrainer(config, initParams(config, 11), ex, cfg);
+    await two.startHelpers(1, "wasm");
+    expect(two.threads).toBe(2);
+    const batch = one.batches()[0]!;
+    const [l1, l2] = [await one.step(batch), await two.step(batch)];
+    expect(l2).toBeCloseTo(l1, 5);
+    for (const [name, v] of one.params) {
+      const a = v.dataSync(), b = two.params.get(name)!.dataSync();
+      a.forEach((x, i) => expect(b[i]).toBeCloseTo(x, 5));
+    }
+    await one.dispose();
+    await two.dispose();
+  }, 60_000);
 
   it("learns the annotators' preference and keeps the best epoch", async () => {
     const params = initParams(config, 7);
@@ -69,6 +87,6 @@ describe("reward model training", () => {
     expect(best["train/loss"]).toBeLessThan(history[0]!["train/loss"] + 1e-9);
     const after = await trainer.evaluate(ex.validation);
     expect(after["val/loss"]).toBeCloseTo(best["val/loss"]!, 4); // the best epoch was restored
-    trainer.dispose();
+    await trainer.dispose();
   }, 60_000);
 });
