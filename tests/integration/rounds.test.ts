@@ -9,16 +9,21 @@ import { modelArtifacts, rounds } from "@/lib/db/schema";
 import { submitJudgment } from "@/lib/judgments/submit-judgment";
 import { setExcluded } from "@/lib/projects/projects";
 import { stopSender } from "@/lib/rounds/boss";
+import { getRewardModel, scoreWithRewardModel } from "@/lib/models/reward-models";
 import { roundView } from "@/lib/rounds/round-view";
 import { startRound } from "@/lib/rounds/start-round";
 import { nextTask } from "@/lib/tasks/next-task";
 import { loadCheckpoint } from "@/trainer/checkpoint/hf-gpt2";
 import { loadRewardJudgments } from "@/trainer/reward/load-judgments";
 import { runRound } from "@/trainer/rounds/run-round";
+import { startScoreServer } from "@/trainer/serve/score-server";
 import { selectBackend } from "@/trainer/tf/backend";
+import { registerWorker } from "@/trainer/worker-registry";
 import { annotators, aProject, importText, ndjson } from "./fixtures";
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "arbiter-rounds-"));
+process.env.NEXTAUTH_SECRET ??= "rounds-test-secret";
+let trainedRewardModel: string | undefined;
 
 beforeAll(async () => {
   process.env.ARBITER_DATA_DIR = dataDir;
@@ -66,6 +71,7 @@ describe("rounds: the reward-model phase", () => {
     const [artifact] = await getDb().select().from(modelArtifacts).where(eq(modelArtifacts.roundId, started.id));
     expect(artifact).toMatchObject({ kind: "reward_model", projectId: project.id });
     expect(artifact!.judgmentWatermark?.getTime()).toBe(new Date(queued!.judgmentWatermark).getTime());
+    trainedRewardModel = artifact!.id;
     const dir = path.join(dataDir, "checkpoints", artifact!.path);
     const saved = loadCheckpoint(dir);
     expect(saved.params.has("score.weight")).toBe(true);
@@ -108,4 +114,24 @@ describe("rounds: the reward-model phase", () => {
     expect(kept[0]!.messages[0]).toMatchObject({ role: "user" });
     expect(kept[0]!.responses.length).toBe(2);
   });
+
+  it("scores responses through a live trainer's scoring server, and says so when none runs", async () => {
+    expect(trainedRewardModel).toBeDefined();
+    const model = (await getRewardModel(trainedRewardModel!))!;
+    const messages = [{ role: "user" as const, content: "Can you help with task 7?" }];
+    const texts = ["Of course, happy to help with task 7. Thanks!", "No. Task 7 is your problem."];
+    await expect(scoreWithRewardModel(model, messages, texts)).rejects.toMatchObject({ code: "unavailable" });
+
+    const server = await startScoreServer({ secret: process.env.NEXTAUTH_SECRET!, host: "127.0.0.1", port: 0, log: () => {} });
+    const worker = await registerWorker(getDb(), { backend: "wasm (simd)", version: "test", heartbeatMs: 60_000, url: server.url });
+    try {
+      const [polite, rude] = await scoreWithRewardModel(model, messages, texts);
+      expect(polite).toBeGreaterThan(rude!);
+      const stranger = await fetch(`${server.url}/score`, { method: "POST", body: "{}" });
+      expect(stranger.status).toBe(403);
+    } finally {
+      await worker.stop();
+      await server.close();
+    }
+  }, 60_000);
 });
