@@ -121,3 +121,21 @@ describe("safetensors and checkpoints", () => {
     expect(gpt2Bpe.encode("<|endoftext|>")).not.toContain(50256);
   });
 });
+
+describe("LoRA adapters apart from the base", () => {
+  it("save in PEFT's layout and load back to the same update", async () => {
+    const { saveLoraAdapter, loadLoraAdapter } = await import("@/trainer/checkpoint/peft-lora");
+    const lora = new LoraAdapter({ r: 2, alpha: 8, targets: ["c_attn", "c_proj"] }, config, 5);
+    for (const [name, v] of lora.params) if (name.endsWith("lora_B")) v.assign(tf.randomNormal(v.shape, 0, 0.3, "float32", 8));
+    const dir = tmp();
+    await saveLoraAdapter(dir, lora, "gpt2-test");
+    const cfg = JSON.parse(fs.readFileSync(path.join(dir, "adapter_config.json"), "utf8"));
+    expect(cfg).toMatchObject({ peft_type: "LORA", r: 2, lora_alpha: 8, fan_in_fan_out: true, target_modules: ["c_attn", "c_proj"] });
+    const stored = decodeSafetensors(fs.readFileSync(path.join(dir, "adapter_model.safetensors"))).tensors;
+    expect(stored.get("base_model.model.transformer.h.0.attn.c_attn.lora_A.weight")!.shape).toEqual([2, 16]);
+    expect(stored.get("base_model.model.transformer.h.0.attn.c_attn.lora_B.weight")!.shape).toEqual([48, 2]);
+    expect(stored.get("base_model.model.transformer.h.1.mlp.c_proj.lora_B.weight")!.shape).toEqual([16, 2]);
+    const back = loadLoraAdapter(dir, config);
+    for (const [name, v] of lora.params) expect(Array.from(back.params.get(name)!.dataSync())).toEqual(Array.from(v.dataSync()));
+  });
+});

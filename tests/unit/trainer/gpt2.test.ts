@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { smallConfig } from "@/trainer/model/config";
-import { disposeCache, forward, initParams, lmLogits, type Params } from "@/trainer/model/gpt2";
+import { disposeCache, forward, initParams, lmLogits, tokenLogProbs, type Params } from "@/trainer/model/gpt2";
 import { referenceLogits, type Weights } from "./reference-gpt2";
 import { backendReady } from "./tf-backend";
 
@@ -79,5 +79,40 @@ describe("GPT-2 forward", () => {
     }
     cache.hidden.dispose();
     disposeCache(cache.present);
+  });
+});
+
+describe("GPT-2 gradients", () => {
+  it("match finite differences through embeddings, attention, MLP and LayerNorm", async () => {
+    await backendReady;
+    const c = smallConfig({ vocab_size: 23, n_positions: 8, n_embd: 8, n_layer: 1, n_head: 2, bos_token_id: 22, eos_token_id: 22 });
+    const params = initParams(c, 4);
+    let seed = 40;
+    for (const v of params.values()) v.assign(tf.tidy(() => tf.add(v, tf.randomNormal(v.shape, 0, 0.3, "float32", seed++))));
+    const ids = tf.tensor2d([[1, 5, 9, 3, 7], [2, 2, 8, 11, 4]], undefined, "int32");
+    const loss = () => tf.neg(tf.sum(tokenLogProbs(params, forward(c, params, { ids }).hidden, ids))) as tf.Scalar;
+    const probes: [string, number][] = [
+      ["transformer.wte.weight", 5 * 8 + 3], // an embedding row used by a token (and by the tied head)
+      ["transformer.wpe.weight", 2 * 8 + 1],
+      ["transformer.h.0.attn.c_attn.weight", 6 * 24 + 10], // a k column
+      ["transformer.h.0.mlp.c_fc.weight", 3 * 32 + 17],
+      ["transformer.h.0.ln_1.weight", 6],
+    ];
+    const { grads } = tf.variableGrads(loss, probes.map(([n]) => params.get(n)!));
+    for (const [name, i] of probes) {
+      const v = params.get(name)!;
+      const base = v.dataSync().slice();
+      const at = (delta: number) => {
+        const moved = base.slice();
+        moved[i]! += delta;
+        v.assign(tf.tensor(moved, v.shape));
+        return tf.tidy(() => loss().dataSync()[0]!);
+      };
+      const h = 1e-2;
+      const numeric = (at(h) - at(-h)) / (2 * h);
+      v.assign(tf.tensor(base, v.shape));
+      const analytic = grads[v.name]!.dataSync()[i]!;
+      expect(Math.abs(analytic - numeric), `${name}[${i}]: ${analytic} vs ${numeric}`).toBeLessThan(2e-2 * Math.max(1, Math.abs(numeric)));
+    }
   });
 });

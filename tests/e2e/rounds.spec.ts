@@ -1,0 +1,79 @@
+import { expect, test } from "@playwright/test";
+import { arbiterCli, signInAsAdmin, uniqueEmail } from "./helpers";
+import { E2E } from "./settings";
+
+const preferences = Array.from({ length: 24 }, (_, i) => ({
+  prompt: `Can you help with task ${i}?`,
+  chosen: `Of course, happy to help with task ${i}. Thanks for asking!`,
+  rejected: `No. Task ${i} is your problem.`,
+}));
+
+test("an admin starts a round; the trainer fits a reward model whose scores show next to responses", async ({ page, playwright }) => {
+  test.setTimeout(180_000);
+  const token = await arbiterCli("token", "create", "--email", E2E.admin.email);
+  const api = await playwright.request.newContext({ baseURL: E2E.baseUrl, extraHTTPHeaders: { authorization: `Bearer ${token}` } });
+  const created = await api.post("/api/v1/projects", {
+    data: { name: "Reward model e2e", mode: "pairwise", roundSettings: { rewardModel: { epochs: 3, batchSize: 8, learningRate: 0.001, maxTokens: 96 } } },
+  });
+  expect(created.status()).toBe(201);
+  const { id } = await created.json();
+  const imported = await api.post(`/api/v1/projects/${id}/import`, {
+    headers: { "content-type": "application/x-ndjson" },
+    data: preferences.map((r) => JSON.stringify(r)).join("\n"),
+  });
+  expect(imported.status(), await imported.text()).toBe(201);
+
+  await signInAsAdmin(page);
+  await page.goto(`/admin/projects/${id}`);
+  await page.getByRole("link", { name: "Rounds and reward models" }).click();
+  await page.getByLabel("Reward-model epochs").fill("3");
+  await page.getByRole("button", { name: "Start a round" }).click();
+  await expect(page.getByRole("status")).toHaveText("Round 1 queued");
+  // a second one while the first is queued or running is refused
+  expect((await api.post(`/api/v1/projects/${id}/rounds`)).status()).toBe(409);
+
+  const [round] = await (await api.get(`/api/v1/projects/${id}/rounds`)).json();
+  let view: { status: string; error?: string; metrics: Record<string, number>; artifacts: { id: string; kind: string }[] } = await (await api.get(`/api/v1/rounds/${round.id}`)).json();
+  for (let i = 0; i < 150 && (view.status === "queued" || view.status === "running"); i++) {
+    await page.waitForTimeout(1000);
+    view = await (await api.get(`/api/v1/rounds/${round.id}`)).json();
+  }
+  expect(view.error).toBeUndefined();
+  expect(view.status).toBe("succeeded");
+  expect(view.metrics["reward_model/train/loss"]).toBeGreaterThan(0);
+  const rewardModel = view.artifacts.find((a) => a.kind === "reward_model")!;
+  expect(rewardModel).toBeDefined();
+
+  await page.reload();
+  await expect(page.getByTestId("rounds")).toContainText("succeeded");
+  await expect(page.getByTestId("round-epochs").locator("tbody tr")).not.toHaveCount(0);
+  await expect(page.getByTestId("reward-models")).toContainText(rewardModel.id);
+
+  // scores through the API, from the trainer process over HTTP
+  const scored = await api.post(`/api/v1/reward-models/${rewardModel.id}/score`, {
+    data: { prompt: "Can you help with task 99?", responses: ["Of course, happy to help with task 99. Thanks for asking!", "No. Task 99 is your problem."] },
+  });
+  expect(scored.status(), await scored.text()).toBe(200);
+  const { scores } = await scored.json();
+  expect(scores).toHaveLength(2);
+  expect(scores[0]).toBeGreaterThan(scores[1]);
+  expect((await api.post(`/api/v1/reward-models/${rewardModel.id}/score`, { data: { prompt: "x", responses: [] } })).status()).toBe(400);
+
+  // and next to the responses an admin browses
+  const judgments = await (await api.get(`/api/v1/projects/${id}/judgments`)).json();
+  const comparisonId = (Array.isArray(judgments) ? judgments : judgments.judgments)[0].comparisonId;
+  await page.goto(`/admin/projects/${id}/comparisons/${comparisonId}`);
+  await expect(page.getByTestId("reward-score")).toHaveCount(2);
+
+  // annotators may not score
+  const annotator = uniqueEmail("rm-annotator");
+  await arbiterCli("user", "add", "--email", annotator, "--role", "annotator", "--password", "annotate-me-please");
+  const theirs = await playwright.request.newContext({
+    baseURL: E2E.baseUrl,
+    extraHTTPHeaders: { authorization: `Bearer ${await arbiterCli("token", "create", "--email", annotator)}` },
+  });
+  expect((await theirs.post(`/api/v1/reward-models/${rewardModel.id}/score`, { data: { prompt: "x", responses: ["y"] } })).status()).toBe(403);
+  expect((await theirs.post(`/api/v1/projects/${id}/rounds`)).status()).toBe(403);
+  await theirs.dispose();
+  await api.dispose();
+});
