@@ -104,8 +104,12 @@ async function main(): Promise<void> {
     await trainer.step(batches[b++ % batches.length]!); // warm-up
     const warmTokens = trainer.tokensSeen - t0;
     const timedFrom = performance.now();
+    const cpuFrom = process.cpuUsage(); // every thread of this process
     while (performance.now() - timedFrom < SECONDS * 1000) await trainer.step(batches[b++ % batches.length]!);
-    const tokens = (trainer.tokensSeen - t0 - warmTokens) / ((performance.now() - timedFrom) / 1000);
+    const wall = (performance.now() - timedFrom) / 1000;
+    const cpu = process.cpuUsage(cpuFrom);
+    const tokens = (trainer.tokensSeen - t0 - warmTokens) / wall;
+    report({ bench: BENCH, metric: `reward_train_cores_busy_${n}_thread`, value: (cpu.user + cpu.system) / 1e6 / wall, unit: "cores" });
     await trainer.dispose();
     const flops = tokens * rewardFlopsPerToken;
     report({ bench: BENCH, metric: `reward_train_tokens_per_s_${n}_thread`, value: tokens, unit: "tokens/s" });
