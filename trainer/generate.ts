@@ -17,39 +17,46 @@ export type SamplingOptions = {
   lora?: LoraAdapter;
 };
 
-/** Picks a token from one row of logits with temperature, top-k and top-p. */
+/**
+ * Picks a token from one row of logits with temperature, top-k and top-p. Only the
+ * candidates that top-k keeps are sorted (GPT-2's vocabulary has 50,257 entries per row).
+ */
 export function sampleToken(logits: ArrayLike<number>, opts: Pick<SamplingOptions, "temperature" | "topK" | "topP">, rand: () => number): number {
   const { temperature = 1, topK = 0, topP = 1 } = opts;
   const n = logits.length;
-  if (temperature <= 0) {
-    let best = 0;
-    for (let i = 1; i < n; i++) if (logits[i]! > logits[best]!) best = i;
-    return best;
-  }
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => logits[b]! - logits[a]!);
-  const keep = topK > 0 ? order.slice(0, topK) : order;
-  const max = logits[keep[0]!]!;
-  const weights = keep.map((i) => Math.exp((logits[i]! - max) / temperature));
-  const total = weights.reduce((a, w) => a + w, 0);
-  // nucleus: the smallest prefix (most likely first) whose mass reaches topP
-  let cut = keep.length;
+  let best = 0;
+  for (let i = 1; i < n; i++) if (logits[i]! > logits[best]!) best = i;
+  if (temperature <= 0) return best;
+  // top-k: the k-th largest logit is the threshold (a sort of a copy, native and fast)
+  let threshold = -Infinity;
+  if (topK > 0 && topK < n) threshold = Float64Array.from(logits).sort()[n - topK]!;
+  const keep: number[] = [];
+  for (let i = 0; i < n; i++) if (logits[i]! >= threshold) keep.push(i);
+  const max = logits[best]!;
+  const weight = (i: number) => Math.exp((logits[i]! - max) / temperature);
+  let candidates = keep;
   if (topP < 1) {
+    // nucleus: the smallest set of most likely tokens whose mass reaches topP
+    candidates = keep.sort((a, b) => logits[b]! - logits[a]!);
+    const total = candidates.reduce((a, i) => a + weight(i), 0);
     let mass = 0;
-    for (let j = 0; j < keep.length; j++) {
-      mass += weights[j]! / total;
+    let cut = candidates.length;
+    for (let j = 0; j < candidates.length; j++) {
+      mass += weight(candidates[j]!) / total;
       if (mass >= topP) {
         cut = j + 1;
         break;
       }
     }
+    candidates = candidates.slice(0, cut);
   }
-  const kept = weights.slice(0, cut);
-  let u = rand() * kept.reduce((a, w) => a + w, 0);
-  for (let j = 0; j < cut; j++) {
-    u -= kept[j]!;
-    if (u <= 0) return keep[j]!;
+  const weights = candidates.map(weight);
+  let u = rand() * weights.reduce((a, w) => a + w, 0);
+  for (let j = 0; j < candidates.length; j++) {
+    u -= weights[j]!;
+    if (u <= 0) return candidates[j]!;
   }
-  return keep[cut - 1]!;
+  return candidates[candidates.length - 1]!;
 }
 
 /**

@@ -139,3 +139,20 @@ describe("LoRA adapters apart from the base", () => {
     for (const [name, v] of lora.params) expect(Array.from(back.params.get(name)!.dataSync())).toEqual(Array.from(v.dataSync()));
   });
 });
+
+describe("sampling", () => {
+  it("keeps to top-k and top-p, and is greedy at temperature 0", async () => {
+    const { sampleToken } = await import("@/trainer/generate");
+    const logits = [0, 5, 4.9, 1, -2, 4.8];
+    let s = 1;
+    const rand = () => ((s = (s * 16807) % 2147483647) / 2147483647);
+    expect(sampleToken(logits, { temperature: 0 }, rand)).toBe(1);
+    const seen = new Set(Array.from({ length: 300 }, () => sampleToken(logits, { temperature: 1, topK: 2 }, rand)));
+    expect([...seen].sort()).toEqual([1, 2]);
+    // top-p 0.5: token 1 alone holds about 0.36 of the mass, 1 and 2 about 0.69
+    const nucleus = new Set(Array.from({ length: 300 }, () => sampleToken(logits, { temperature: 1, topP: 0.5 }, rand)));
+    expect([...nucleus].sort()).toEqual([1, 2]);
+    const all = new Set(Array.from({ length: 3000 }, () => sampleToken(logits, { temperature: 1 }, rand)));
+    expect(all.has(3)).toBe(true);
+  });
+});
