@@ -10,7 +10,7 @@ const flag = z
 export const exportQuerySchema = z
   .object({
     format: z.enum(["pairwise", "kwise", "raw", "sft"]),
-    as: z.enum(["ndjson", "csv"]).default("ndjson"),
+    as: z.enum(["ndjson", "csv", "parquet"]).default("ndjson"),
     since: z.iso.datetime({ offset: true }).optional(),
     until: z.iso.datetime({ offset: true }).optional(),
     excludeAnnotators: z.string().optional(),
@@ -19,7 +19,7 @@ export const exportQuerySchema = z
     ties: flag,
     conversational: flag,
     includeExcluded: flag,
-    minAgreement: z.string().optional(),
+    minAgreement: z.coerce.number().min(0, "minAgreement is a share from 0 to 1").max(1, "minAgreement is a share from 0 to 1").optional(),
   })
   .strict();
 export type ExportQuery = z.output<typeof exportQuerySchema>;
@@ -33,5 +33,6 @@ export function filtersOf(q: ExportQuery, excludeAnnotators: string[] = []): Exp
     round: q.round,
     gold: q.gold,
     includeExcluded: q.includeExcluded,
+    minAgreement: q.minAgreement,
   };
 }

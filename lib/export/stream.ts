@@ -3,7 +3,8 @@
 // them. The same data and filters give the same bytes.
 import { createHash } from "node:crypto";
 import { sql, type SQL } from "drizzle-orm";
-import { getDb } from "@/lib/db/client";
+import { drizzle, type NodePgDatabase } from "drizzle-orm/node-postgres";
+import { getPool } from "@/lib/db/client";
 import type { Message } from "@/lib/db/schema";
 import { kwiseRecord, pairwiseRecords, rawRecord, sftRecord, type ExportFormat, type ExportJudgment } from "./formats";
 import { csvHeader, csvLine } from "./csv";
@@ -20,6 +21,8 @@ export type ExportFilters = {
   gold?: "include" | "exclude" | "only";
   /** also export annotators excluded for quality (they are left out by default) */
   includeExcluded?: boolean;
+  /** only comparisons whose judgments agree at least this much (0..1); see agreementTable */
+  minAgreement?: number;
 };
 
 export type ExportOptions = { format: ExportFormat; conversational?: boolean; ties?: boolean; secret: string };
@@ -42,7 +45,9 @@ type Row = {
   responses: { id: string; text: string; source: string }[];
 };
 
-function whereClause(projectId: string, f: ExportFilters): SQL {
+type Conn = NodePgDatabase<Record<string, never>>;
+
+function whereClause(projectId: string, f: ExportFilters, withAgreement = true): SQL {
   const parts: SQL[] = [sql`j.project_id = ${projectId}`];
   if (f.since) parts.push(sql`j.created_at >= ${f.since.toISOString()}::timestamptz`);
   if (f.until) parts.push(sql`j.created_at < ${f.until.toISOString()}::timestamptz`);
@@ -54,16 +59,46 @@ function whereClause(projectId: string, f: ExportFilters): SQL {
     parts.push(sql`not exists (select 1 from project_members m
       where m.project_id = j.project_id and m.user_id = j.annotator_id and m.excluded_at is not null)`);
   }
+  if (withAgreement && f.minAgreement !== undefined) {
+    parts.push(sql`c.id in (select comparison_id from pg_temp.export_agreement where agreement >= ${f.minAgreement})`);
+  }
   return sql.join(parts, sql` and `);
 }
 
-async function fetchBatch(projectId: string, filters: ExportFilters, byComparison: boolean, after: { a: string; b: string } | null): Promise<Row[]> {
+/**
+ * Per comparison, among the judgments the other filters keep: for every pair of its
+ * responses, the share of pairs of judgments that order that pair the same way (x above y,
+ * y above x, or tied); pooled over its response pairs. The same pairwise agreement the
+ * agreement page reports, per comparison. Comparisons with one judgment have no measured
+ * agreement and are left out whenever minAgreement is given. Built once per export in a
+ * temporary table on the export's own connection, so batches do not recompute it.
+ */
+function agreementTable(projectId: string, f: ExportFilters): SQL {
+  return sql`create temporary table export_agreement as
+    with f as (
+      select j.id, j.comparison_id, j.ranking from judgments j join comparisons c on c.id = j.comparison_id
+      where ${whereClause(projectId, f, false)}),
+    places as (
+      select f.id, f.comparison_id, g.ord as place, r.value as response
+      from f, jsonb_array_elements(f.ranking) with ordinality g(grp, ord), jsonb_array_elements_text(g.grp) r(value)),
+    dirs as (
+      select a.comparison_id, a.response as x, b.response as y, sign(a.place - b.place) as d
+      from places a join places b on a.id = b.id and a.response < b.response),
+    counts as (select comparison_id, x, y, d, count(*)::float8 as n from dirs group by comparison_id, x, y, d),
+    per_pair as (
+      select comparison_id, sum(n * (n - 1)) / 2 as agree, (sum(n) * (sum(n) - 1)) / 2 as total
+      from counts group by comparison_id, x, y)
+    select comparison_id, sum(agree) / sum(total) as agreement from per_pair
+    group by comparison_id having sum(total) > 0`;
+}
+
+async function fetchBatch(db: Conn, projectId: string, filters: ExportFilters, byComparison: boolean, after: { a: string; b: string } | null): Promise<Row[]> {
   // Keyset: (created_at, id) for judgment order, (comparison_id, id) when grouping by comparison (sft).
   const key = byComparison ? sql`(j.comparison_id, j.id)` : sql`(j.created_at, j.id)`;
   // Order by the columns themselves, not the row value: that lets an index give the order.
   const order = byComparison ? sql`j.comparison_id, j.id` : sql`j.created_at, j.id`;
   const cursor = after ? (byComparison ? sql`and ${key} > (${after.a}::uuid, ${after.b}::uuid)` : sql`and ${key} > (${after.a}::timestamptz, ${after.b}::uuid)`) : sql``;
-  const { rows } = await getDb().execute<Row>(sql`
+  const { rows } = await db.execute<Row>(sql`
     select j.id, j.comparison_id, j.annotator_id, j.origin, j.ranking, j.strength, j.both_bad, j.criteria, j.rationale,
       j.shown_order, j.duration_ms, to_char(j.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as created_at,
       j.created_at::text as created_key, p.messages,
@@ -96,11 +131,27 @@ function toJudgment(r: Row, secret: string): ExportJudgment {
 
 /** Export records one at a time, in a fixed order. */
 export async function* exportRecords(projectId: string, filters: ExportFilters, opts: ExportOptions): AsyncGenerator<object> {
+  // One connection for the whole export: the agreement table is temporary to it.
+  const client = await getPool().connect();
+  const db = drizzle(client) as Conn;
+  try {
+    if (filters.minAgreement !== undefined) {
+      await client.query("drop table if exists pg_temp.export_agreement");
+      await db.execute(agreementTable(projectId, filters));
+    }
+    yield* records(db, projectId, filters, opts);
+  } finally {
+    if (filters.minAgreement !== undefined) await client.query("drop table if exists pg_temp.export_agreement").catch(() => {});
+    client.release();
+  }
+}
+
+async function* records(db: Conn, projectId: string, filters: ExportFilters, opts: ExportOptions): AsyncGenerator<object> {
   const byComparison = opts.format === "sft";
   let after: { a: string; b: string } | null = null;
   let group: ExportJudgment[] = []; // sft: the judgments of the comparison being read
   for (;;) {
-    const rows = await fetchBatch(projectId, filters, byComparison, after);
+    const rows = await fetchBatch(db, projectId, filters, byComparison, after);
     for (const row of rows) {
       const j = toJudgment(row, opts.secret);
       switch (opts.format) {

@@ -5,6 +5,7 @@ import { getDb } from "@/lib/db/client";
 import { datasetExports, judgments, users } from "@/lib/db/schema";
 import { finishExportRecord, startExportRecord } from "@/lib/export/export-record";
 import { parse as parseCsv } from "csv-parse/sync";
+import { parquetStream } from "@/lib/export/parquet";
 import { csvStream, exportRecords, ndjsonStream, type ExportFilters, type ExportOptions } from "@/lib/export/stream";
 import { submitJudgment } from "@/lib/judgments/submit-judgment";
 import { setExcluded } from "@/lib/projects/projects";
@@ -126,6 +127,47 @@ describe("exports", () => {
     expect(lines(await exportText(project.id, "raw", { since: new Date(Date.now() + 60_000) }))).toHaveLength(0);
     expect(lines(await exportText(project.id, "raw", { gold: "only" }))).toHaveLength(0);
   });
+
+  it("keep only comparisons whose judgments agree enough (minAgreement)", async () => {
+    const { project, second } = await judgedKwiseProject();
+    // Per comparison the two annotators agree on good ≻ ok and good ≻ bad, not on ok vs bad: 2/3.
+    expect(lines(await exportText(project.id, "raw", { minAgreement: 0.6 }))).toHaveLength(12);
+    expect(lines(await exportText(project.id, "raw", { minAgreement: 0.7 }))).toHaveLength(0);
+    expect(lines(await exportText(project.id, "sft", { minAgreement: 0.6 }))).toHaveLength(6);
+    // With one judgment left per comparison there is no measured agreement to pass.
+    await setExcluded(project.id, second.id, true);
+    expect(lines(await exportText(project.id, "raw", { minAgreement: 0 }))).toHaveLength(0);
+  });
+
+  it("write Parquet that an independent reader reads back as the NDJSON records", async () => {
+    const { project } = await judgedKwiseProject();
+    const parquetjs = (await import("@dsnp/parquetjs")).default as unknown as {
+      ParquetReader: { openBuffer(b: Buffer): Promise<{ getRowCount(): bigint | number; getCursor(): { next(): Promise<Record<string, unknown> | null> } }> };
+    };
+    for (const format of ["pairwise", "kwise", "raw", "sft"] as const) {
+      const json = lines(await exportText(project.id, format));
+      const bytes = Buffer.from(await new Response(parquetStream(exportRecords(project.id, {}, { format, secret: SECRET }), format)).arrayBuffer());
+      expect(bytes.subarray(0, 4).toString()).toBe("PAR1");
+      const reader = await parquetjs.ParquetReader.openBuffer(bytes);
+      expect(Number(reader.getRowCount())).toBe(json.length);
+      const cursor = reader.getCursor();
+      const rows: Record<string, unknown>[] = [];
+      for (let r = await cursor.next(); r; r = await cursor.next()) rows.push(r);
+      expect(rows).toHaveLength(json.length);
+      rows.forEach((row, k) => {
+        const rec = json[k];
+        if (format === "pairwise") expect([row.chosen, row.rejected, row.margin, row.tie, row.judgment_id]).toEqual([rec.chosen, rec.rejected, rec.margin, rec.tie, rec.meta.judgmentId]);
+        if (format === "kwise") expect([JSON.parse(String(row.ranking)), JSON.parse(String(row.responses))]).toEqual([rec.ranking, rec.responses]);
+        if (format === "raw") {
+          expect(row.id).toBe(rec.id);
+          expect(JSON.parse(String(row.ranking))).toEqual(rec.ranking);
+          expect(row.both_bad).toBe(rec.bothBad);
+          expect(row.strength ?? null).toBe(rec.strength);
+        }
+        if (format === "sft") expect([row.completion, row.votes]).toEqual([rec.completion, rec.meta.votes]);
+      });
+    }
+  });
 });
 
 describe("export paging", () => {
@@ -207,5 +249,23 @@ describe("export memory", () => {
     expect(bytes).toBeGreaterThan(60_000_000);
     // One batch of 1,000 rows is a few MB; the whole output is over 60 MB.
     expect(peak).toBeLessThan(32 * 1024 * 1024);
-  }, 120_000);
+
+    // Parquet holds one row group (at most ROW_GROUP_TEXT characters of text) at a time.
+    const parquetStarted = performance.now();
+    const parquetReader = parquetStream(exportRecords(p, {}, { format: "raw", secret: SECRET }), "raw").getReader();
+    let parquetBytes = 0;
+    let parquetPeak = 0;
+    gc();
+    const parquetBase = process.memoryUsage().heapUsed;
+    for (;;) {
+      const { done, value } = await parquetReader.read();
+      if (done) break;
+      parquetBytes += value.byteLength;
+      gc();
+      parquetPeak = Math.max(parquetPeak, process.memoryUsage().heapUsed - parquetBase);
+    }
+    console.log("parquet ms", performance.now() - parquetStarted);
+    expect(parquetBytes).toBeGreaterThan(1_000_000);
+    expect(parquetPeak).toBeLessThan(64 * 1024 * 1024);
+  }, 180_000);
 });

@@ -7,6 +7,7 @@ import { getDb } from "@/lib/db/client";
 import { users } from "@/lib/db/schema";
 import { finishExportRecord, startExportRecord } from "@/lib/export/export-record";
 import { exportQuerySchema, filtersOf } from "@/lib/export/export-query";
+import { parquetStream } from "@/lib/export/parquet";
 import { csvStream, exportRecords, ndjsonStream, type StreamStats } from "@/lib/export/stream";
 import { getProject } from "@/lib/projects/projects";
 
@@ -15,8 +16,7 @@ export const GET = withPermission<{ id: string }>("projects.manage", async ({ re
   const project = await getProject(uuidParam(params.id, "project"));
   if (!project) throw new ApiError("not_found", "No such project");
   const q = exportQuerySchema.parse(Object.fromEntries(new URL(req.url).searchParams));
-  if (q.minAgreement !== undefined) throw new ApiError("invalid_input", "minAgreement is not supported yet");
-  if (q.as === "csv" && q.conversational) throw new ApiError("invalid_input", "conversational pairs are message lists: use NDJSON");
+  if (q.as !== "ndjson" && q.conversational) throw new ApiError("invalid_input", "conversational pairs are message lists: use NDJSON");
   const named = (q.excludeAnnotators ?? "").split(",").map((s) => s.trim()).filter(Boolean);
   const ids = named.filter((s) => z.uuid().safeParse(s).success);
   const emails = named.filter((s) => !ids.includes(s)).map((s) => s.toLowerCase());
@@ -27,11 +27,15 @@ export const GET = withPermission<{ id: string }>("projects.manage", async ({ re
   const { format, as, ...options } = q;
   const recordId = await startExportRecord(project.id, user.id, `${format}.${as}`, { ...options, excludeAnnotators: ids });
   const onDone = (stats: StreamStats) => finishExportRecord(recordId, stats).catch((err) => console.error("[export] record:", err));
-  const csv = q.as === "csv";
-  const filename = `${project.name.replace(/[^\w.-]+/g, "-").toLowerCase() || "project"}-${q.format}.${csv ? "csv" : "jsonl"}`;
-  return new Response(csv ? csvStream(records, q.format, onDone) : ndjsonStream(records, onDone), {
+  const output = {
+    ndjson: { body: () => ndjsonStream(records, onDone), type: "application/x-ndjson; charset=utf-8", ext: "jsonl" },
+    csv: { body: () => csvStream(records, q.format, onDone), type: "text/csv; charset=utf-8", ext: "csv" },
+    parquet: { body: () => parquetStream(records, q.format, onDone, { arbiter_project: project.id, arbiter_format: q.format }), type: "application/vnd.apache.parquet", ext: "parquet" },
+  }[q.as];
+  const filename = `${project.name.replace(/[^\w.-]+/g, "-").toLowerCase() || "project"}-${q.format}.${output.ext}`;
+  return new Response(output.body(), {
     headers: {
-      "content-type": csv ? "text/csv; charset=utf-8" : "application/x-ndjson; charset=utf-8",
+      "content-type": output.type,
       "content-disposition": `attachment; filename="${filename}"`,
       "cache-control": "no-store",
     },

@@ -14,7 +14,7 @@ export const GET = withPermission<{ id: string }>("projects.manage", async ({ re
   const project = await getProject(uuidParam(params.id, "project"));
   if (!project) throw new ApiError("not_found", "No such project");
   const q = exportQuerySchema.parse(Object.fromEntries(new URL(req.url).searchParams));
-  if (q.excludeAnnotators || q.minAgreement) throw new ApiError("invalid_input", "the card takes the export's format, time, round and gold filters");
+  if (q.excludeAnnotators) throw new ApiError("invalid_input", "the card takes the export's format, time, round, gold and agreement filters");
   const filters = filtersOf(q);
   // Rows are counted by running the export itself: the card's size is the file's size.
   let rows = 0;

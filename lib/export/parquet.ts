@@ -1,0 +1,103 @@
+// Parquet rendering of the export records (hyparquet-writer), streamed: records are
+// gathered into row groups (ROW_GROUP rows or ROW_GROUP_TEXT characters of text, whichever
+// comes first), each group is encoded and its bytes sent and dropped before the next is
+// read, and the footer follows the last group. Memory is bound by one row group, not by
+// the export. Columns and kinds are those of CSV (columns.ts);
+// nested values are JSON text with Parquet's JSON annotation. Snappy-compressed.
+import { createHash } from "node:crypto";
+import { ByteWriter, ParquetWriter, type SchemaElement } from "hyparquet-writer";
+import pkg from "@/package.json";
+import { COLUMNS, textOf, type ColumnKind } from "./columns";
+import type { ExportFormat } from "./formats";
+import type { StreamStats } from "./stream";
+
+export const ROW_GROUP = 10_000;
+export const ROW_GROUP_TEXT = 8_000_000;
+
+const ELEMENT: Record<ColumnKind, Omit<SchemaElement, "name">> = {
+  text: { type: "BYTE_ARRAY", converted_type: "UTF8", repetition_type: "OPTIONAL" },
+  json: { type: "BYTE_ARRAY", converted_type: "JSON", repetition_type: "OPTIONAL" },
+  int: { type: "INT32", repetition_type: "OPTIONAL" },
+  double: { type: "DOUBLE", repetition_type: "OPTIONAL" },
+  bool: { type: "BOOLEAN", repetition_type: "OPTIONAL" },
+};
+
+export function parquetSchema(format: ExportFormat): SchemaElement[] {
+  const columns = COLUMNS[format];
+  return [{ name: "root", num_children: columns.length }, ...columns.map((c) => ({ name: c.name, ...ELEMENT[c.kind] }) as SchemaElement)];
+}
+
+function cellOf(kind: ColumnKind, value: unknown): unknown {
+  if (value === undefined || value === null) return null;
+  switch (kind) {
+    case "text":
+    case "json":
+      return textOf(value);
+    case "int":
+      return Math.round(Number(value));
+    case "double":
+      return Number(value);
+    case "bool":
+      return Boolean(value);
+  }
+}
+
+/** Parquet bytes of the records, one row group at a time as the client reads. */
+export function parquetStream(records: AsyncGenerator<object>, format: ExportFormat, onDone?: (s: StreamStats) => void | Promise<void>, metadata: Record<string, string> = {}): ReadableStream<Uint8Array> {
+  const columns = COLUMNS[format];
+  const writer = new ByteWriter();
+  const parquet = new ParquetWriter({
+    writer,
+    schema: parquetSchema(format),
+    createdBy: `arbiter ${pkg.version}`,
+    kvMetadata: Object.entries(metadata).map(([key, value]) => ({ key, value })),
+  });
+  const hash = createHash("sha256");
+  let rows = 0;
+  let bytes = 0;
+  /** What the writer holds so far, handed out and dropped (its offset keeps counting). */
+  const drain = (): Uint8Array => {
+    const chunk = writer.getBytes().slice();
+    writer.index = 0;
+    hash.update(chunk);
+    bytes += chunk.byteLength;
+    return chunk;
+  };
+  return new ReadableStream({
+    async pull(controller) {
+      const data = columns.map(() => [] as unknown[]);
+      let done = false;
+      let text = 0;
+      while (data[0]!.length < ROW_GROUP && text < ROW_GROUP_TEXT) {
+        const next = await records.next();
+        if (next.done) {
+          done = true;
+          break;
+        }
+        columns.forEach((c, k) => {
+          const v = cellOf(c.kind, c.get(next.value as Record<string, unknown>));
+          if (typeof v === "string") text += v.length;
+          data[k]!.push(v);
+        });
+      }
+      const n = data[0]!.length;
+      if (n > 0) {
+        // Booleans PLAIN-encoded: older readers (parquetjs) misread RLE booleans.
+        const columnData = columns.map((c, k) => ({ name: c.name, data: data[k]!, ...(c.kind === "bool" ? { encoding: "PLAIN" as const } : {}) }));
+        await parquet.write({ columnData, rowGroupSize: n });
+        rows += n;
+      }
+      if (done) {
+        await parquet.finish();
+        controller.enqueue(drain());
+        controller.close();
+        await onDone?.({ rows, bytes, sha256: hash.digest("hex") });
+        return;
+      }
+      controller.enqueue(drain());
+    },
+    async cancel() {
+      await records.return(undefined);
+    },
+  });
+}
