@@ -130,8 +130,11 @@ function toJudgment(r: Row, secret: string): ExportJudgment {
 }
 
 /** Export records one at a time, in a fixed order. */
-export async function* exportRecords(projectId: string, filters: ExportFilters, opts: ExportOptions): AsyncGenerator<object> {
-  // One connection for the whole export: the agreement table is temporary to it.
+/**
+ * Runs `fn` on one connection of its own, with the agreement table built when the filters
+ * ask for minAgreement (it is temporary to that connection) and dropped afterwards.
+ */
+async function* onExportConnection<T>(projectId: string, filters: ExportFilters, fn: (db: Conn) => AsyncGenerator<T>): AsyncGenerator<T> {
   const client = await getPool().connect();
   const db = drizzle(client) as Conn;
   try {
@@ -139,11 +142,32 @@ export async function* exportRecords(projectId: string, filters: ExportFilters, 
       await client.query("drop table if exists pg_temp.export_agreement");
       await db.execute(agreementTable(projectId, filters));
     }
-    yield* records(db, projectId, filters, opts);
+    yield* fn(db);
   } finally {
     if (filters.minAgreement !== undefined) await client.query("drop table if exists pg_temp.export_agreement").catch(() => {});
     client.release();
   }
+}
+
+/** Export records one at a time, in a fixed order. */
+export function exportRecords(projectId: string, filters: ExportFilters, opts: ExportOptions): AsyncGenerator<object> {
+  return onExportConnection(projectId, filters, (db) => records(db, projectId, filters, opts));
+}
+
+export type ExportCounts = { judgments: number; comparisons: number; prompts: number; annotators: number };
+
+/** How much an export with these filters holds, by SQL (the preview's counts). */
+export async function exportCounts(projectId: string, filters: ExportFilters): Promise<ExportCounts> {
+  const gen = onExportConnection(projectId, filters, async function* (db) {
+    const { rows } = await db.execute<{ judgments: number; comparisons: number; prompts: number; annotators: number }>(sql`
+      select count(*)::int as judgments, count(distinct j.comparison_id)::int as comparisons,
+        count(distinct c.prompt_id)::int as prompts, count(distinct j.annotator_id)::int as annotators
+      from judgments j join comparisons c on c.id = j.comparison_id
+      where ${whereClause(projectId, filters)}`);
+    yield rows[0]!;
+  });
+  for await (const counts of gen) return counts;
+  throw new Error("export counts: no row");
 }
 
 async function* records(db: Conn, projectId: string, filters: ExportFilters, opts: ExportOptions): AsyncGenerator<object> {

@@ -1,4 +1,4 @@
-// Reward models as the web app sees them: the artifacts the trainer recorded, and scores
+// Model artifacts and reward models as the web app sees them: the artifacts the trainer recorded, and scores
 // computed by a live trainer's scoring server (trainer/serve/score-server.ts) over HTTP.
 import { and, desc, eq, gte, isNotNull, isNull } from "drizzle-orm";
 import { ApiError } from "@/lib/api/errors";
@@ -7,8 +7,19 @@ import { getDb } from "@/lib/db/client";
 import { modelArtifacts, rounds, trainerWorkers, type ModelArtifact } from "@/lib/db/schema";
 import { TRAINER_STALE_MS } from "@/lib/health";
 import { INTERNAL_HEADER, internalKey } from "./internal-auth";
+import { checkpointPath } from "./paths";
 
 export type Message = { role: "system" | "user" | "assistant"; content: string };
+
+export async function getArtifact(id: string): Promise<ModelArtifact | undefined> {
+  const [row] = await getDb().select().from(modelArtifacts).where(eq(modelArtifacts.id, id));
+  return row;
+}
+
+/** The artifact's folder on the checkpoint volume. */
+export function artifactDir(artifact: ModelArtifact): string {
+  return checkpointPath(artifact.path);
+}
 
 export async function getRewardModel(id: string): Promise<ModelArtifact | undefined> {
   const [row] = await getDb()

@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
@@ -9,7 +10,8 @@ import { modelArtifacts, rounds } from "@/lib/db/schema";
 import { submitJudgment } from "@/lib/judgments/submit-judgment";
 import { setExcluded } from "@/lib/projects/projects";
 import { stopSender } from "@/lib/rounds/boss";
-import { getRewardModel, scoreWithRewardModel } from "@/lib/models/reward-models";
+import { artifactDir, getArtifact, getRewardModel, scoreWithRewardModel } from "@/lib/models/reward-models";
+import { tarFolder } from "@/lib/models/tar-stream";
 import { roundView } from "@/lib/rounds/round-view";
 import { startRound } from "@/lib/rounds/start-round";
 import { nextTask } from "@/lib/tasks/next-task";
@@ -134,4 +136,17 @@ describe("rounds: the reward-model phase", () => {
       await server.close();
     }
   }, 60_000);
+
+  it("downloads a model as a tar archive that tar unpacks to the same files", async () => {
+    const model = (await getArtifact(trainedRewardModel!))!;
+    const dir = artifactDir(model);
+    const archive = Buffer.from(await new Response(tarFolder(dir, "reward-model")).arrayBuffer());
+    expect(archive.length % 512).toBe(0);
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), "arbiter-untar-"));
+    fs.writeFileSync(path.join(out, "m.tar"), archive);
+    execFileSync("tar", ["-xf", "m.tar"], { cwd: out });
+    const names = fs.readdirSync(path.join(out, "reward-model")).sort();
+    expect(names).toEqual(expect.arrayContaining(["config.json", "model.safetensors", "metrics.json", "training_config.json", "vocab.json", "merges.txt", "tokenizer_config.json"]));
+    for (const name of names) expect(fs.readFileSync(path.join(out, "reward-model", name)).equals(fs.readFileSync(path.join(dir, name))), name).toBe(true);
+  });
 });

@@ -11,6 +11,8 @@ import * as tf from "@tensorflow/tfjs-core";
 import { type GPT2Config, gpt2ConfigSchema, toConfigJson } from "../model/config";
 import { P, type Params, parameterShapes } from "../model/gpt2";
 import { REWARD_HEAD, VALUE_HEAD_B, VALUE_HEAD_W } from "../model/heads";
+import { writeByteLevelTokenizerFiles } from "../tokenizer/hf-files";
+import { tokenizerFor } from "../tokenizer/tokenizer";
 import { decodeSafetensors, encodeSafetensors } from "./safetensors";
 
 export const TOKENIZER_FILES = ["vocab.json", "merges.txt", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"];
@@ -76,6 +78,8 @@ export async function saveCheckpoint(dir: string, ckpt: Checkpoint, opts: SaveOp
       const src = path.join(opts.tokenizerFrom, f);
       if (fs.existsSync(src)) fs.copyFileSync(src, path.join(dir, f));
     }
+  } else if (tokenizerFor(ckpt.config).name === "byte-level") {
+    writeByteLevelTokenizerFiles(dir, ckpt.config.n_positions);
   }
   return { sizeBytes: bytes.length, sha256: createHash("sha256").update(bytes).digest("hex") };
 }

@@ -156,3 +156,21 @@ describe("sampling", () => {
     expect(all.has(3)).toBe(true);
   });
 });
+
+describe("tokenizer files for byte-level checkpoints", () => {
+  it("give GPT2Tokenizer one token per byte with the byte-level ids", async () => {
+    const { bytesToUnicode } = await import("@/trainer/tokenizer/hf-files");
+    const map = bytesToUnicode();
+    // the mapping of OpenAI's encoder.py: space → "Ġ", newline → "Ċ", printable ASCII as itself
+    expect([map[32], map[10], map[65], map[0], map[255]]).toEqual(["Ġ", "Ċ", "A", "Ā", "ÿ"]);
+    expect(new Set(map).size).toBe(256);
+    const dir = tmp();
+    const c = smallConfig({ n_positions: 16, n_embd: 8, n_layer: 1, n_head: 1 });
+    await saveCheckpoint(dir, { config: c, params: initParams(c, 1) });
+    const vocab = JSON.parse(fs.readFileSync(path.join(dir, "vocab.json"), "utf8"));
+    expect(Object.keys(vocab)).toHaveLength(257);
+    expect(vocab["Ġ"]).toBe(32);
+    expect(vocab["<|endoftext|>"]).toBe(256);
+    expect(fs.readFileSync(path.join(dir, "merges.txt"), "utf8")).toBe("#version: 0.2\n");
+  });
+});

@@ -6,6 +6,7 @@ import { requirePermission } from "@/lib/auth/current-user";
 import { annotatorStats, recentJudgments } from "@/lib/projects/annotator-stats";
 import { getProject, listMembers, projectProgress } from "@/lib/projects/projects";
 import { addMembersAction } from "../actions";
+import { ExportPanel } from "./export-panel";
 import { ImportPanel } from "./import-panel";
 import { MembersForm } from "./members-form";
 
@@ -50,29 +51,7 @@ export default async function ProjectPage({ params }: { params: Promise<{ id: st
 
       <ImportPanel projectId={id} />
 
-      <section className="space-y-2 rounded-lg border border-slate-200 bg-white p-4 shadow-sm">
-        <h2 className="font-medium">Export</h2>
-        <p className="text-xs text-slate-500">
-          NDJSON, streamed; annotators appear as pseudonyms and excluded annotators are left out. Filters and formats: docs/API.md.
-        </p>
-        <div className="flex flex-wrap gap-2 text-sm" data-testid="export-links">
-          {[
-            ["pairwise", "Pairwise (TRL)"],
-            ["pairwise&conversational=1", "Pairwise, conversational"],
-            ["kwise", "k-wise rankings"],
-            ["sft", "SFT (best responses)"],
-            ["raw", "Raw judgments"],
-            ["pairwise&as=csv", "Pairwise (CSV)"],
-          ].map(([query, label]) => (
-            <a key={query} href={`/api/v1/projects/${id}/export?format=${query}`} className="rounded-md border border-slate-300 px-3 py-1.5 hover:bg-slate-100" download>
-              {label}
-            </a>
-          ))}
-          <a href={`/api/v1/projects/${id}/export/card?format=pairwise`} className="rounded-md border border-slate-300 px-3 py-1.5 hover:bg-slate-100" download>
-            Dataset card (README.md)
-          </a>
-        </div>
-      </section>
+      <ExportPanel projectId={id} />
 
       <section className="space-y-2 rounded-lg border border-slate-200 bg-white p-4 shadow-sm">
         <h2 className="font-medium">Members ({members.length})</h2>

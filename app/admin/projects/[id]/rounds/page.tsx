@@ -75,7 +75,7 @@ export default async function RoundsPage({ params }: { params: Promise<{ id: str
 
       <section className="space-y-2">
         <h2 className="font-medium">Reward models</h2>
-        <DataTable headers={["Id", "Round", "Val accuracy", "Val loss", "ECE", "Trained on judgments up to", "Size"]} testId="reward-models">
+        <DataTable headers={["Id", "Round", "Val accuracy", "Val loss", "ECE", "Trained on judgments up to", "Size", ""]} testId="reward-models">
           {models.map((m) => (
             <tr key={m.id} className="border-t border-slate-100">
               <td className="px-3 py-2 font-mono text-xs">{m.id}</td>
@@ -85,6 +85,11 @@ export default async function RoundsPage({ params }: { params: Promise<{ id: str
               <td className="px-3 py-2">{fmt(m.metrics["val/ece"])}</td>
               <td className="px-3 py-2">{when(m.judgmentWatermark)}</td>
               <td className="px-3 py-2">{m.sizeBytes ? `${(m.sizeBytes / 1e6).toFixed(1)} MB` : "–"}</td>
+              <td className="px-3 py-2">
+                <a href={`/api/v1/models/${m.id}/download`} download className="text-brand-700 underline">
+                  Download
+                </a>
+              </td>
             </tr>
           ))}
         </DataTable>

@@ -1,29 +1,21 @@
-import { inArray } from "drizzle-orm";
-import { z } from "zod";
 import { ApiError } from "@/lib/api/errors";
 import { withPermission } from "@/lib/api/route";
 import { uuidParam } from "@/lib/api/uuid-param";
-import { getDb } from "@/lib/db/client";
-import { users } from "@/lib/db/schema";
 import { finishExportRecord, startExportRecord } from "@/lib/export/export-record";
-import { exportQuerySchema, filtersOf } from "@/lib/export/export-query";
+import { resolveExportQuery } from "@/lib/export/resolve-query";
 import { parquetStream } from "@/lib/export/parquet";
 import { csvStream, exportRecords, ndjsonStream, type StreamStats } from "@/lib/export/stream";
 import { getProject } from "@/lib/projects/projects";
 
-/** NDJSON stream of the project's judgments in one of API.md's export formats. */
+/** The project's judgments in one of API.md's export formats, streamed as NDJSON, CSV or Parquet (?as=). */
 export const GET = withPermission<{ id: string }>("projects.manage", async ({ req, params, user }) => {
   const project = await getProject(uuidParam(params.id, "project"));
   if (!project) throw new ApiError("not_found", "No such project");
-  const q = exportQuerySchema.parse(Object.fromEntries(new URL(req.url).searchParams));
+  const { q, filters, excluded: ids } = await resolveExportQuery(req.url);
   if (q.as !== "ndjson" && q.conversational) throw new ApiError("invalid_input", "conversational pairs are message lists: use NDJSON");
-  const named = (q.excludeAnnotators ?? "").split(",").map((s) => s.trim()).filter(Boolean);
-  const ids = named.filter((s) => z.uuid().safeParse(s).success);
-  const emails = named.filter((s) => !ids.includes(s)).map((s) => s.toLowerCase());
-  if (emails.length) ids.push(...(await getDb().select({ id: users.id }).from(users).where(inArray(users.email, emails))).map((u) => u.id));
   const secret = process.env.NEXTAUTH_SECRET;
   if (!secret) throw new ApiError("internal", "NEXTAUTH_SECRET is not set: pseudonyms need it");
-  const records = exportRecords(project.id, filtersOf(q, ids), { format: q.format, ties: q.ties, conversational: q.conversational, secret });
+  const records = exportRecords(project.id, filters, { format: q.format, ties: q.ties, conversational: q.conversational, secret });
   const { format, as, ...options } = q;
   const recordId = await startExportRecord(project.id, user.id, `${format}.${as}`, { ...options, excludeAnnotators: ids });
   const onDone = (stats: StreamStats) => finishExportRecord(recordId, stats).catch((err) => console.error("[export] record:", err));
