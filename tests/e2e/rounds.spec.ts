@@ -65,6 +65,12 @@ test("an admin starts a round; the trainer fits a reward model whose scores show
   await page.goto(`/admin/projects/${id}/comparisons/${comparisonId}`);
   await expect(page.getByTestId("reward-score")).toHaveCount(2);
 
+  // the model downloads as a tar archive in Hugging Face's layout
+  const download = await api.get(`/api/v1/models/${rewardModel.id}/download`);
+  expect(download.status()).toBe(200);
+  expect(download.headers()["content-type"]).toBe("application/x-tar");
+  expect((await download.body()).toString("latin1")).toContain("model.safetensors");
+
   // annotators may not score
   const annotator = uniqueEmail("rm-annotator");
   await arbiterCli("user", "add", "--email", annotator, "--role", "annotator", "--password", "annotate-me-please");
@@ -74,6 +80,7 @@ test("an admin starts a round; the trainer fits a reward model whose scores show
   });
   expect((await theirs.post(`/api/v1/reward-models/${rewardModel.id}/score`, { data: { prompt: "x", responses: ["y"] } })).status()).toBe(403);
   expect((await theirs.post(`/api/v1/projects/${id}/rounds`)).status()).toBe(403);
+  expect((await theirs.get(`/api/v1/models/${rewardModel.id}/download`)).status()).toBe(403);
   await theirs.dispose();
   await api.dispose();
 });
