@@ -1,7 +1,8 @@
 // Bradley–Terry: P(i ≻ j) = π_i / (π_i + π_j) = σ(r_i − r_j) with r = log π
 // (Bradley & Terry 1952; used for reward models by Christiano et al. 2017).
 //
-// Fitted by the MM algorithm of Hunter (2004), "MM algorithms for generalized
+// fitBradleyTerry fits by Newton's method with conjugate gradients (newton.ts). Kept as
+// its reference: the MM algorithm of Hunter (2004), "MM algorithms for generalized
 // Bradley–Terry models", eq. (3):
 //     π_i ← (W_i + prior) / (2·prior / (π_i + 1) + Σ_j n_ij / (π_i + π_j))
 // with W_i the wins of i (ties as half wins; davidson.ts models ties properly) and n_ij
@@ -10,6 +11,7 @@
 // winless and disconnected items finite. One sweep costs a division per pair and no
 // transcendental functions; SQUAREM (Varadhan & Roland 2008) extrapolates along the
 // sweeps so that tens of sweeps do what plain MM needs hundreds for.
+import { fitBradleyTerryNewton } from "./newton";
 import type { PairCounts } from "./pair-counts";
 
 export type BtOptions = {
@@ -53,7 +55,23 @@ function mmSweep(counts: PairCounts, wins: Float64Array, games: Float64Array, pr
   for (let k = 0; k < n; k++) out[k]! -= mean;
 }
 
+/**
+ * The Bradley–Terry fit every caller uses: Newton with conjugate gradients (newton.ts),
+ * which reaches the optimum in a few passes over the pairs where MM needs tens.
+ * `iterations` counts Newton steps.
+ */
 export function fitBradleyTerry(counts: PairCounts, opts: BtOptions = {}): BtFit {
+  const { ratings, iterations, converged } = fitBradleyTerryNewton(counts, {
+    prior: opts.prior ?? DEFAULT_PRIOR,
+    tolerance: opts.tolerance ?? 1e-9,
+    maxIterations: opts.maxIterations ?? 100,
+    init: opts.init,
+  });
+  return { ratings, iterations, converged };
+}
+
+/** Hunter's MM with SQUAREM (the header): the reference the Newton fit is tested against. */
+export function fitBradleyTerryMM(counts: PairCounts, opts: BtOptions = {}): BtFit {
   const { prior = DEFAULT_PRIOR, tolerance = 1e-9, maxIterations = 10_000 } = opts;
   const n = counts.nItems;
   const P = counts.i.length;
