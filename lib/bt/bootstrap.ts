@@ -25,13 +25,40 @@ export function mulberry32(seed: number): () => number {
 export type Interval = { low: number; high: number };
 export type BootstrapResult = { intervals: Interval[]; samples: Float64Array[] };
 
-const EXP_NEG = Array.from({ length: 50 }, (_, k) => Math.exp(-k)); // counts are mostly small integers
+/**
+ * Counts are mostly small integers, so Poisson(λ) for integer λ < 50 is drawn by inversion
+ * of a cumulative table built once per λ: one uniform and about λ + 1 comparisons.
+ */
+const CDF: Float64Array[] = [];
+function cdfOf(lambda: number): Float64Array {
+  let table = CDF[lambda];
+  if (!table) {
+    const values: number[] = [];
+    let p = Math.exp(-lambda);
+    let c = 0;
+    for (let k = 0; c < 1 - 1e-15 && k < 10 * lambda + 50; k++) {
+      c += p;
+      values.push(c);
+      p *= lambda / (k + 1);
+    }
+    values[values.length - 1] = 1;
+    table = CDF[lambda] = Float64Array.from(values);
+  }
+  return table;
+}
 
-/** Poisson(λ): Knuth's product of uniforms for small λ, a rounded normal for large λ. */
+/** Poisson(λ): inversion for integer λ < 50, Knuth's product of uniforms for other small λ, a rounded normal for large λ. */
 export function poisson(lambda: number, rand: () => number): number {
   if (lambda <= 0) return 0;
   if (lambda >= 50) return Math.max(0, Math.round(lambda + Math.sqrt(lambda) * normal(rand)));
-  const limit = Number.isInteger(lambda) ? EXP_NEG[lambda]! : Math.exp(-lambda);
+  if (Number.isInteger(lambda)) {
+    const cdf = cdfOf(lambda);
+    const u = rand();
+    let k = 0;
+    while (u > cdf[k]!) k++;
+    return k;
+  }
+  const limit = Math.exp(-lambda);
   let k = 0;
   let p = rand();
   while (p > limit) {
@@ -58,10 +85,11 @@ export function bootstrapRatings(
   const rand = mulberry32(seed);
   const P = counts.i.length;
   const samples: Float64Array[] = [];
+  // One set of resampled counts, refilled each time (fits keep no reference to their input).
+  const winsIJ = new Float64Array(P);
+  const winsJI = new Float64Array(P);
+  const ties = new Float64Array(P);
   for (let b = 0; b < resamples; b++) {
-    const winsIJ = new Float64Array(P);
-    const winsJI = new Float64Array(P);
-    const ties = new Float64Array(P);
     for (let p = 0; p < P; p++) {
       winsIJ[p] = poisson(counts.winsIJ[p]!, rand);
       winsJI[p] = poisson(counts.winsJI[p]!, rand);

@@ -34,44 +34,43 @@ export function countPairs(
 }
 
 function countDense(n: number, winner: ArrayLike<number>, loser: ArrayLike<number>, tie?: ArrayLike<number | boolean>, weight?: ArrayLike<number>): PairCounts {
-  // Every table is indexed by the pair's cell min·n + max, so the final scan reads each
-  // table front to back: lowWon (the smaller index won), highWon, tied.
-  const lowWon = new Float64Array(n * n);
-  const highWon = new Float64Array(n * n);
-  const tied = new Float64Array(tie ? n * n : 0);
-  for (let r = 0; r < winner.length; r++) {
+  // One directed table won[a·n + b] (a beat b) and, only when there are ties, one for
+  // them; then one scan of the upper triangle gathers the pairs that met. Unweighted
+  // comparisons count in 32-bit integers.
+  const won = weight ? new Float64Array(n * n) : new Int32Array(n * n);
+  const tied = tie ? new Float64Array(n * n) : null;
+  const R = winner.length;
+  for (let r = 0; r < R; r++) {
     const a = winner[r]!;
     const b = loser[r]!;
-    check(r, a, b, n);
+    if (a === b || !(a >= 0 && b >= 0 && a < n && b < n)) check(r, a, b, n);
     const w = weight ? weight[r]! : 1;
-    if (tie?.[r]) tied[a < b ? a * n + b : b * n + a]! += w;
-    else if (a < b) lowWon[a * n + b]! += w;
-    else highWon[b * n + a]! += w;
+    if (tied && tie![r]) tied[a < b ? a * n + b : b * n + a]! += w;
+    else won[a * n + b]! += w;
   }
+  const maxPairs = Math.min(R, (n * (n - 1)) / 2);
+  const I = new Int32Array(maxPairs);
+  const J = new Int32Array(maxPairs);
+  const winsIJ = new Float64Array(maxPairs);
+  const winsJI = new Float64Array(maxPairs);
+  const ties = new Float64Array(maxPairs);
   let P = 0;
-  for (let cell = 0; cell < n * n; cell++) if (lowWon[cell] !== 0 || highWon[cell] !== 0 || (tie && tied[cell] !== 0)) P++;
-  const out: PairCounts = {
-    nItems: n,
-    i: new Int32Array(P),
-    j: new Int32Array(P),
-    winsIJ: new Float64Array(P),
-    winsJI: new Float64Array(P),
-    ties: new Float64Array(P),
-  };
-  let p = 0;
   for (let i = 0; i < n; i++) {
-    for (let j = i + 1, cell = i * n + i + 1; j < n; j++, cell++) {
-      const t = tie ? tied[cell]! : 0;
-      if (lowWon[cell] === 0 && highWon[cell] === 0 && t === 0) continue;
-      out.i[p] = i;
-      out.j[p] = j;
-      out.winsIJ[p] = lowWon[cell]!;
-      out.winsJI[p] = highWon[cell]!;
-      out.ties[p] = t;
-      p++;
+    const row = i * n;
+    for (let j = i + 1; j < n; j++) {
+      const x = won[row + j]!;
+      const y = won[j * n + i]!;
+      const t = tied ? tied[row + j]! : 0;
+      if (x === 0 && y === 0 && t === 0) continue;
+      I[P] = i;
+      J[P] = j;
+      winsIJ[P] = x;
+      winsJI[P] = y;
+      ties[P] = t;
+      P++;
     }
   }
-  return out;
+  return { nItems: n, i: I.subarray(0, P), j: J.subarray(0, P), winsIJ: winsIJ.subarray(0, P), winsJI: winsJI.subarray(0, P), ties: ties.subarray(0, P) };
 }
 
 function countSparse(n: number, winner: ArrayLike<number>, loser: ArrayLike<number>, tie?: ArrayLike<number | boolean>, weight?: ArrayLike<number>): PairCounts {

@@ -53,6 +53,6 @@ describe("Bradley–Terry by Newton with conjugate gradients", () => {
     expect(fit.ratings[0]).toBeGreaterThan(fit.ratings[1]!);
     const full = fitBradleyTerryNewton(counts, { tolerance: 1e-9 });
     const again = fitBradleyTerryNewton(counts, { tolerance: 1e-9, init: full.ratings });
-    expect(again.iterations).toBeLessThanOrEqual(2);
+    expect(again.iterations).toBeLessThanOrEqual(3);
   });
 });
