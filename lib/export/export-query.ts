@@ -19,6 +19,7 @@ export const exportQuerySchema = z
     ties: flag,
     conversational: flag,
     includeExcluded: flag,
+    criterion: z.string().trim().min(1).max(40).optional(),
     minAgreement: z.coerce.number().min(0, "minAgreement is a share from 0 to 1").max(1, "minAgreement is a share from 0 to 1").optional(),
   })
   .strict();
@@ -34,5 +35,6 @@ export function filtersOf(q: ExportQuery, excludeAnnotators: string[] = []): Exp
     gold: q.gold,
     includeExcluded: q.includeExcluded,
     minAgreement: q.minAgreement,
+    criterion: q.criterion,
   };
 }

@@ -23,6 +23,11 @@ export type ExportFilters = {
   includeExcluded?: boolean;
   /** only comparisons whose judgments agree at least this much (0..1); see agreementTable */
   minAgreement?: number;
+  /**
+   * a project criterion (e.g. "harmless"): judgments that gave a verdict on it, exported
+   * with that verdict as their ranking (and no strength: strength is the overall verdict's)
+   */
+  criterion?: string;
 };
 
 export type ExportOptions = { format: ExportFormat; conversational?: boolean; ties?: boolean; secret: string };
@@ -59,6 +64,7 @@ function whereClause(projectId: string, f: ExportFilters, withAgreement = true):
     parts.push(sql`not exists (select 1 from project_members m
       where m.project_id = j.project_id and m.user_id = j.annotator_id and m.excluded_at is not null)`);
   }
+  if (f.criterion !== undefined) parts.push(sql`j.criteria ? ${f.criterion}`);
   if (withAgreement && f.minAgreement !== undefined) {
     parts.push(sql`c.id in (select comparison_id from pg_temp.export_agreement where agreement >= ${f.minAgreement})`);
   }
@@ -76,7 +82,8 @@ function whereClause(projectId: string, f: ExportFilters, withAgreement = true):
 function agreementTable(projectId: string, f: ExportFilters): SQL {
   return sql`create temporary table export_agreement as
     with f as (
-      select j.id, j.comparison_id, j.ranking from judgments j join comparisons c on c.id = j.comparison_id
+      select j.id, j.comparison_id, ${f.criterion !== undefined ? sql`j.criteria -> ${f.criterion}` : sql`j.ranking`} as ranking
+      from judgments j join comparisons c on c.id = j.comparison_id
       where ${whereClause(projectId, f, false)}),
     places as (
       select f.id, f.comparison_id, g.ord as place, r.value as response
@@ -110,14 +117,14 @@ async function fetchBatch(db: Conn, projectId: string, filters: ExportFilters, b
   return rows;
 }
 
-function toJudgment(r: Row, secret: string): ExportJudgment {
+function toJudgment(r: Row, secret: string, criterion?: string): ExportJudgment {
   return {
     id: r.id,
     comparisonId: r.comparison_id,
     annotator: pseudonym(r.annotator_id, secret),
     origin: r.origin,
-    ranking: r.ranking,
-    strength: r.strength,
+    ranking: criterion !== undefined ? r.criteria![criterion]! : r.ranking,
+    strength: criterion !== undefined ? null : r.strength,
     bothBad: r.both_bad,
     criteria: r.criteria,
     rationale: r.rationale,
@@ -177,7 +184,7 @@ async function* records(db: Conn, projectId: string, filters: ExportFilters, opt
   for (;;) {
     const rows = await fetchBatch(db, projectId, filters, byComparison, after);
     for (const row of rows) {
-      const j = toJudgment(row, opts.secret);
+      const j = toJudgment(row, opts.secret, filters.criterion);
       switch (opts.format) {
         case "pairwise":
           yield* pairwiseRecords(j, { conversational: opts.conversational ?? false, ties: opts.ties ?? false });

@@ -139,6 +139,34 @@ describe("exports", () => {
     expect(lines(await exportText(project.id, "raw", { minAgreement: 0 }))).toHaveLength(0);
   });
 
+  it("export one criterion's verdicts as the preference, leaving out judgments without one", async () => {
+    const project = await aProject({ mode: "pairwise", redundancy: 2, criteria: ["helpful", "harmless"] });
+    await importText(project, ndjson(Array.from({ length: 4 }, (_, i) => ({ prompt: `Q${i}`, responses: [{ text: `long careful answer ${i}`, source: "a" }, { text: `short ${i}`, source: "b" }] }))));
+    const [me, other] = await annotators(project, 2);
+    for (const [who, withCriteria] of [[me!, true], [other!, false]] as const) {
+      for (;;) {
+        const task = await nextTask(project, who);
+        if (!task) break;
+        const a = task.responses.find((r) => r.text.startsWith("long"))!.id;
+        const b = task.responses.find((r) => r.text.startsWith("short"))!.id;
+        // overall and helpful: a; harmless: b
+        await submitJudgment(task.comparisonId, who, {
+          clientId: randomUUID(),
+          ranking: [[a], [b]],
+          strength: 3,
+          ...(withCriteria ? { criteria: { helpful: [[a], [b]], harmless: [[b], [a]] } } : {}),
+        });
+      }
+    }
+    const overall = lines(await exportText(project.id, "pairwise"));
+    expect(overall).toHaveLength(8);
+    expect(overall.every((p) => p.chosen.startsWith("long"))).toBe(true);
+    const harmless = lines(await exportText(project.id, "pairwise", { criterion: "harmless" }));
+    expect(harmless).toHaveLength(4); // only the annotator who gave criterion verdicts
+    expect(harmless.every((p) => p.chosen.startsWith("short") && p.margin === undefined)).toBe(true);
+    expect(lines(await exportText(project.id, "pairwise", { criterion: "helpful" })).every((p) => p.chosen.startsWith("long"))).toBe(true);
+  });
+
   it("write Parquet that an independent reader reads back as the NDJSON records", async () => {
     const { project } = await judgedKwiseProject();
     const parquetjs = (await import("@dsnp/parquetjs")).default as unknown as {
@@ -148,6 +176,9 @@ describe("exports", () => {
       const json = lines(await exportText(project.id, format));
       const bytes = Buffer.from(await new Response(parquetStream(exportRecords(project.id, {}, { format, secret: SECRET }), format)).arrayBuffer());
       expect(bytes.subarray(0, 4).toString()).toBe("PAR1");
+      // reproducible: the same data and filters give the same bytes
+      const again = Buffer.from(await new Response(parquetStream(exportRecords(project.id, {}, { format, secret: SECRET }), format)).arrayBuffer());
+      expect(again.equals(bytes)).toBe(true);
       const reader = await parquetjs.ParquetReader.openBuffer(bytes);
       expect(Number(reader.getRowCount())).toBe(json.length);
       const cursor = reader.getCursor();

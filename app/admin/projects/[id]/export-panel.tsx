@@ -14,7 +14,8 @@ const FORMATS = [
   ["raw", "Raw judgments"],
 ] as const;
 
-export function ExportPanel({ projectId }: { projectId: string }) {
+export function ExportPanel({ projectId, criteria }: { projectId: string; criteria: string[] }) {
+  const [criterion, setCriterion] = useState("");
   const [format, setFormat] = useState<string>("pairwise");
   const [as, setAs] = useState<string>("ndjson");
   const [since, setSince] = useState("");
@@ -34,10 +35,11 @@ export function ExportPanel({ projectId }: { projectId: string }) {
     if (until) p.set("until", new Date(until).toISOString());
     if (gold !== "include") p.set("gold", gold);
     if (minAgreement) p.set("minAgreement", String(Number(minAgreement) / 100));
+    if (criterion) p.set("criterion", criterion);
     if (format === "pairwise" && ties) p.set("ties", "1");
     if (format === "pairwise" && conversational && as === "ndjson") p.set("conversational", "1");
     return p.toString();
-  }, [format, as, since, until, gold, minAgreement, ties, conversational]);
+  }, [format, as, since, until, gold, minAgreement, criterion, ties, conversational]);
 
   async function look() {
     setBusy(true);
@@ -99,6 +101,19 @@ export function ExportPanel({ projectId }: { projectId: string }) {
           <span className="block text-xs text-slate-500">Min. agreement %</span>
           <input aria-label="Minimum agreement" type="number" min={0} max={100} value={minAgreement} onChange={(e) => setMinAgreement(e.target.value)} className={`${field} w-24`} />
         </label>
+        {criteria.length > 0 && (
+          <label className="text-sm">
+            <span className="block text-xs text-slate-500">Verdict</span>
+            <select aria-label="Criterion" value={criterion} onChange={(e) => setCriterion(e.target.value)} className={field}>
+              <option value="">overall</option>
+              {criteria.map((c) => (
+                <option key={c} value={c}>
+                  {c}
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
         {format === "pairwise" && (
           <>
             <label className="flex items-center gap-1 text-sm">

@@ -51,7 +51,7 @@ export default async function ProjectPage({ params }: { params: Promise<{ id: st
 
       <ImportPanel projectId={id} />
 
-      <ExportPanel projectId={id} />
+      <ExportPanel projectId={id} criteria={project.criteria} />
 
       <section className="space-y-2 rounded-lg border border-slate-200 bg-white p-4 shadow-sm">
         <h2 className="font-medium">Members ({members.length})</h2>
