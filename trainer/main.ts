@@ -6,6 +6,7 @@ import { closeDb, getDb } from "@/lib/db/client";
 import { ROUND_QUEUE, type RoundJob } from "@/lib/rounds/queue";
 import pkg from "@/package.json" with { type: "json" };
 import { selectBackend } from "./tf/backend";
+import { failOrphanedRounds } from "./rounds/orphaned-rounds";
 import { runRound } from "./rounds/run-round";
 import { startScoreServer } from "./serve/score-server";
 import { registerWorker } from "./worker-registry";
@@ -44,11 +45,19 @@ async function main(): Promise<void> {
   });
   log(`worker ${worker.id} ready, waiting for round jobs`);
 
+  const sweep = () =>
+    failOrphanedRounds(db)
+      .then((n) => n && log(`marked ${n} round(s) failed whose trainer had stopped`))
+      .catch((err) => log(`orphaned-round sweep failed: ${err instanceof Error ? err.message : String(err)}`));
+  await sweep();
+  const sweeper = setInterval(sweep, 60_000);
+
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     log(`${signal}: stopping`);
+    clearInterval(sweeper);
     await boss.stop({ graceful: true, wait: true, timeout: 10_000 }).catch(() => {});
     await worker.stop().catch(() => {});
     await scorer?.close();

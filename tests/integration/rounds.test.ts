@@ -17,6 +17,7 @@ import { startRound } from "@/lib/rounds/start-round";
 import { nextTask } from "@/lib/tasks/next-task";
 import { loadCheckpoint } from "@/trainer/checkpoint/hf-gpt2";
 import { loadRewardJudgments } from "@/trainer/reward/load-judgments";
+import { failOrphanedRounds } from "@/trainer/rounds/orphaned-rounds";
 import { runRound } from "@/trainer/rounds/run-round";
 import { startScoreServer } from "@/trainer/serve/score-server";
 import { selectBackend } from "@/trainer/tf/backend";
@@ -148,5 +149,20 @@ describe("rounds: the reward-model phase", () => {
     const names = fs.readdirSync(path.join(out, "reward-model")).sort();
     expect(names).toEqual(expect.arrayContaining(["config.json", "model.safetensors", "metrics.json", "training_config.json", "vocab.json", "merges.txt", "tokenizer_config.json"]));
     for (const name of names) expect(fs.readFileSync(path.join(out, "reward-model", name)).equals(fs.readFileSync(path.join(dir, name))), name).toBe(true);
+  });
+
+  it("fails a running round whose trainer stopped, so the project can start another", async () => {
+    const project = await aProject({ mode: "pairwise" });
+    await importText(project, ndjson(preferences(2)));
+    const { id } = await startRound({ projectId: project.id, trigger: "admin", requestedBy: null });
+    const live = await registerWorker(getDb(), { backend: "wasm", version: "test", heartbeatMs: 60_000 });
+    await getDb().update(rounds).set({ status: "running", workerId: live.id }).where(eq(rounds.id, id));
+    await failOrphanedRounds(getDb());
+    expect((await roundView(id))?.status).toBe("running"); // its trainer is alive
+    await live.stop();
+    expect(await failOrphanedRounds(getDb())).toBeGreaterThanOrEqual(1);
+    const failed = await roundView(id);
+    expect(failed).toMatchObject({ status: "failed", error: expect.stringContaining("stopped before it finished") });
+    expect((await startRound({ projectId: project.id, trigger: "admin", requestedBy: null })).number).toBe(2);
   });
 });

@@ -1,0 +1,19 @@
+// A round whose trainer died mid-run (killed, machine lost) would stay "running" forever and,
+// through the one-active-round-per-project index, block every later round. Trainers sweep
+// for such rounds at start and every minute: running, with a worker that has stopped or
+// not reported within the staleness window, means failed.
+import { sql } from "drizzle-orm";
+import type { Db } from "@/lib/db/client";
+import { TRAINER_STALE_MS } from "@/lib/health";
+
+export async function failOrphanedRounds(db: Db): Promise<number> {
+  const { rows } = await db.execute<{ id: string }>(sql`
+    update rounds r set status = 'failed', finished_at = now(),
+      error = 'The trainer running this round stopped before it finished (worker ' || coalesce(r.worker_id, 'unknown') || ')'
+    where r.status = 'running' and not exists (
+      select 1 from trainer_workers w
+      where w.id = r.worker_id and w.stopped_at is null
+        and w.last_seen >= now() - make_interval(secs => ${TRAINER_STALE_MS / 1000}))
+    returning r.id`);
+  return rows.length;
+}
