@@ -5,7 +5,7 @@
 // the best epoch by validation loss is kept (early stopping with patience).
 import * as tf from "@tensorflow/tfjs-core";
 import { mulberry32 } from "@/lib/bt/bootstrap";
-import { GradHelper, type GradResult } from "../parallel/grad-helper";
+import { GradHelper } from "../parallel/grad-helper";
 import type { BackendChoice } from "../tf/backend";
 import type { GPT2Config } from "../model/config";
 import { forward, type Params } from "../model/gpt2";
@@ -157,13 +157,12 @@ export class RewardTrainer {
     return (x.kind === "win" ? split.wins[x.i]! : x.kind === "tie" ? split.ties[x.i]! : split.rankings[x.i]!).weight;
   }
 
-  /** Loss and gradients of a share of the batch, in this thread. */
-  private localGrads(items: Item[], vars: tf.Variable[]): GradResult & { tensors: tf.Tensor[] } {
+  /** Loss and gradients (in `vars` order, as tensors) of a share of the batch, in this thread. */
+  private localGrads(items: Item[], vars: tf.Variable[]): { loss: number; tensors: tf.Tensor[] } {
     const { value, grads } = tf.variableGrads(() => this.batchLoss(this.examples.train, items), vars);
     const loss = value.dataSync()[0]!;
     value.dispose();
-    const list = vars.map((v) => grads[v.name]!);
-    return { loss, grads: [], tensors: list };
+    return { loss, tensors: vars.map((v) => grads[v.name]!) };
   }
 
   /**
