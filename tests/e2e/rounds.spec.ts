@@ -29,6 +29,9 @@ test("an admin starts a round; the trainer fits a reward model whose scores show
   await page.getByLabel("Reward-model epochs").fill("3");
   await page.getByRole("button", { name: "Start a round" }).click();
   await expect(page.getByRole("status")).toHaveText("Round 1 queued");
+  // followed live (server-sent events), without reloading the page
+  await expect(page.getByTestId("live-status")).toHaveText("succeeded", { timeout: 150_000 });
+  await expect(page.getByRole("img", { name: "Reward-model metrics per epoch" })).toBeVisible();
   // a second one while the first is queued or running is refused
   expect((await api.post(`/api/v1/projects/${id}/rounds`)).status()).toBe(409);
 

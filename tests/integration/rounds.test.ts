@@ -12,6 +12,7 @@ import { setExcluded } from "@/lib/projects/projects";
 import { stopSender } from "@/lib/rounds/boss";
 import { artifactDir, getArtifact, getRewardModel, scoreWithRewardModel } from "@/lib/models/reward-models";
 import { tarFolder } from "@/lib/models/tar-stream";
+import { roundEvents, type RoundEvent } from "@/lib/rounds/round-events";
 import { roundView } from "@/lib/rounds/round-view";
 import { startRound } from "@/lib/rounds/start-round";
 import { nextTask } from "@/lib/tasks/next-task";
@@ -165,4 +166,23 @@ describe("rounds: the reward-model phase", () => {
     expect(failed).toMatchObject({ status: "failed", error: expect.stringContaining("stopped before it finished") });
     expect((await startRound({ projectId: project.id, trigger: "admin", requestedBy: null })).number).toBe(2);
   });
+
+  it("streams a round's status and metrics as the trainer reports them, and ends when it finishes", async () => {
+    const project = await aProject({ mode: "pairwise", roundSettings: { rewardModel: { epochs: 2, batchSize: 8, maxTokens: 64 } } });
+    await importText(project, ndjson(preferences(12)));
+    const { id } = await startRound({ projectId: project.id, trigger: "admin", requestedBy: null });
+    const seen: RoundEvent[] = [];
+    const listening = (async () => {
+      for await (const e of roundEvents(id, new AbortController().signal)) seen.push(e);
+    })();
+    await new Promise((r) => setTimeout(r, 300));
+    await runRound(getDb(), { roundId: id }, { workerId: "test", backend: "wasm (simd)" });
+    await listening; // ends by itself once the round has finished
+    const statuses = seen.filter((e) => e.type === "status").map((e) => (e as { status: string }).status);
+    expect(statuses[0]).toBe("queued");
+    expect(statuses.at(-1)).toBe("succeeded");
+    const metrics = seen.flatMap((e) => (e.type === "metrics" ? e.metrics : []));
+    expect(metrics.filter((m) => m.name === "train/loss").map((m) => m.step)).toEqual([1, 2]);
+    expect(new Set(metrics.map((m) => m.id)).size).toBe(metrics.length); // each metric once
+  }, 120_000);
 });

@@ -3,8 +3,8 @@
 import { eq, sql } from "drizzle-orm";
 import type { Db } from "@/lib/db/client";
 import { roundMetrics, rounds } from "@/lib/db/schema";
+import { ROUND_CHANNEL } from "@/lib/rounds/queue";
 
-export const ROUND_CHANNEL = "arbiter_round";
 
 export type RoundLog = {
   metrics(phase: string, step: number, values: Record<string, number | null>): Promise<void>;

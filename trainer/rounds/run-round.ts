@@ -36,6 +36,7 @@ export async function runRound(db: Db, job: RoundJob, ctx: RunContext): Promise<
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     await db.update(rounds).set({ status: "failed", error: message, finishedAt: new Date() }).where(eq(rounds.id, round.id));
+    await log.phase(null).catch(() => {}); // tells listeners (live charts) at once
     print(`round ${round.number}: failed: ${message}`);
   }
 }

@@ -7,6 +7,7 @@ import { listRewardModels } from "@/lib/models/reward-models";
 import { getProject } from "@/lib/projects/projects";
 import { roundSettingsSchema } from "@/lib/rounds/round-settings";
 import { listRounds, roundView } from "@/lib/rounds/round-view";
+import { LiveRound } from "./live-round";
 import { StartRoundForm } from "./start-round-form";
 
 export const dynamic = "force-dynamic";
@@ -52,6 +53,10 @@ export default async function RoundsPage({ params }: { params: Promise<{ id: str
           </tr>
         ))}
       </DataTable>
+
+      {latest && (
+        <LiveRound key={latest.id} roundId={latest.id} number={latest.number} initial={{ status: latest.status, phase: latest.phase, error: latest.error ?? null }} />
+      )}
 
       {latest && steps.length > 0 && (
         <section className="space-y-2">
