@@ -29,11 +29,11 @@ test("an admin starts a round; the trainer fits a reward model whose scores show
   await page.getByLabel("Reward-model epochs").fill("3");
   await page.getByRole("button", { name: "Start a round" }).click();
   await expect(page.getByRole("status")).toHaveText("Round 1 queued");
+  // a second one while the first is queued or running is refused
+  expect((await api.post(`/api/v1/projects/${id}/rounds`)).status()).toBe(409);
   // followed live (server-sent events), without reloading the page
   await expect(page.getByTestId("live-status")).toHaveText("succeeded", { timeout: 150_000 });
   await expect(page.getByRole("img", { name: "Reward-model metrics per epoch" })).toBeVisible();
-  // a second one while the first is queued or running is refused
-  expect((await api.post(`/api/v1/projects/${id}/rounds`)).status()).toBe(409);
 
   const [round] = await (await api.get(`/api/v1/projects/${id}/rounds`)).json();
   let view: { status: string; error?: string; metrics: Record<string, number>; artifacts: { id: string; kind: string }[] } = await (await api.get(`/api/v1/rounds/${round.id}`)).json();
