@@ -136,7 +136,6 @@ function toJudgment(r: Row, secret: string, criterion?: string): ExportJudgment 
   };
 }
 
-/** Export records one at a time, in a fixed order. */
 /**
  * Runs `fn` on one connection of its own, with the agreement table built when the filters
  * ask for minAgreement (it is temporary to that connection) and dropped afterwards.
@@ -163,18 +162,26 @@ export function exportRecords(projectId: string, filters: ExportFilters, opts: E
 
 export type ExportCounts = { judgments: number; comparisons: number; prompts: number; annotators: number };
 
-/** How much an export with these filters holds, by SQL (the preview's counts). */
-export async function exportCounts(projectId: string, filters: ExportFilters): Promise<ExportCounts> {
+/**
+ * What an export with these filters holds, by SQL, and its first `limit` records: one
+ * connection, so a minAgreement table is built once for both.
+ */
+export async function exportPreview(projectId: string, filters: ExportFilters, opts: ExportOptions, limit: number): Promise<{ counts: ExportCounts; records: object[] }> {
   const gen = onExportConnection(projectId, filters, async function* (db) {
-    const { rows } = await db.execute<{ judgments: number; comparisons: number; prompts: number; annotators: number }>(sql`
+    const { rows } = await db.execute<ExportCounts>(sql`
       select count(*)::int as judgments, count(distinct j.comparison_id)::int as comparisons,
         count(distinct c.prompt_id)::int as prompts, count(distinct j.annotator_id)::int as annotators
       from judgments j join comparisons c on c.id = j.comparison_id
       where ${whereClause(projectId, filters)}`);
-    yield rows[0]!;
+    const first: object[] = [];
+    for await (const r of records(db, projectId, filters, opts)) {
+      first.push(r);
+      if (first.length >= limit) break;
+    }
+    yield { counts: rows[0]!, records: first };
   });
-  for await (const counts of gen) return counts;
-  throw new Error("export counts: no row");
+  for await (const preview of gen) return preview;
+  throw new Error("export preview: nothing came back");
 }
 
 async function* records(db: Conn, projectId: string, filters: ExportFilters, opts: ExportOptions): AsyncGenerator<object> {

@@ -2,7 +2,7 @@ import { ApiError } from "@/lib/api/errors";
 import { withPermission } from "@/lib/api/route";
 import { uuidParam } from "@/lib/api/uuid-param";
 import { resolveExportQuery } from "@/lib/export/resolve-query";
-import { exportCounts, exportRecords } from "@/lib/export/stream";
+import { exportPreview } from "@/lib/export/stream";
 import { getProject } from "@/lib/projects/projects";
 
 const PREVIEW_RECORDS = 5;
@@ -19,11 +19,6 @@ export const GET = withPermission<{ id: string }>("projects.manage", async ({ re
   if (q.criterion !== undefined && !project.criteria.includes(q.criterion)) throw new ApiError("invalid_input", `This project has no criterion "${q.criterion}"`);
   const secret = process.env.NEXTAUTH_SECRET;
   if (!secret) throw new ApiError("internal", "NEXTAUTH_SECRET is not set: pseudonyms need it");
-  const records: object[] = [];
-  const gen = exportRecords(project.id, filters, { format: q.format, ties: q.ties, conversational: q.conversational, secret });
-  for await (const r of gen) {
-    records.push(r);
-    if (records.length >= PREVIEW_RECORDS) break; // ends the generator: its connection goes back
-  }
-  return Response.json({ counts: await exportCounts(project.id, filters), records }, { headers: { "cache-control": "no-store" } });
+  const preview = await exportPreview(project.id, filters, { format: q.format, ties: q.ties, conversational: q.conversational, secret }, PREVIEW_RECORDS);
+  return Response.json(preview, { headers: { "cache-control": "no-store" } });
 });
