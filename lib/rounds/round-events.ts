@@ -29,6 +29,8 @@ export async function* roundEvents(roundId: string, signal: AbortSignal): AsyncG
   client.on("notification", (msg) => {
     if (msg.payload && JSON.parse(msg.payload).roundId === roundId) nudge();
   });
+  // A lost connection must not take the web process down; the polling timer carries on.
+  client.on("error", (err) => console.error(`[round events] ${err.message}`));
   signal.addEventListener("abort", nudge);
   await client.connect();
   try {
@@ -53,10 +55,12 @@ export async function* roundEvents(roundId: string, signal: AbortSignal): AsyncG
         yield { type: "status", status: round.status, phase: round.phase, error: round.error };
       }
       if (TERMINAL.has(round.status)) return;
+      let timer: ReturnType<typeof setTimeout> | undefined;
       await new Promise<void>((resolve) => {
         wake = resolve;
-        setTimeout(nudge, POLL_MS);
+        timer = setTimeout(nudge, POLL_MS);
       });
+      clearTimeout(timer);
     }
   } finally {
     signal.removeEventListener("abort", nudge);
