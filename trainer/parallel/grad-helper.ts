@@ -28,11 +28,14 @@ export class GradHelper {
       else if (msg.type === "error") p?.reject(new Error(`training worker: ${msg.message}`));
       else if (msg.type === "ready") p?.resolve({ loss: 0, grads: [] });
     });
-    this.worker.on("error", (err) => {
-      this.failed = err;
-      this.pending?.reject(err);
+    const fail = (err: Error) => {
+      this.failed ??= err;
+      this.pending?.reject(this.failed);
       this.pending = null;
-    });
+    };
+    this.worker.on("error", fail);
+    // a worker that exits (out of memory, killed) must not leave a step waiting forever
+    this.worker.on("exit", (code) => fail(new Error(`training worker exited (code ${code})`)));
   }
 
   /** Starts a worker from `script` with `init` as its workerData; resolves once it is ready. */
