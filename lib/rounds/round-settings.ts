@@ -4,8 +4,13 @@
 import { z } from "zod";
 
 /** The phases in the order a round runs them (DESIGN.md, "Words": round). */
-export const PHASES = ["reward_model"] as const;
+export const PHASES = ["reward_model", "policy", "generate"] as const;
 export type Phase = (typeof PHASES)[number];
+/**
+ * What a round runs unless asked otherwise: the reward model. The policy (PPO) and generate
+ * phases run when a round's or project's settings list them, until RLHF rounds are finished.
+ */
+export const DEFAULT_PHASES: Phase[] = ["reward_model"];
 
 const loraSchema = z
   .object({
@@ -32,9 +37,39 @@ export const rewardModelSettingsSchema = z
   })
   .strict();
 
+export const policySettingsSchema = z
+  .object({
+    iterations: z.number().int().min(1).max(10_000).default(20),
+    promptsPerIteration: z.number().int().min(1).max(1024).default(16),
+    maxNewTokens: z.number().int().min(1).max(1024).default(48),
+    ppoEpochs: z.number().int().min(1).max(32).default(4),
+    miniBatch: z.number().int().min(1).max(1024).default(8),
+    learningRate: z.number().positive().max(1).default(1e-3),
+    initKl: z.number().min(0).max(10).default(0.05),
+    targetKl: z.number().positive().max(100).default(6),
+    lora: loraSchema.default({ r: 8, alpha: 16, targets: ["c_attn", "c_proj", "c_fc"] }),
+    seed: z.number().int().min(0).default(0),
+  })
+  .strict();
+
+export const generateSettingsSchema = z
+  .object({
+    /** prompts of the project that get a response from the new policy (most recent first) */
+    prompts: z.number().int().min(1).max(100_000).default(50),
+    maxNewTokens: z.number().int().min(1).max(1024).default(64),
+    temperature: z.number().min(0).max(5).default(0.7),
+    topP: z.number().gt(0).max(1).default(0.9),
+    seed: z.number().int().min(0).default(0),
+  })
+  .strict();
+
 export const roundSettingsSchema = z
   .object({
-    phases: z.array(z.enum(PHASES)).min(1).default([...PHASES]),
+    phases: z
+      .array(z.enum(PHASES))
+      .min(1)
+      .default([...DEFAULT_PHASES])
+      .refine((p) => p.every((x, i) => i === 0 || PHASES.indexOf(x) > PHASES.indexOf(p[i - 1]!)), "phases run in the order reward_model, policy, generate, each once"),
     /** a folder under <data dir>/models holding config.json + model.safetensors; null = Arbiter's small model from scratch */
     baseModel: z
       .string()
@@ -43,11 +78,15 @@ export const roundSettingsSchema = z
       .nullable()
       .default(null),
     rewardModel: rewardModelSettingsSchema.default(rewardModelSettingsSchema.parse({})),
+    policy: policySettingsSchema.default(policySettingsSchema.parse({})),
+    generate: generateSettingsSchema.default(generateSettingsSchema.parse({})),
   })
   .strict();
 
 export type RoundSettings = z.output<typeof roundSettingsSchema>;
 export type RewardModelSettings = z.output<typeof rewardModelSettingsSchema>;
+export type PolicySettings = z.output<typeof policySettingsSchema>;
+export type GenerateSettings = z.output<typeof generateSettingsSchema>;
 
 /**
  * A project's stored defaults with a round's overrides on top (one level deep for
@@ -60,5 +99,11 @@ export function resolveRoundSettings(projectDefaults: unknown, overrides: unknow
   }
   const base = obj(projectDefaults);
   const over = obj(overrides);
-  return roundSettingsSchema.parse({ ...base, ...over, rewardModel: { ...obj(base.rewardModel), ...obj(over.rewardModel) } });
+  return roundSettingsSchema.parse({
+    ...base,
+    ...over,
+    rewardModel: { ...obj(base.rewardModel), ...obj(over.rewardModel) },
+    policy: { ...obj(base.policy), ...obj(over.policy) },
+    generate: { ...obj(base.generate), ...obj(over.generate) },
+  });
 }

@@ -185,4 +185,42 @@ describe("rounds: the reward-model phase", () => {
     expect(metrics.filter((m) => m.name === "train/loss").map((m) => m.step)).toEqual([1, 2]);
     expect(new Set(metrics.map((m) => m.id)).size).toBe(metrics.length); // each metric once
   }, 120_000);
+
+  it("runs PPO against the reward model and puts the new policy's answers up for judging", async () => {
+    const project = await aProject({ mode: "pairwise", redundancy: 1 });
+    await importText(project, ndjson(preferences(10)));
+    const { id, number } = await startRound({
+      projectId: project.id,
+      trigger: "admin",
+      requestedBy: null,
+      overrides: {
+        phases: ["reward_model", "policy", "generate"],
+        rewardModel: { epochs: 1, batchSize: 8, maxTokens: 64 },
+        policy: { iterations: 2, promptsPerIteration: 4, maxNewTokens: 8, miniBatch: 4, ppoEpochs: 1 },
+        generate: { prompts: 6, maxNewTokens: 12, temperature: 1, topP: 1 },
+      },
+    });
+    const lines: string[] = [];
+    await runRound(getDb(), { roundId: id }, { workerId: "test", backend: "wasm (simd)", print: (l) => lines.push(l) });
+    const view = await roundView(id);
+    expect(view?.error, lines.join("\n")).toBeUndefined();
+    expect(view?.status).toBe("succeeded");
+    expect(view!.history.filter((m) => m.phase === "policy" && m.name === "env/reward_mean").map((m) => m.step)).toEqual([1, 2]);
+    expect(view!.artifacts.map((a) => a.kind).sort()).toEqual(["lora_adapter", "policy", "reward_model"]);
+
+    const policy = (await getDb().select().from(modelArtifacts).where(eq(modelArtifacts.roundId, id))).find((a) => a.kind === "policy")!;
+    const dir = path.join(dataDir, "checkpoints", policy.path);
+    expect(JSON.parse(fs.readFileSync(path.join(dir, "config.json"), "utf8")).architectures).toEqual(["GPT2LMHeadModel"]);
+    expect(loadCheckpoint(dir).params.has("transformer.h.0.attn.c_attn.weight")).toBe(true);
+    expect(fs.existsSync(path.join(dataDir, "checkpoints", project.id, `round-${number}`, "lora-adapter", "adapter_config.json"))).toBe(true);
+
+    const { rows } = await getDb().execute<{ responses: number; comparisons: number }>(sql`
+      select (select count(*)::int from responses r join prompts p on p.id = r.prompt_id where p.project_id = ${project.id} and r.source = ${`policy@round-${number}`} and r.round_id = ${id}) as responses,
+             (select count(*)::int from comparisons c where c.project_id = ${project.id} and c.round_id = ${id}) as comparisons`);
+    expect(rows[0]!.responses).toBeGreaterThan(0);
+    expect(rows[0]!.comparisons).toBe(rows[0]!.responses); // one opponent per answer: these prompts have one other source
+    const [annotator] = await annotators(project, 1);
+    const task = await nextTask(project, annotator!);
+    expect(task).not.toBeNull();
+  }, 180_000);
 });

@@ -6,11 +6,15 @@ import type { Db } from "@/lib/db/client";
 import { rounds } from "@/lib/db/schema";
 import type { RoundJob } from "@/lib/rounds/queue";
 import { type Phase, roundSettingsSchema } from "@/lib/rounds/round-settings";
+import { generatePhase } from "./generate-phase";
+import { policyPhase } from "./policy-phase";
 import { rewardModelPhase, type PhaseContext } from "./reward-model-phase";
 import { roundLog } from "./round-log";
 
 const PHASE_RUNNERS: Record<Phase, (ctx: PhaseContext) => Promise<unknown>> = {
   reward_model: rewardModelPhase,
+  policy: policyPhase,
+  generate: generatePhase,
 };
 
 export type RunContext = { workerId: string; backend: string; print?: (line: string) => void };
@@ -34,9 +38,15 @@ export async function runRound(db: Db, job: RoundJob, ctx: RunContext): Promise<
     await log.phase(null);
     print(`round ${round.number}: succeeded`);
   } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
-    await db.update(rounds).set({ status: "failed", error: message, finishedAt: new Date() }).where(eq(rounds.id, round.id));
-    await log.phase(null).catch(() => {}); // tells listeners (live charts) at once
+    // NUL cannot go into a text column; a failure to record the failure is logged, and the
+    // orphaned-round sweep ends the round once this worker stops.
+    const message = (err instanceof Error ? err.message : String(err)).replace(/\u0000/g, "") || "failed";
+    try {
+      await db.update(rounds).set({ status: "failed", error: message, finishedAt: new Date() }).where(eq(rounds.id, round.id));
+      await log.phase(null).catch(() => {}); // tells listeners (live charts) at once
+    } catch (recordErr) {
+      print(`round ${round.number}: could not record its failure: ${recordErr instanceof Error ? recordErr.message : String(recordErr)}`);
+    }
     print(`round ${round.number}: failed: ${message}`);
   }
 }

@@ -1,12 +1,10 @@
 // Scores (prompt, response) pairs with a saved reward model. The last two models used stay
 // loaded, so an admin paging through comparisons does not reload weights per request.
-import * as tf from "@tensorflow/tfjs-core";
 import { disposeParams, loadCheckpoint, type Checkpoint } from "../checkpoint/hf-gpt2";
-import { forward } from "../model/gpt2";
-import { rewardAt } from "../model/heads";
 import { checkpointPath } from "@/lib/models/paths";
 import { formatPrompt, formatResponse, type Message } from "../tokenizer/format";
 import { tokenizerFor } from "../tokenizer/tokenizer";
+import { rewardsOf } from "../reward/score";
 
 const KEEP = 2;
 const loaded = new Map<string, Checkpoint>();
@@ -28,23 +26,10 @@ function model(relativePath: string): Checkpoint {
   return m;
 }
 
-/** One reward per response, as the model was trained: prompt + response + eos, cut from the left. */
-export async function scoreResponses(relativePath: string, messages: Message[], responses: string[], batch = 16): Promise<number[]> {
+/** One reward per response, as the model was trained: prompt + response + eos. */
+export async function scoreResponses(relativePath: string, messages: Message[], responses: string[]): Promise<number[]> {
   const { config, params } = model(relativePath);
   const tok = tokenizerFor(config);
   const prompt = tok.encode(formatPrompt(messages));
-  const seqs = responses.map((r) => [...prompt, ...tok.encode(formatResponse(r)), tok.eos].slice(-config.n_positions));
-  const out: number[] = [];
-  for (let i = 0; i < seqs.length; i += batch) {
-    const chunk = seqs.slice(i, i + batch);
-    const T = Math.max(...chunk.map((s) => s.length));
-    const r = tf.tidy(() => {
-      const ids = tf.tensor2d(chunk.map((s) => [...s, ...new Array<number>(T - s.length).fill(tok.eos)]), undefined, "int32");
-      const { hidden } = forward(config, params, { ids });
-      return rewardAt(params, hidden, tf.tensor1d(chunk.map((s) => s.length - 1), "int32"));
-    });
-    out.push(...(await r.data()));
-    r.dispose();
-  }
-  return out;
+  return rewardsOf(config, params, responses.map((r) => [...prompt, ...tok.encode(formatResponse(r)), tok.eos]));
 }

@@ -18,6 +18,7 @@ export async function startRoundAction(projectId: string, _prev: StartState, for
       trigger: "admin",
       requestedBy: admin.id,
       overrides: {
+        ...(form.get("ppo") === "on" ? { phases: ["reward_model", "policy", "generate"] } : {}),
         ...(baseModel ? { baseModel } : {}),
         ...(epochs ? { rewardModel: { epochs: Number(epochs) } } : {}),
       },

@@ -36,7 +36,8 @@ export default async function RoundsPage({ params }: { params: Promise<{ id: str
       </div>
       <p className="text-sm text-slate-600">
         A round trains a reward model on the judgments so far (excluded annotators left out) and saves it as a checkpoint in Hugging Face's GPT-2
-        layout. Policy optimisation (PPO) and new responses for annotators are not part of rounds yet.
+        layout. Asked to, it then runs PPO on a LoRA adapter against that reward model and puts the new policy's answers into comparisons for
+        annotators (source "policy@round-N").
       </p>
       <StartRoundForm projectId={id} baseModels={listBaseModels()} defaultEpochs={settings.rewardModel.epochs} />
 

@@ -22,6 +22,9 @@ export function StartRoundForm({ projectId, baseModels, defaultEpochs }: { proje
         <span className="block text-xs text-slate-500">Reward-model epochs</span>
         <input name="epochs" type="number" min={1} max={100} defaultValue={defaultEpochs} className="w-24 rounded-md border border-slate-300 px-2 py-1" />
       </label>
+      <label className="flex items-center gap-1 text-sm">
+        <input type="checkbox" name="ppo" /> then PPO and new responses for annotators
+      </label>
       <button type="submit" disabled={pending} className="rounded-md bg-brand-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-brand-700 disabled:opacity-50">
         {pending ? "Starting…" : "Start a round"}
       </button>

@@ -1,0 +1,28 @@
+// The model files a round reads and writes: the newest artifact of a kind for a project
+// (a policy phase reads the reward model the round just trained, or the last one), and
+// the row that records a saved folder.
+import { and, desc, eq } from "drizzle-orm";
+import type { Db } from "@/lib/db/client";
+import { modelArtifacts, type ModelArtifact, type Round } from "@/lib/db/schema";
+
+export async function latestArtifact(db: Db, projectId: string, kind: ModelArtifact["kind"]): Promise<ModelArtifact | undefined> {
+  const [row] = await db
+    .select()
+    .from(modelArtifacts)
+    .where(and(eq(modelArtifacts.projectId, projectId), eq(modelArtifacts.kind, kind)))
+    .orderBy(desc(modelArtifacts.createdAt))
+    .limit(1);
+  return row;
+}
+
+export async function recordArtifact(
+  db: Db,
+  round: Round,
+  a: { kind: ModelArtifact["kind"]; path: string; config: Record<string, unknown>; metrics: Record<string, number>; sizeBytes?: number; sha256?: string },
+): Promise<string> {
+  const [row] = await db
+    .insert(modelArtifacts)
+    .values({ projectId: round.projectId, roundId: round.id, judgmentWatermark: round.judgmentWatermark, ...a })
+    .returning({ id: modelArtifacts.id });
+  return row!.id;
+}
