@@ -8,12 +8,20 @@ const preferences = Array.from({ length: 24 }, (_, i) => ({
   rejected: `No. Task ${i} is your problem.`,
 }));
 
-test("an admin starts a round; the trainer fits a reward model whose scores show next to responses", async ({ page, playwright }) => {
+test("an admin starts a round; the trainer fits a reward model (scores next to responses), runs PPO and puts the policy's answers up for judging", async ({ page, playwright }) => {
   test.setTimeout(180_000);
   const token = await arbiterCli("token", "create", "--email", E2E.admin.email);
   const api = await playwright.request.newContext({ baseURL: E2E.baseUrl, extraHTTPHeaders: { authorization: `Bearer ${token}` } });
   const created = await api.post("/api/v1/projects", {
-    data: { name: "Reward model e2e", mode: "pairwise", roundSettings: { rewardModel: { epochs: 3, batchSize: 8, learningRate: 0.001, maxTokens: 96 } } },
+    data: {
+      name: "Reward model e2e",
+      mode: "pairwise",
+      roundSettings: {
+        rewardModel: { epochs: 3, batchSize: 8, learningRate: 0.001, maxTokens: 96 },
+        policy: { iterations: 2, promptsPerIteration: 4, maxNewTokens: 8, miniBatch: 4, ppoEpochs: 1 },
+        generate: { prompts: 6, maxNewTokens: 16 },
+      },
+    },
   });
   expect(created.status()).toBe(201);
   const { id } = await created.json();
@@ -27,6 +35,7 @@ test("an admin starts a round; the trainer fits a reward model whose scores show
   await page.goto(`/admin/projects/${id}`);
   await page.getByRole("link", { name: "Rounds and reward models" }).click();
   await page.getByLabel("Reward-model epochs").fill("3");
+  await page.getByLabel("then PPO and new responses for annotators").check();
   await page.getByRole("button", { name: "Start a round" }).click();
   await expect(page.getByRole("status")).toHaveText("Round 1 queued");
   // a second one while the first is queued or running is refused
@@ -46,6 +55,11 @@ test("an admin starts a round; the trainer fits a reward model whose scores show
   expect(view.metrics["reward_model/train/loss"]).toBeGreaterThan(0);
   const rewardModel = view.artifacts.find((a) => a.kind === "reward_model")!;
   expect(rewardModel).toBeDefined();
+  // PPO ran, and the policy's answers wait for annotators in new comparisons
+  expect(view.artifacts.map((a) => a.kind).sort()).toEqual(["lora_adapter", "policy", "reward_model"]);
+  expect(view.metrics["policy/env/reward_mean"]).toEqual(expect.any(Number));
+  const { progress } = await (await api.get(`/api/v1/projects/${id}`)).json();
+  expect(progress.comparisons).toBeGreaterThan(preferences.length);
 
   await page.reload();
   await expect(page.getByTestId("rounds")).toContainText("succeeded");
