@@ -1,9 +1,15 @@
-// The model files a round reads and writes: the newest artifact of a kind for a project
-// (a policy phase reads the reward model the round just trained, or the last one), and
-// the row that records a saved folder.
+// What a round's phases read and write besides their own work: the round's project, the
+// newest artifact of a kind for it (a policy phase reads the reward model the round just
+// trained, or the last one), and the row that records a saved folder.
 import { and, desc, eq } from "drizzle-orm";
 import type { Db } from "@/lib/db/client";
-import { modelArtifacts, type ModelArtifact, type Round } from "@/lib/db/schema";
+import { modelArtifacts, projects, type ModelArtifact, type Project, type Round } from "@/lib/db/schema";
+
+export async function roundProject(db: Db, round: Round): Promise<Project> {
+  const [project] = await db.select().from(projects).where(eq(projects.id, round.projectId));
+  if (!project) throw new Error("the round's project no longer exists");
+  return project;
+}
 
 export async function latestArtifact(db: Db, projectId: string, kind: ModelArtifact["kind"]): Promise<ModelArtifact | undefined> {
   const [row] = await db

@@ -7,13 +7,13 @@ import { createHash } from "node:crypto";
 import path from "node:path";
 import { desc, eq, inArray } from "drizzle-orm";
 import { areNearDuplicates, responseKey } from "@/lib/comparisons/form-comparisons";
-import { comparisonResponses, comparisons, projects, prompts as promptsTable, responses } from "@/lib/db/schema";
+import { comparisonResponses, comparisons, prompts as promptsTable, responses } from "@/lib/db/schema";
 import { checkpointPath } from "@/lib/models/paths";
 import { disposeParams, loadCheckpoint } from "../checkpoint/hf-gpt2";
 import { generate } from "../generate";
 import { formatPrompt, type Message } from "../tokenizer/format";
 import { tokenizerFor } from "../tokenizer/tokenizer";
-import { latestArtifact } from "./artifacts";
+import { latestArtifact, roundProject } from "./artifacts";
 import type { PhaseContext } from "./reward-model-phase";
 
 const BATCH = 16;
@@ -27,8 +27,7 @@ const PAIRWISE_OPPONENTS = 2;
 
 export async function generatePhase({ db, round, settings, log }: PhaseContext): Promise<void> {
   const gs = settings.generate;
-  const [project] = await db.select().from(projects).where(eq(projects.id, round.projectId));
-  if (!project) throw new Error("the round's project no longer exists");
+  const project = await roundProject(db, round);
   const policyArtifact = await latestArtifact(db, project.id, "policy");
   if (!policyArtifact) throw new Error("no policy to generate with: run the policy phase first");
   const policy = loadCheckpoint(checkpointPath(policyArtifact.path));

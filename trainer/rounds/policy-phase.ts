@@ -5,7 +5,7 @@
 import path from "node:path";
 import { desc, eq } from "drizzle-orm";
 import { checkpointPath, checkpointsDir } from "@/lib/models/paths";
-import { prompts as promptsTable, projects } from "@/lib/db/schema";
+import { prompts as promptsTable } from "@/lib/db/schema";
 import { mulberry32 } from "@/lib/bt/bootstrap";
 import { disposeParams, loadCheckpoint, saveCheckpoint } from "../checkpoint/hf-gpt2";
 import { saveLoraAdapter } from "../checkpoint/peft-lora";
@@ -14,7 +14,7 @@ import { DEFAULT_PPO, PpoTrainer } from "../ppo/ppo-trainer";
 import { rewardsOf } from "../reward/score";
 import { formatPrompt, type Message } from "../tokenizer/format";
 import { tokenizerFor } from "../tokenizer/tokenizer";
-import { latestArtifact, recordArtifact } from "./artifacts";
+import { latestArtifact, recordArtifact, roundProject } from "./artifacts";
 import { loadBaseModel } from "./base-model";
 import type { PhaseContext } from "./reward-model-phase";
 
@@ -22,8 +22,7 @@ const MAX_PROMPTS = 2000;
 
 export async function policyPhase({ db, round, settings, log }: PhaseContext): Promise<void> {
   const ps = settings.policy;
-  const [project] = await db.select().from(projects).where(eq(projects.id, round.projectId));
-  if (!project) throw new Error("the round's project no longer exists");
+  const project = await roundProject(db, round);
   const rewardArtifact = await latestArtifact(db, project.id, "reward_model");
   if (!rewardArtifact) throw new Error("no reward model to optimise against: run the reward_model phase first");
   const rm = loadCheckpoint(checkpointPath(rewardArtifact.path));

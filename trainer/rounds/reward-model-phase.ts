@@ -4,9 +4,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
-import { eq } from "drizzle-orm";
 import type { Db } from "@/lib/db/client";
-import { modelArtifacts, projects, type Round } from "@/lib/db/schema";
+import type { Round } from "@/lib/db/schema";
 import type { RoundSettings } from "@/lib/rounds/round-settings";
 import { disposeParams, saveCheckpoint } from "../checkpoint/hf-gpt2";
 import { checkpointsDir } from "@/lib/models/paths";
@@ -15,6 +14,7 @@ import { helperCount } from "../parallel/grad-helper";
 import { loadRewardJudgments } from "../reward/load-judgments";
 import { RewardTrainer } from "../reward/reward-trainer";
 import { tokenizerFor } from "../tokenizer/tokenizer";
+import { recordArtifact, roundProject } from "./artifacts";
 import { loadBaseModel } from "./base-model";
 import type { RoundLog } from "./round-log";
 
@@ -22,8 +22,7 @@ export type PhaseContext = { db: Db; round: Round; settings: RoundSettings; log:
 
 export async function rewardModelPhase({ db, round, settings, log, backend }: PhaseContext): Promise<{ artifactId: string }> {
   const rm = settings.rewardModel;
-  const [project] = await db.select().from(projects).where(eq(projects.id, round.projectId));
-  if (!project) throw new Error("the round's project no longer exists");
+  const project = await roundProject(db, round);
 
   const records = await loadRewardJudgments(db, { projectId: project.id, watermark: round.judgmentWatermark, weighting: rm.weighting, qualityBar: project.qualityBar });
   if (records.length === 0) throw new Error("no judgments to train a reward model on (excluded annotators are left out)");
@@ -76,22 +75,9 @@ export async function rewardModelPhase({ db, round, settings, log, backend }: Ph
     fs.writeFileSync(path.join(dir, "training_config.json"), JSON.stringify(trainingConfig, null, 2) + "\n");
 
     const metrics = Object.fromEntries(Object.entries(best).filter((e): e is [string, number] => typeof e[1] === "number"));
-    const [artifact] = await db
-      .insert(modelArtifacts)
-      .values({
-        projectId: project.id,
-        roundId: round.id,
-        kind: "reward_model",
-        path: relative,
-        config: { ...trainingConfig, model: base.config },
-        metrics,
-        judgmentWatermark: round.judgmentWatermark,
-        sizeBytes: saved.sizeBytes,
-        sha256: saved.sha256,
-      })
-      .returning({ id: modelArtifacts.id });
+    const artifactId = await recordArtifact(db, round, { kind: "reward_model", path: relative, config: { ...trainingConfig, model: base.config }, metrics, ...saved });
     log.line(`reward model saved: ${relative} (val accuracy ${best["val/accuracy"]?.toFixed(3) ?? "n/a"})`);
-    return { artifactId: artifact!.id };
+    return { artifactId };
   } finally {
     await trainer.dispose();
     disposeParams(base.params);
