@@ -21,7 +21,6 @@ export default async function QualityPage({ params, searchParams }: { params: Pr
   if (!project) notFound();
   const bar = qualityBarOf(project);
   const [board, agreement, members] = await Promise.all([cachedLeaderboard(id, control), cachedAgreement(id, bar), listMembers(id)]);
-  const emailOf = new Map(members.map((m) => [m.userId, m.email]));
   const lo = Math.min(...board.rows.map((r) => r.ciLow), 1000);
   const hi = Math.max(...board.rows.map((r) => r.ciHigh), 1000);
   const x = (v: number) => (hi === lo ? 50 : 5 + (90 * (v - lo)) / (hi - lo));

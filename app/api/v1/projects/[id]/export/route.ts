@@ -11,8 +11,7 @@ import { getProject } from "@/lib/projects/projects";
 export const GET = withPermission<{ id: string }>("projects.manage", async ({ req, params, user }) => {
   const project = await getProject(uuidParam(params.id, "project"));
   if (!project) throw new ApiError("not_found", "No such project");
-  const { q, filters, excluded: ids } = await resolveExportQuery(req.url);
-  if (q.criterion !== undefined && !project.criteria.includes(q.criterion)) throw new ApiError("invalid_input", `This project has no criterion "${q.criterion}"`);
+  const { q, filters, excluded: ids } = await resolveExportQuery(req.url, project);
   if (q.as !== "ndjson" && q.conversational) throw new ApiError("invalid_input", "conversational pairs are message lists: use NDJSON");
   const secret = process.env.NEXTAUTH_SECRET;
   if (!secret) throw new ApiError("internal", "NEXTAUTH_SECRET is not set: pseudonyms need it");

@@ -2,7 +2,7 @@ import { ApiError } from "@/lib/api/errors";
 import { withPermission } from "@/lib/api/route";
 import { uuidParam } from "@/lib/api/uuid-param";
 import { datasetCard } from "@/lib/export/dataset-card";
-import { exportQuerySchema, filtersOf } from "@/lib/export/export-query";
+import { resolveExportQuery } from "@/lib/export/resolve-query";
 import { exportRecords } from "@/lib/export/stream";
 import { getProject } from "@/lib/projects/projects";
 import { qualityBarOf } from "@/lib/quality/project-agreement";
@@ -13,9 +13,8 @@ import pkg from "@/package.json";
 export const GET = withPermission<{ id: string }>("projects.manage", async ({ req, params }) => {
   const project = await getProject(uuidParam(params.id, "project"));
   if (!project) throw new ApiError("not_found", "No such project");
-  const q = exportQuerySchema.parse(Object.fromEntries(new URL(req.url).searchParams));
-  if (q.excludeAnnotators) throw new ApiError("invalid_input", "the card takes the export's format, time, round, gold and agreement filters");
-  const filters = filtersOf(q);
+  const { q, filters } = await resolveExportQuery(req.url, project);
+  if (q.excludeAnnotators) throw new ApiError("invalid_input", "the card takes the export's format, time, round, gold, agreement and criterion filters");
   // Rows are counted by running the export itself: the card's size is the file's size.
   let rows = 0;
   for await (const _ of exportRecords(project.id, filters, { format: q.format, ties: q.ties, conversational: q.conversational, secret: "count-only" })) rows++;

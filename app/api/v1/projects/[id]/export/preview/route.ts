@@ -15,8 +15,7 @@ const PREVIEW_RECORDS = 5;
 export const GET = withPermission<{ id: string }>("projects.manage", async ({ req, params }) => {
   const project = await getProject(uuidParam(params.id, "project"));
   if (!project) throw new ApiError("not_found", "No such project");
-  const { q, filters } = await resolveExportQuery(req.url);
-  if (q.criterion !== undefined && !project.criteria.includes(q.criterion)) throw new ApiError("invalid_input", `This project has no criterion "${q.criterion}"`);
+  const { q, filters } = await resolveExportQuery(req.url, project);
   const secret = process.env.NEXTAUTH_SECRET;
   if (!secret) throw new ApiError("internal", "NEXTAUTH_SECRET is not set: pseudonyms need it");
   const preview = await exportPreview(project.id, filters, { format: q.format, ties: q.ties, conversational: q.conversational, secret }, PREVIEW_RECORDS);
