@@ -34,43 +34,81 @@ export function countPairs(
 }
 
 function countDense(n: number, winner: ArrayLike<number>, loser: ArrayLike<number>, tie?: ArrayLike<number | boolean>, weight?: ArrayLike<number>): PairCounts {
-  // One directed table won[a·n + b] (a beat b) and, only when there are ties, one for
-  // them; then one scan of the upper triangle gathers the pairs that met. Unweighted
-  // comparisons count in 32-bit integers.
-  const won = weight ? new Float64Array(n * n) : new Int32Array(n * n);
-  const tied = tie ? new Float64Array(n * n) : null;
+  // Counts go into the packed upper triangle (pair i < j at cell i·n − i(i+1)/2 + j − i − 1),
+  // two slots per cell: i beat j, j beat i; ties, when there are any, in a third table.
+  // One scan of the cells in order then gathers the pairs that met. Unweighted comparisons
+  // count in 16-bit integers (a quarter of the memory the random increments touch) and
+  // start over in 32 bits in the rare case that one pair's count overflows.
+  const cells = (n * (n - 1)) / 2;
   const R = winner.length;
-  for (let r = 0; r < R; r++) {
+  let won: Uint16Array | Int32Array | Float64Array;
+  let tied: Uint16Array | Int32Array | Float64Array | null;
+  const won16 = weight ? null : new Uint16Array(2 * cells);
+  const tied16 = tie && !weight ? new Uint16Array(cells) : null;
+  if (won16 && tally16(n, winner, loser, tie, won16, tied16)) {
+    won = won16;
+    tied = tied16;
+  } else {
+    won = weight ? new Float64Array(2 * cells) : new Int32Array(2 * cells);
+    tied = tie ? (weight ? new Float64Array(cells) : new Int32Array(cells)) : null;
+    tallyWide(n, winner, loser, tie, weight, won, tied);
+  }
+  let P = 0;
+  for (let q = 0; q < cells; q++) if (won[2 * q] !== 0 || won[2 * q + 1] !== 0 || (tied !== null && tied[q] !== 0)) P++;
+  const I = new Int32Array(P);
+  const J = new Int32Array(P);
+  const winsIJ = new Float64Array(P);
+  const winsJI = new Float64Array(P);
+  const ties = new Float64Array(P);
+  let p = 0;
+  let q = 0;
+  for (let i = 0; i < n; i++) {
+    for (let j = i + 1; j < n; j++, q++) {
+      const x = won[2 * q]!;
+      const y = won[2 * q + 1]!;
+      const t = tied !== null ? tied[q]! : 0;
+      if (x === 0 && y === 0 && t === 0) continue;
+      I[p] = i;
+      J[p] = j;
+      winsIJ[p] = x;
+      winsJI[p] = y;
+      ties[p] = t;
+      p++;
+    }
+  }
+  return { nItems: n, i: I, j: J, winsIJ, winsJI, ties };
+}
+
+/** Cell of pair {a, b} in the packed upper triangle. */
+function cellOf(a: number, b: number, n: number): number {
+  const lo = a < b ? a : b;
+  return lo * n - (lo * (lo + 1)) / 2 + (a ^ b ^ lo) - lo - 1;
+}
+
+/** Unweighted counts in 16 bits; false when one overflows. */
+function tally16(n: number, winner: ArrayLike<number>, loser: ArrayLike<number>, tie: ArrayLike<number | boolean> | undefined, won: Uint16Array, tied: Uint16Array | null): boolean {
+  for (let r = 0; r < winner.length; r++) {
     const a = winner[r]!;
     const b = loser[r]!;
     if (a === b || !(a >= 0 && b >= 0 && a < n && b < n)) check(r, a, b, n);
+    const q = cellOf(a, b, n);
+    if (tied !== null && tie![r]) {
+      if (++tied[q]! === 0) return false;
+    } else if (++won[2 * q + (a < b ? 0 : 1)]! === 0) return false;
+  }
+  return true;
+}
+
+function tallyWide(n: number, winner: ArrayLike<number>, loser: ArrayLike<number>, tie: ArrayLike<number | boolean> | undefined, weight: ArrayLike<number> | undefined, won: Int32Array | Float64Array, tied: Int32Array | Float64Array | null): void {
+  for (let r = 0; r < winner.length; r++) {
+    const a = winner[r]!;
+    const b = loser[r]!;
+    if (a === b || !(a >= 0 && b >= 0 && a < n && b < n)) check(r, a, b, n);
+    const q = cellOf(a, b, n);
     const w = weight ? weight[r]! : 1;
-    if (tied && tie![r]) tied[a < b ? a * n + b : b * n + a]! += w;
-    else won[a * n + b]! += w;
+    if (tied !== null && tie![r]) tied[q]! += w;
+    else won[2 * q + (a < b ? 0 : 1)]! += w;
   }
-  const maxPairs = Math.min(R, (n * (n - 1)) / 2);
-  const I = new Int32Array(maxPairs);
-  const J = new Int32Array(maxPairs);
-  const winsIJ = new Float64Array(maxPairs);
-  const winsJI = new Float64Array(maxPairs);
-  const ties = new Float64Array(maxPairs);
-  let P = 0;
-  for (let i = 0; i < n; i++) {
-    const row = i * n;
-    for (let j = i + 1; j < n; j++) {
-      const x = won[row + j]!;
-      const y = won[j * n + i]!;
-      const t = tied ? tied[row + j]! : 0;
-      if (x === 0 && y === 0 && t === 0) continue;
-      I[P] = i;
-      J[P] = j;
-      winsIJ[P] = x;
-      winsJI[P] = y;
-      ties[P] = t;
-      P++;
-    }
-  }
-  return { nItems: n, i: I.subarray(0, P), j: J.subarray(0, P), winsIJ: winsIJ.subarray(0, P), winsJI: winsJI.subarray(0, P), ties: ties.subarray(0, P) };
 }
 
 function countSparse(n: number, winner: ArrayLike<number>, loser: ArrayLike<number>, tie?: ArrayLike<number | boolean>, weight?: ArrayLike<number>): PairCounts {
