@@ -1,7 +1,8 @@
 // npm run bench:annotation — the annotation hot path over loopback (issue: annotation).
 // (a) 200 annotators at a brisk human pace, open loop: each a tasks/next and a submit
 //     every 2 s; p50 and p99 of both.
-// (b) the highest sustained submit throughput (closed loop, next + submit per step),
+// (b) the highest sustained submit throughput (closed loop, a submit that also returns the
+//     next task per step; BENCH_STEP=split: a tasks/next and a submit per step),
 //     against the baseline: a bare route of the same app doing one 3-statement transaction.
 // (c) tasks/next latency with 1,000,000 judgments in the database.
 // The load generator shares the machine's cores with the app and PostgreSQL.
@@ -60,45 +61,69 @@ async function makeProject(url: string, adminToken: string, name: string, prompt
   return id;
 }
 
-/** One annotator step: next, then submit a verdict. Returns [nextMs, submitMs] or null when done. */
-async function step(url: string, token: string, projectId: string): Promise<[number, number] | null> {
-  const [res, nextMs] = await timed(() => api(url, token, "GET", `/api/v1/projects/${projectId}/tasks/next`));
-  if (res.status === 204) return null;
-  if (res.status !== 200) throw new Error(`tasks/next ${res.status}: ${await res.text()}`);
-  const task = (await res.json()) as Task;
+/**
+ * One annotator's state: the task on screen. With one request per step (the default) the
+ * task comes from the previous submit's `next`; tasks/next is called only when there is
+ * none. BENCH_STEP=split sends a tasks/next and a plain submit every step instead.
+ */
+type Session = { token: string; task: Task | null; split: boolean };
+const SPLIT = process.env.BENCH_STEP === "split";
+
+/** One step: get a task if none is held, submit a verdict. Service times in ms; null when no work is left. */
+async function step(url: string, s: Session, projectId: string): Promise<{ nextMs: number | null; submitMs: number } | null> {
+  let nextMs: number | null = null;
+  if (!s.task || s.split) {
+    const [res, ms] = await timed(() => api(url, s.token, "GET", `/api/v1/projects/${projectId}/tasks/next`));
+    if (res.status === 204) return null;
+    if (res.status !== 200) throw new Error(`tasks/next ${res.status}: ${await res.text()}`);
+    s.task = (await res.json()) as Task;
+    nextMs = ms;
+  }
+  const task = s.task!;
   const ranking = [[task.responses[0]!.id], [task.responses[1]!.id]];
-  const [sub, submitMs] = await timed(() => api(url, token, "POST", `/api/v1/comparisons/${task.comparisonId}/judgments`, { clientId: randomUUID(), ranking, strength: 2 }));
-  if (sub.status !== 201) throw new Error(`submit ${sub.status}: ${await sub.text()}`);
-  return [nextMs, submitMs];
+  const query = s.split ? "" : "?next=1";
+  const [sub, submitMs] = await timed(() =>
+    api(url, s.token, "POST", `/api/v1/comparisons/${task.comparisonId}/judgments${query}`, { clientId: randomUUID(), ranking, strength: 2 }),
+  );
+  if (sub.status !== 201) {
+    s.task = null;
+    throw new Error(`submit ${sub.status}: ${await sub.text()}`);
+  }
+  s.task = s.split ? null : (((await sub.json()) as { next: Task | null }).next ?? null);
+  return { nextMs, submitMs };
 }
 
+/**
+ * (a) Open loop: each annotator's steps are scheduled every 2 s (staggered) whatever the
+ * latency. An annotator's steps run one after another (each needs the task the previous
+ * one returned); a step that starts late because the server fell behind counts its wait:
+ * its latency is measured from its scheduled time (no coordinated omission).
+ */
 async function pace(url: string, projectId: string, team: { token: string }[]) {
+  const stepMs: number[] = [];
   const next: number[] = [];
   const submit: number[] = [];
   let failed = 0;
   const deadline = Date.now() + PACE_SECONDS * 1000;
   await Promise.all(
     team.map(async (a, i) => {
-      // Open loop: start times are fixed every 2 s (staggered), whatever the latency.
-      await new Promise((r) => setTimeout(r, (2000 * i) / team.length));
-      const inFlight: Promise<void>[] = [];
-      for (let t = Date.now(); t < deadline; t += 2000) {
-        inFlight.push(
-          // When the server falls behind, one annotator's steps overlap and can race for the
-          // same task (a 409): counted as failures, not hidden.
-          step(url, a.token, projectId).then(
-            (r) => {
-              if (r) (next.push(r[0]), submit.push(r[1]));
-            },
-            () => void failed++,
-          ),
-        );
-        await new Promise((r) => setTimeout(r, Math.max(0, t + 2000 - Date.now())));
+      const session: Session = { token: a.token, task: null, split: SPLIT };
+      for (let t = Date.now() + (2000 * i) / team.length; t < deadline; t += 2000) {
+        await new Promise((r) => setTimeout(r, Math.max(0, t - Date.now())));
+        try {
+          const r = await step(url, session, projectId);
+          if (!r) return;
+          stepMs.push(performance.timeOrigin + performance.now() - t);
+          if (r.nextMs !== null) next.push(r.nextMs);
+          submit.push(r.submitMs);
+        } catch {
+          failed++;
+        }
       }
-      await Promise.all(inFlight);
     }),
   );
-  return { next: next.sort((a, b) => a - b), submit: submit.sort((a, b) => a - b), failed };
+  const sorted = (xs: number[]) => xs.sort((a, b) => a - b);
+  return { step: sorted(stepMs), next: sorted(next), submit: sorted(submit), failed };
 }
 
 async function closedLoop(seconds: number, clients: number, once: (client: number) => Promise<boolean>): Promise<number> {
@@ -165,7 +190,7 @@ async function main() {
     const team = await makeAnnotators(PACE_ANNOTATORS, "pace");
     const paceProject = await makeProject(url, adminToken, "pace", PACE_ANNOTATORS * (PACE_SECONDS / 2 + 2), 1, team.map((a) => a.email));
     const lat = await pace(url, paceProject, team);
-    for (const [name, xs] of [["next", lat.next], ["submit", lat.submit]] as const) {
+    for (const [name, xs] of [["step", lat.step], ["next", lat.next], ["submit", lat.submit]] as const) {
       report({ bench: "annotation", metric: `pace_${name}_p50_ms`, value: percentile(xs, 50), unit: "ms" });
       report({ bench: "annotation", metric: `pace_${name}_p99_ms`, value: percentile(xs, 99), unit: "ms" });
     }
@@ -180,7 +205,8 @@ async function main() {
     const fast = await makeAnnotators(THROUGHPUT_CLIENTS, "fast");
     const fastProject = await makeProject(url, adminToken, "throughput", 20_000, 1, fast.map((a) => a.email));
     if (process.env.BENCH_PG_STATS) await getDb().execute(sql`select pg_stat_statements_reset()`);
-    const submits = await closedLoop(THROUGHPUT_SECONDS, THROUGHPUT_CLIENTS, async (c) => (await step(url, fast[c]!.token, fastProject)) !== null);
+    const sessions: Session[] = fast.map((a) => ({ token: a.token, task: null, split: SPLIT }));
+    const submits = await closedLoop(THROUGHPUT_SECONDS, THROUGHPUT_CLIENTS, async (c) => (await step(url, sessions[c]!, fastProject)) !== null);
     report({ bench: "annotation", metric: "baseline_tx_per_s", value: baseline, unit: "req/s" });
     report({ bench: "annotation", metric: "submit_per_s", value: submits, unit: "req/s" });
     report({ bench: "annotation", metric: "submit_vs_baseline", value: submits / baseline, unit: "ratio" });
@@ -194,9 +220,10 @@ async function main() {
     report({ bench: "annotation", metric: "judgments_in_db", value: rows[0]!.n, unit: "count" });
     report({ bench: "annotation", metric: "seed_seconds", value: seedMs / 1000, unit: "s" });
     const nextMs: number[] = [];
+    const askers: Session[] = crowd.slice(0, 10).map((a) => ({ token: a.token, task: null, split: true }));
     for (let i = 0; i < 300; i++) {
-      const r = await step(url, crowd[i % 10]!.token, bigProject);
-      if (r) nextMs.push(r[0]);
+      const r = await step(url, askers[i % 10]!, bigProject);
+      if (r?.nextMs) nextMs.push(r.nextMs);
     }
     nextMs.sort((a, b) => a - b);
     report({ bench: "annotation", metric: "next_1M_p50_ms", value: percentile(nextMs, 50), unit: "ms" });

@@ -1,5 +1,6 @@
 // API tokens for scripts (API.md: `arbiter token create`, `Authorization: Bearer <token>`).
 import { and, eq, isNull } from "drizzle-orm";
+import { TtlCache } from "@/lib/cache/ttl-cache";
 import { getDb } from "@/lib/db/client";
 import { apiTokens, users, type User } from "@/lib/db/schema";
 import { hashSecret, newSecret } from "./secret-token";
@@ -16,14 +17,34 @@ export async function createApiToken(userId: string, name: string): Promise<{ id
   return { id: row!.id, token };
 }
 
+/**
+ * Token hash → its active user, for 5 s: scripts and the annotation bench send the same
+ * token on every request, and the lookup cost a round trip each time. Disabling a user
+ * here clears it (forgetApiTokens); a change by another process shows within 5 s.
+ */
+const tokenUsers = new TtlCache<string, User>(5_000);
+
+export function forgetApiTokens(): void {
+  tokenUsers.clear();
+}
+
 /** The active user behind a bearer token, or undefined for unknown, revoked or disabled. */
 export async function userForApiToken(token: string): Promise<User | undefined> {
   if (!token.startsWith(`${TOKEN_PREFIX}_`)) return undefined;
+  const hash = hashSecret(token);
+  const cached = tokenUsers.get(hash);
+  if (cached) return cached;
+  const user = await lookUpToken(hash);
+  if (user) tokenUsers.set(hash, user);
+  return user;
+}
+
+async function lookUpToken(tokenHash: string): Promise<User | undefined> {
   const [row] = await getDb()
     .select({ user: users, tokenId: apiTokens.id, lastUsedAt: apiTokens.lastUsedAt })
     .from(apiTokens)
     .innerJoin(users, eq(users.id, apiTokens.userId))
-    .where(and(eq(apiTokens.tokenHash, hashSecret(token)), isNull(apiTokens.revokedAt)));
+    .where(and(eq(apiTokens.tokenHash, tokenHash), isNull(apiTokens.revokedAt)));
   if (!row || row.user.disabledAt) return undefined;
   // Best effort and at most once a minute per token: a write on every request would cost
   // more than the request itself, and a lost update of last-used time is harmless.

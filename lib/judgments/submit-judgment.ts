@@ -22,7 +22,7 @@ export const judgmentInputSchema = z
   .strict();
 export type JudgmentInput = z.output<typeof judgmentInputSchema>;
 
-export type SubmitResult = { id: string; created: boolean };
+export type SubmitResult = { id: string; created: boolean; projectId: string };
 
 type LockedComparison = {
   project_id: string;
@@ -36,11 +36,17 @@ type LockedComparison = {
   response_ids: string[];
   lease_order: string[] | null;
   leased_by_others: number;
+  previous: Previous | null;
 };
 
-// One round trip: lock the comparison and read what validation needs, membership and lease included.
+
+// One round trip: lock the comparison and read what validation needs, membership, lease
+// and an earlier judgment with the same clientId included.
 const LOCK_COMPARISON = `
-  select c.project_id, c.is_gold, c.judgment_count, c.required, p.allow_ties, p.require_rationale, p.criteria,
+  select
+    (select json_build_object('id', j.id, 'annotator_id', j.annotator_id, 'comparison_id', j.comparison_id, 'project_id', j.project_id)
+       from judgments j where j.client_id = $3) as previous,
+    c.project_id, c.is_gold, c.judgment_count, c.required, p.allow_ties, p.require_rationale, p.criteria,
     exists (select 1 from project_members m where m.project_id = c.project_id and m.user_id = $2) as member,
     array(select cr.response_id::text from comparison_responses cr where cr.comparison_id = c.id order by cr.position) as response_ids,
     (select l.shown_order from task_leases l where l.comparison_id = c.id and l.annotator_id = $2 and l.expires_at > now()) as lease_order,
@@ -72,18 +78,26 @@ function validate(c: LockedComparison, me: User, input: JudgmentInput): void {
 }
 
 export async function submitJudgment(comparisonId: string, me: User, input: JudgmentInput): Promise<SubmitResult> {
-  // A retry of an acknowledged submit: same clientId → the same judgment, no second row.
-  const previous = await findByClientId(input.clientId);
-  if (previous) return replay(previous, comparisonId, me);
   try {
     return await inTransaction(async (q) => {
-      const [c] = await q<LockedComparison>("judgments.lock", LOCK_COMPARISON, [comparisonId, me.id]);
-      if (!c) throw new ApiError("not_found", "No such comparison");
+      const [c] = await q<LockedComparison>("judgments.lock", LOCK_COMPARISON, [comparisonId, me.id, input.clientId]);
+      // A retry of an acknowledged submit: same clientId → the same judgment, no second row.
+      if (c?.previous) return replay(c.previous, comparisonId, me);
+      if (!c) {
+        const [previous] = await q<Previous>("judgments.by-client-id", BY_CLIENT_ID, [input.clientId]);
+        if (previous) return replay(previous, comparisonId, me);
+        throw new ApiError("not_found", "No such comparison");
+      }
       validate(c, me, input);
+      // The judgment, the comparison's counter and the lease's release in one statement.
       const [row] = await q<{ id: string }>(
         "judgments.insert",
-        `insert into judgments (client_id, comparison_id, project_id, annotator_id, ranking, strength, both_bad, criteria, rationale, shown_order, duration_ms)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) returning id`,
+        `with inserted as (
+           insert into judgments (client_id, comparison_id, project_id, annotator_id, ranking, strength, both_bad, criteria, rationale, shown_order, duration_ms)
+           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) returning id),
+         released as (delete from task_leases where comparison_id = $2 and annotator_id = $4),
+         counted as (update comparisons set judgment_count = judgment_count + 1 where id = $2)
+         select id from inserted`,
         [
           input.clientId,
           comparisonId,
@@ -98,13 +112,7 @@ export async function submitJudgment(comparisonId: string, me: User, input: Judg
           input.durationMs ?? null,
         ],
       );
-      await q(
-        "judgments.count",
-        `with released as (delete from task_leases where comparison_id = $1 and annotator_id = $2)
-         update comparisons set judgment_count = judgment_count + 1 where id = $1`,
-        [comparisonId, me.id],
-      );
-      return { id: row!.id, created: true };
+      return { id: row!.id, created: true, projectId: c.project_id };
     });
   } catch (err) {
     const { code, constraint } = err as { code?: string; constraint?: string };
@@ -120,10 +128,12 @@ export async function submitJudgment(comparisonId: string, me: User, input: Judg
   }
 }
 
-type Previous = { id: string; annotator_id: string; comparison_id: string };
+type Previous = { id: string; annotator_id: string; comparison_id: string; project_id: string };
+
+const BY_CLIENT_ID = "select id, annotator_id, comparison_id, project_id from judgments where client_id = $1";
 
 async function findByClientId(clientId: string): Promise<Previous | undefined> {
-  const [row] = await namedQuery<Previous>("judgments.by-client-id", "select id, annotator_id, comparison_id from judgments where client_id = $1", [clientId]);
+  const [row] = await namedQuery<Previous>("judgments.by-client-id", BY_CLIENT_ID, [clientId]);
   return row;
 }
 
@@ -131,5 +141,5 @@ function replay(previous: Previous, comparisonId: string, me: User): SubmitResul
   if (previous.annotator_id !== me.id || previous.comparison_id !== comparisonId) {
     throw new ApiError("conflict", "This clientId was already used for another judgment");
   }
-  return { id: previous.id, created: false };
+  return { id: previous.id, created: false, projectId: previous.project_id };
 }

@@ -4,6 +4,7 @@ import { ApiError } from "@/lib/api/errors";
 import { getDb } from "@/lib/db/client";
 import { comparisons, judgments, projectMembers, projects, users, type Project, type User } from "@/lib/db/schema";
 import { can } from "@/lib/auth/permissions";
+import { TtlCache } from "@/lib/cache/ttl-cache";
 import { projectSettingsSchema, type ProjectPatch, type ProjectSettings } from "./settings";
 
 export async function createProject(input: unknown, createdBy: string): Promise<Project> {
@@ -53,6 +54,7 @@ export async function updateProject(id: string, patch: ProjectPatch): Promise<Pr
       .set({ ...merged, updatedAt: new Date() })
       .where(eq(projects.id, id))
       .returning();
+    memberships.clear();
     // Raising redundancy reopens comparisons for more judgments (not gold: those are per annotator).
     if (merged.redundancy !== current.redundancy) {
       await tx
@@ -66,9 +68,20 @@ export async function updateProject(id: string, patch: ProjectPatch): Promise<Pr
 
 // ---------------------------------------------------------------- membership
 
+type ProjectForUser = Project & { memberGroup: string | null };
+
+/**
+ * projectForUser's answers for 2 s: every tasks/next asks it. Writes to projects and
+ * members here clear it; a change by another process shows within 2 s.
+ */
+const memberships = new TtlCache<string, ProjectForUser>(2_000);
+
 /** The project if `user` may work in it (admins: every project; annotators: their own), with their group. */
-export async function projectForUser(projectId: string, user: User): Promise<Project & { memberGroup: string | null }> {
+export async function projectForUser(projectId: string, user: User): Promise<ProjectForUser> {
   if (!/^[0-9a-f-]{36}$/i.test(projectId)) throw new ApiError("not_found", "No such project");
+  const key = `${projectId}:${user.id}:${user.role}`;
+  const cached = memberships.get(key);
+  if (cached) return cached;
   const [row] = await getDb()
     .select({ project: projects, member: projectMembers.userId, group: projectMembers.groupName })
     .from(projects)
@@ -76,7 +89,9 @@ export async function projectForUser(projectId: string, user: User): Promise<Pro
     .where(eq(projects.id, projectId));
   if (!row) throw new ApiError("not_found", "No such project");
   if (!row.member && !can(user.role, "projects.manage")) throw new ApiError("forbidden", "You are not a member of this project");
-  return { ...row.project, memberGroup: row.group };
+  const result = { ...row.project, memberGroup: row.group };
+  memberships.set(key, result);
+  return result;
 }
 
 export async function addMembers(projectId: string, emails: string[], groupName: string | null = null): Promise<{ added: string[]; unknown: string[] }> {
@@ -88,6 +103,7 @@ export async function addMembers(projectId: string, emails: string[], groupName:
       .insert(projectMembers)
       .values(found.map((u) => ({ projectId, userId: u.id, groupName })))
       .onConflictDoUpdate({ target: [projectMembers.projectId, projectMembers.userId], set: { groupName } });
+    memberships.clear();
   }
   const foundEmails = new Set(found.map((u) => u.email));
   return { added: [...foundEmails], unknown: wanted.filter((e) => !foundEmails.has(e)) };
@@ -100,6 +116,7 @@ export async function setExcluded(projectId: string, userId: string, excluded: b
     .set({ excludedAt: excluded ? new Date() : null })
     .where(and(eq(projectMembers.projectId, projectId), eq(projectMembers.userId, userId)))
     .returning({ userId: projectMembers.userId });
+  memberships.clear();
   return rows.length > 0;
 }
 

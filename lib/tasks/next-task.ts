@@ -94,16 +94,28 @@ async function freeSlotResponses(q: Query, comparisonId: string): Promise<string
   return row?.free ? row.ids : null;
 }
 
-async function taskFor(q: Query, comparisonId: string, shownOrder: string[], expiresAt: Date): Promise<Task> {
-  const [row] = await q<{ messages: Message[]; texts: { id: string; text: string }[] }>(
-    "tasks.content",
-    `select p.messages,
-       (select json_agg(json_build_object('id', r.id, 'text', r.text))
-          from comparison_responses cr join responses r on r.id = cr.response_id
-         where cr.comparison_id = c.id) as texts
-     from comparisons c join prompts p on p.id = c.prompt_id where c.id = $1`,
-    [comparisonId],
-  );
+// The comparison's prompt and response texts. With a lease to write ($2..$4), the same
+// statement writes it first (an expired lease of mine on this comparison is replaced, not
+// duplicated): one round trip for both.
+const CONTENT = `select p.messages,
+    (select json_agg(json_build_object('id', r.id, 'text', r.text))
+       from comparison_responses cr join responses r on r.id = cr.response_id
+      where cr.comparison_id = c.id) as texts
+  from comparisons c join prompts p on p.id = c.prompt_id where c.id = $1`;
+const LEASE_AND_CONTENT = `with lease as (
+    insert into task_leases (comparison_id, annotator_id, shown_order, expires_at) values ($1, $2, $3, $4)
+    on conflict (comparison_id, annotator_id) do update set shown_order = excluded.shown_order, expires_at = excluded.expires_at, created_at = now())
+  ${CONTENT}`;
+
+async function taskFor(q: Query, comparisonId: string, shownOrder: string[], expiresAt: Date, lease?: { annotatorId: string }): Promise<Task> {
+  const [row] = lease
+    ? await q<{ messages: Message[]; texts: { id: string; text: string }[] }>("tasks.lease-content", LEASE_AND_CONTENT, [
+        comparisonId,
+        lease.annotatorId,
+        JSON.stringify(shownOrder),
+        expiresAt,
+      ])
+    : await q<{ messages: Message[]; texts: { id: string; text: string }[] }>("tasks.content", CONTENT, [comparisonId]);
   const byId = new Map(row!.texts.map((r) => [r.id, r.text]));
   return {
     comparisonId,
@@ -151,14 +163,7 @@ export async function nextTask(
           }
           const shownOrder = shuffled(ids);
           const expiresAt = new Date(Date.now() + project.leaseSeconds * 1000);
-          // An expired lease of mine on this comparison is replaced, not duplicated.
-          await q(
-            "tasks.lease",
-            `insert into task_leases (comparison_id, annotator_id, shown_order, expires_at) values ($1, $2, $3, $4)
-             on conflict (comparison_id, annotator_id) do update set shown_order = excluded.shown_order, expires_at = excluded.expires_at, created_at = now()`,
-            [id, me.id, JSON.stringify(shownOrder), expiresAt],
-          );
-          return taskFor(q, id, shownOrder, expiresAt);
+          return taskFor(q, id, shownOrder, expiresAt, { annotatorId: me.id });
         }
       }
       return null;

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { generatePassword, hashPassword, MIN_PASSWORD_LENGTH } from "@/lib/auth/password";
 import { getDb, type Db } from "@/lib/db/client";
 import { users, type User, type UserRole } from "@/lib/db/schema";
+import { forgetApiTokens } from "@/lib/auth/api-tokens";
 
 export const emailSchema = z
   .string()
@@ -101,6 +102,7 @@ export async function setUserDisabled(id: string, disabled: boolean): Promise<Us
       .set({ disabledAt: disabled ? (target.disabledAt ?? new Date()) : null })
       .where(eq(users.id, id))
       .returning();
+    forgetApiTokens(); // a disabled user's tokens stop at once in this process
     return updated!;
   });
 }

@@ -39,7 +39,7 @@ describe("assignment and judgments", () => {
           if (i % 7 === 0) {
             // A retried submit after a lost response: same clientId, same judgment, no new row.
             const again = await submitJudgment(task.comparisonId, me, input);
-            expect(again).toEqual({ id, created: false });
+            expect(again).toEqual({ id, created: false, projectId: project.id });
             retried++;
           }
         }
@@ -150,3 +150,43 @@ async function nextIds(comparisonId: string): Promise<string[]> {
   const { rows } = await getDb().execute<{ id: string }>(sql`select response_id as id from comparison_responses where comparison_id = ${comparisonId} order by position`);
   return rows.map((r) => r.id);
 }
+
+describe("one request per step", () => {
+  it("POST judgments?next=1 answers with the judgment and the caller's next task", async () => {
+    const { NextRequest } = await import("next/server");
+    const { POST } = await import("@/app/api/v1/comparisons/[id]/judgments/route");
+    const { createApiToken } = await import("@/lib/auth/api-tokens");
+    const project = await aProject({ mode: "pairwise", redundancy: 1 });
+    await importText(project, ndjson(responseRecords(3, 2, "step")));
+    const [me] = await annotators(project, 1);
+    const { token } = await createApiToken(me!.id, "test");
+    const call = (comparisonId: string, body: unknown) =>
+      POST(
+        new NextRequest(`http://localhost/api/v1/comparisons/${comparisonId}/judgments?next=1`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+          body: JSON.stringify(body),
+        }),
+        { params: Promise.resolve({ id: comparisonId }) },
+      );
+    let task: Task | null = await nextTask(project, me!);
+    const seen = new Set<string>();
+    while (task) {
+      seen.add(task.comparisonId);
+      const body = { clientId: randomUUID(), ranking: prefer(task) };
+      const res = await call(task.comparisonId, body);
+      expect(res.status).toBe(201);
+      const answer = (await res.json()) as { id: string; next: Task | null };
+      // a retry of the same submit: same id, and the next task is the one now leased (not a second lease)
+      const again = (await (await call(task.comparisonId, body)).json()) as { id: string; next: Task | null };
+      expect(again.id).toBe(answer.id);
+      expect(again.next?.comparisonId ?? null).toBe(answer.next?.comparisonId ?? null);
+      task = answer.next;
+    }
+    expect(seen.size).toBe(3);
+    const leases = await getDb().select().from(taskLeases).where(eq(taskLeases.annotatorId, me!.id));
+    expect(leases).toHaveLength(0);
+    const rows = await getDb().select({ id: judgments.id }).from(judgments).where(eq(judgments.projectId, project.id));
+    expect(rows).toHaveLength(3);
+  });
+});
