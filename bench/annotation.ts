@@ -188,7 +188,12 @@ async function main() {
 
     // (a) human pace
     const team = await makeAnnotators(PACE_ANNOTATORS, "pace");
-    const paceProject = await makeProject(url, adminToken, "pace", PACE_ANNOTATORS * (PACE_SECONDS / 2 + 2), 1, team.map((a) => a.email));
+    const paceProject = await makeProject(url, adminToken, "pace", PACE_ANNOTATORS * (PACE_SECONDS / 2 + 2) + 5000, 1, team.map((a) => a.email));
+    // Warm-up, not measured: Next.js compiles each route on its first request and the
+    // connection pool opens lazily; a server that has just started is not the steady state.
+    const warm: Session[] = team.slice(0, THROUGHPUT_CLIENTS).map((a) => ({ token: a.token, task: null, split: SPLIT }));
+    await closedLoop(5, warm.length, async (c) => (await step(url, warm[c]!, paceProject)) !== null);
+    for (const w of warm) if (w.task) await api(url, w.token, "POST", `/api/v1/comparisons/${w.task.comparisonId}/skip`, { reason: "bench warm-up" });
     const lat = await pace(url, paceProject, team);
     for (const [name, xs] of [["step", lat.step], ["next", lat.next], ["submit", lat.submit]] as const) {
       report({ bench: "annotation", metric: `pace_${name}_p50_ms`, value: percentile(xs, 50), unit: "ms" });

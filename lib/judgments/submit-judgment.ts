@@ -4,7 +4,7 @@
 // return the first write instead of a second row (API.md).
 import { z } from "zod";
 import { ApiError } from "@/lib/api/errors";
-import { inTransaction, namedQuery } from "@/lib/db/prepared";
+import { inTransaction, namedQuery, type Query } from "@/lib/db/prepared";
 import { can } from "@/lib/auth/permissions";
 import type { User } from "@/lib/db/schema";
 import { rankingProblem, rankingSchema } from "./ranking";
@@ -23,6 +23,8 @@ export const judgmentInputSchema = z
 export type JudgmentInput = z.output<typeof judgmentInputSchema>;
 
 export type SubmitResult = { id: string; created: boolean; projectId: string };
+/** After the judgment, in its transaction: the next task (submit with ?next=1). */
+export type ThenInTransaction<T> = (q: Query, result: SubmitResult) => Promise<T>;
 
 type LockedComparison = {
   project_id: string;
@@ -77,55 +79,67 @@ function validate(c: LockedComparison, me: User, input: JudgmentInput): void {
   }
 }
 
-export async function submitJudgment(comparisonId: string, me: User, input: JudgmentInput): Promise<SubmitResult> {
+export async function submitJudgment(comparisonId: string, me: User, input: JudgmentInput): Promise<SubmitResult>;
+export async function submitJudgment<T>(comparisonId: string, me: User, input: JudgmentInput, then: ThenInTransaction<T>): Promise<SubmitResult & { then: T }>;
+export async function submitJudgment<T>(comparisonId: string, me: User, input: JudgmentInput, then?: ThenInTransaction<T>): Promise<SubmitResult & { then?: T }> {
   try {
+    // `then` runs in the judgment's transaction, before the commit: one commit (which waits
+    // for the WAL flush) for both, and nothing is acknowledged until it has happened.
     return await inTransaction(async (q) => {
-      const [c] = await q<LockedComparison>("judgments.lock", LOCK_COMPARISON, [comparisonId, me.id, input.clientId]);
-      // A retry of an acknowledged submit: same clientId → the same judgment, no second row.
-      if (c?.previous) return replay(c.previous, comparisonId, me);
-      if (!c) {
-        const [previous] = await q<Previous>("judgments.by-client-id", BY_CLIENT_ID, [input.clientId]);
-        if (previous) return replay(previous, comparisonId, me);
-        throw new ApiError("not_found", "No such comparison");
-      }
-      validate(c, me, input);
-      // The judgment, the comparison's counter and the lease's release in one statement.
-      const [row] = await q<{ id: string }>(
-        "judgments.insert",
-        `with inserted as (
-           insert into judgments (client_id, comparison_id, project_id, annotator_id, ranking, strength, both_bad, criteria, rationale, shown_order, duration_ms)
-           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) returning id),
-         released as (delete from task_leases where comparison_id = $2 and annotator_id = $4),
-         counted as (update comparisons set judgment_count = judgment_count + 1 where id = $2)
-         select id from inserted`,
-        [
-          input.clientId,
-          comparisonId,
-          c.project_id,
-          me.id,
-          JSON.stringify(input.ranking),
-          input.strength ?? null,
-          input.bothBad ?? false,
-          input.criteria ? JSON.stringify(input.criteria) : null,
-          input.rationale || null,
-          JSON.stringify(c.lease_order ?? c.response_ids),
-          input.durationMs ?? null,
-        ],
-      );
-      return { id: row!.id, created: true, projectId: c.project_id };
+      const result = await submitIn(q, comparisonId, me, input);
+      return then ? { ...result, then: await then(q, result) } : result;
     });
   } catch (err) {
     const { code, constraint } = err as { code?: string; constraint?: string };
     if (code === "23505" && constraint === "judgments_client_id_key") {
       // The same clientId raced itself (double click, retry in flight): answer with the winner.
       const winner = await findByClientId(input.clientId);
-      if (winner) return replay(winner, comparisonId, me);
+      if (winner) {
+        const result = replay(winner, comparisonId, me);
+        return then ? { ...result, then: await inTransaction((q) => then(q, result)) } : result;
+      }
     }
     if (code === "23505" && constraint === "judgments_comparison_annotator_key") {
       throw new ApiError("conflict", "You have already judged this comparison");
     }
     throw err;
   }
+}
+
+async function submitIn(q: Query, comparisonId: string, me: User, input: JudgmentInput): Promise<SubmitResult> {
+  const [c] = await q<LockedComparison>("judgments.lock", LOCK_COMPARISON, [comparisonId, me.id, input.clientId]);
+  // A retry of an acknowledged submit: same clientId → the same judgment, no second row.
+  if (c?.previous) return replay(c.previous, comparisonId, me);
+  if (!c) {
+    const [previous] = await q<Previous>("judgments.by-client-id", BY_CLIENT_ID, [input.clientId]);
+    if (previous) return replay(previous, comparisonId, me);
+    throw new ApiError("not_found", "No such comparison");
+  }
+  validate(c, me, input);
+  // The judgment, the comparison's counter and the lease's release in one statement.
+  const [row] = await q<{ id: string }>(
+    "judgments.insert",
+    `with inserted as (
+       insert into judgments (client_id, comparison_id, project_id, annotator_id, ranking, strength, both_bad, criteria, rationale, shown_order, duration_ms)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) returning id),
+     released as (delete from task_leases where comparison_id = $2 and annotator_id = $4),
+     counted as (update comparisons set judgment_count = judgment_count + 1 where id = $2)
+     select id from inserted`,
+    [
+      input.clientId,
+      comparisonId,
+      c.project_id,
+      me.id,
+      JSON.stringify(input.ranking),
+      input.strength ?? null,
+      input.bothBad ?? false,
+      input.criteria ? JSON.stringify(input.criteria) : null,
+      input.rationale || null,
+      JSON.stringify(c.lease_order ?? c.response_ids),
+      input.durationMs ?? null,
+    ],
+  );
+  return { id: row!.id, created: true, projectId: c.project_id };
 }
 
 type Previous = { id: string; annotator_id: string; comparison_id: string; project_id: string };

@@ -125,49 +125,47 @@ async function taskFor(q: Query, comparisonId: string, shownOrder: string[], exp
   };
 }
 
+type ProjectWithGroup = Project & { memberGroup?: string | null };
+
 /** `project.memberGroup`: the caller's group in the project (projectForUser gives it), for reservations. */
-export async function nextTask(
-  project: Project & { memberGroup?: string | null },
-  me: User,
-  opts: { exclude?: string[] } = {},
-): Promise<Task | null> {
-  const exclude = opts.exclude ?? [];
+export async function nextTask(project: ProjectWithGroup, me: User, opts: { exclude?: string[] } = {}): Promise<Task | null> {
   // A lease is a soft reservation: losing one in a crash only returns the task to the
   // pool early, so its commit need not wait for the WAL flush (judgments always do).
-  return inTransaction(
-    async (q) => {
-      // A lease this annotator already holds (a reload, a retried request) comes back first.
-      const held = await q<{ comparison_id: string; shown_order: string[]; expires_at: Date }>(
-        "tasks.held",
-        `select l.comparison_id, l.shown_order, l.expires_at from task_leases l
-         join comparisons c on c.id = l.comparison_id
-         where l.annotator_id = $1 and c.project_id = $2 and l.expires_at > now()
-         order by l.created_at`,
-        [me.id, project.id],
-      );
-      const resumable = held.find((l) => !exclude.includes(l.comparison_id));
-      if (resumable) return taskFor(q, resumable.comparison_id, resumable.shown_order, resumable.expires_at);
-      if (held.length >= MAX_ACTIVE_LEASES) return null;
+  return inTransaction((q) => nextTaskIn(q, project, me, opts), { asyncCommit: true });
+}
 
-      const group = project.memberGroup ?? null;
-      const kinds: Kind[] = project.goldRate > 0 && Math.random() < project.goldRate ? ["gold", "reserved", "open"] : ["reserved", "open"];
-      const passedOver = [...exclude];
-      for (const kind of kinds) {
-        for (let attempt = 0; attempt < CANDIDATE_TRIES; attempt++) {
-          const id = await lockCandidate(q, kind, project, me, group, passedOver);
-          if (!id) break;
-          const ids = await freeSlotResponses(q, id);
-          if (!ids) {
-            passedOver.push(id);
-            continue;
-          }
-          const shownOrder = shuffled(ids);
-          const expiresAt = new Date(Date.now() + project.leaseSeconds * 1000);
-          return taskFor(q, id, shownOrder, expiresAt, { annotatorId: me.id });
-        }
-      }
-      return null;
-    },
-    { asyncCommit: true },
+/** nextTask inside a transaction the caller holds (a submit that also hands out the next task). */
+export async function nextTaskIn(q: Query, project: ProjectWithGroup, me: User, opts: { exclude?: string[] } = {}): Promise<Task | null> {
+  const exclude = opts.exclude ?? [];
+  // A lease this annotator already holds (a reload, a retried request) comes back first.
+  const held = await q<{ comparison_id: string; shown_order: string[]; expires_at: Date }>(
+    "tasks.held",
+    `select l.comparison_id, l.shown_order, l.expires_at from task_leases l
+     join comparisons c on c.id = l.comparison_id
+     where l.annotator_id = $1 and c.project_id = $2 and l.expires_at > now()
+     order by l.created_at`,
+    [me.id, project.id],
   );
+  const resumable = held.find((l) => !exclude.includes(l.comparison_id));
+  if (resumable) return taskFor(q, resumable.comparison_id, resumable.shown_order, resumable.expires_at);
+  if (held.length >= MAX_ACTIVE_LEASES) return null;
+
+  const group = project.memberGroup ?? null;
+  const kinds: Kind[] = project.goldRate > 0 && Math.random() < project.goldRate ? ["gold", "reserved", "open"] : ["reserved", "open"];
+  const passedOver = [...exclude];
+  for (const kind of kinds) {
+    for (let attempt = 0; attempt < CANDIDATE_TRIES; attempt++) {
+      const id = await lockCandidate(q, kind, project, me, group, passedOver);
+      if (!id) break;
+      const ids = await freeSlotResponses(q, id);
+      if (!ids) {
+        passedOver.push(id);
+        continue;
+      }
+      const shownOrder = shuffled(ids);
+      const expiresAt = new Date(Date.now() + project.leaseSeconds * 1000);
+      return taskFor(q, id, shownOrder, expiresAt, { annotatorId: me.id });
+    }
+  }
+  return null;
 }

@@ -2,7 +2,7 @@ import { parseJson, withPermission } from "@/lib/api/route";
 import { uuidParam } from "@/lib/api/uuid-param";
 import { judgmentInputSchema, submitJudgment } from "@/lib/judgments/submit-judgment";
 import { projectForUser } from "@/lib/projects/projects";
-import { nextTask } from "@/lib/tasks/next-task";
+import { nextTaskIn } from "@/lib/tasks/next-task";
 
 /**
  * 201 { id } for a new judgment; 200 with the same id when the clientId was seen before.
@@ -11,11 +11,14 @@ import { nextTask } from "@/lib/tasks/next-task";
  */
 export const POST = withPermission<{ id: string }>("annotate", async ({ req, params, user }) => {
   const input = await parseJson(req, judgmentInputSchema);
+  const comparisonId = uuidParam(params.id, "comparison");
   // submitJudgment checks membership in the same locked read it validates with.
-  const result = await submitJudgment(uuidParam(params.id, "comparison"), user, input);
-  const status = result.created ? 201 : 200;
-  if (new URL(req.url).searchParams.get("next") !== "1") return Response.json({ id: result.id }, { status });
-  // The judgment is committed before the next task is looked for: a failure here loses no judgment.
-  const next = await nextTask(await projectForUser(result.projectId, user), user);
-  return Response.json({ id: result.id, next }, { status, headers: { "cache-control": "no-store" } });
+  if (new URL(req.url).searchParams.get("next") !== "1") {
+    const result = await submitJudgment(comparisonId, user, input);
+    return Response.json({ id: result.id }, { status: result.created ? 201 : 200 });
+  }
+  // The next task is leased in the judgment's transaction: one commit for both, and a
+  // failure in either acknowledges nothing (the client's retry, same clientId, is safe).
+  const result = await submitJudgment(comparisonId, user, input, async (q, r) => nextTaskIn(q, await projectForUser(r.projectId, user), user));
+  return Response.json({ id: result.id, next: result.then }, { status: result.created ? 201 : 200, headers: { "cache-control": "no-store" } });
 });
