@@ -23,7 +23,10 @@ export const judgmentInputSchema = z
 export type JudgmentInput = z.output<typeof judgmentInputSchema>;
 
 export type SubmitResult = { id: string; created: boolean; projectId: string };
-/** After the judgment, in its transaction: the next task (submit with ?next=1). */
+/**
+ * After the judgment, in its transaction: the next task (submit with ?next=1). It must use
+ * only `q`: taking another pooled connection while holding this one can starve the pool.
+ */
 export type ThenInTransaction<T> = (q: Query, result: SubmitResult) => Promise<T>;
 
 type LockedComparison = {

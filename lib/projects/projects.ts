@@ -206,3 +206,16 @@ export function toPublicProject(p: Project) {
     createdAt: p.createdAt.toISOString(),
   };
 }
+
+/** A comparison never moves to another project, so its project id is cached for a minute. */
+const comparisonProjects = new TtlCache<string, string>(60_000, 100_000);
+
+/** The project a comparison belongs to; not_found when there is no such comparison. */
+export async function projectIdOfComparison(comparisonId: string): Promise<string> {
+  const cached = comparisonProjects.get(comparisonId);
+  if (cached) return cached;
+  const [row] = await getDb().select({ projectId: comparisons.projectId }).from(comparisons).where(eq(comparisons.id, comparisonId));
+  if (!row) throw new ApiError("not_found", "No such comparison");
+  comparisonProjects.set(comparisonId, row.projectId);
+  return row.projectId;
+}

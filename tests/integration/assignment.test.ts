@@ -151,24 +151,27 @@ async function nextIds(comparisonId: string): Promise<string[]> {
   return rows.map((r) => r.id);
 }
 
-describe("one request per step", () => {
-  it("POST judgments?next=1 answers with the judgment and the caller's next task", async () => {
-    const { NextRequest } = await import("next/server");
-    const { POST } = await import("@/app/api/v1/comparisons/[id]/judgments/route");
-    const { createApiToken } = await import("@/lib/auth/api-tokens");
-    const project = await aProject({ mode: "pairwise", redundancy: 1 });
-    await importText(project, ndjson(responseRecords(3, 2, "step")));
-    const [me] = await annotators(project, 1);
-    const { token } = await createApiToken(me!.id, "test");
-    const call = (comparisonId: string, body: unknown) =>
-      POST(
+async function submitAndNext(token: string, comparisonId: string, body: unknown): Promise<Response> {
+  const { NextRequest } = await import("next/server");
+  const { POST } = await import("@/app/api/v1/comparisons/[id]/judgments/route");
+  return POST(
         new NextRequest(`http://localhost/api/v1/comparisons/${comparisonId}/judgments?next=1`, {
           method: "POST",
           headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
           body: JSON.stringify(body),
         }),
-        { params: Promise.resolve({ id: comparisonId }) },
-      );
+    { params: Promise.resolve({ id: comparisonId }) },
+  );
+}
+
+describe("one request per step", () => {
+  it("POST judgments?next=1 answers with the judgment and the caller's next task", async () => {
+    const { createApiToken } = await import("@/lib/auth/api-tokens");
+    const project = await aProject({ mode: "pairwise", redundancy: 1 });
+    await importText(project, ndjson(responseRecords(3, 2, "step")));
+    const [me] = await annotators(project, 1);
+    const { token } = await createApiToken(me!.id, "test");
+    const call = (comparisonId: string, body: unknown) => submitAndNext(token, comparisonId, body);
     let task: Task | null = await nextTask(project, me!);
     const seen = new Set<string>();
     while (task) {
@@ -188,5 +191,30 @@ describe("one request per step", () => {
     expect(leases).toHaveLength(0);
     const rows = await getDb().select({ id: judgments.id }).from(judgments).where(eq(judgments.projectId, project.id));
     expect(rows).toHaveLength(3);
+  });
+
+  it("more annotators than pooled connections, each a chain of submit-and-next, end with every comparison judged twice", async () => {
+    const { createApiToken } = await import("@/lib/auth/api-tokens");
+    const project = await aProject({ mode: "pairwise", redundancy: 2 });
+    await importText(project, ndjson(responseRecords(30, 2, "chain")));
+    const team = await annotators(project, 24); // the pool holds 10
+    const acknowledged: string[] = [];
+    await Promise.all(
+      team.map(async (me) => {
+        const { token } = await createApiToken(me.id, "test");
+        let task = await nextTask(project, me);
+        while (task) {
+          const res = await submitAndNext(token, task.comparisonId, { clientId: randomUUID(), ranking: prefer(task) });
+          expect(res.status).toBe(201);
+          const answer = (await res.json()) as { id: string; next: Task | null };
+          acknowledged.push(answer.id);
+          task = answer.next;
+        }
+      }),
+    );
+    expect(acknowledged).toHaveLength(60);
+    const counts = await getDb().execute<{ n: number }>(sql`
+      select (select count(*) from judgments j where j.comparison_id = c.id)::int as n from comparisons c where c.project_id = ${project.id}`);
+    for (const row of counts.rows) expect(row.n).toBe(2);
   });
 });

@@ -1,7 +1,7 @@
 import { parseJson, withPermission } from "@/lib/api/route";
 import { uuidParam } from "@/lib/api/uuid-param";
 import { judgmentInputSchema, submitJudgment } from "@/lib/judgments/submit-judgment";
-import { projectForUser } from "@/lib/projects/projects";
+import { projectForUser, projectIdOfComparison } from "@/lib/projects/projects";
 import { nextTaskIn } from "@/lib/tasks/next-task";
 
 /**
@@ -19,6 +19,9 @@ export const POST = withPermission<{ id: string }>("annotate", async ({ req, par
   }
   // The next task is leased in the judgment's transaction: one commit for both, and a
   // failure in either acknowledges nothing (the client's retry, same clientId, is safe).
-  const result = await submitJudgment(comparisonId, user, input, async (q, r) => nextTaskIn(q, await projectForUser(r.projectId, user), user));
+  // The project is resolved before the transaction opens: a lookup inside it would wait
+  // for a second pooled connection while holding one (a full pool would deadlock).
+  const project = await projectForUser(await projectIdOfComparison(comparisonId), user);
+  const result = await submitJudgment(comparisonId, user, input, (q) => nextTaskIn(q, project, user));
   return Response.json({ id: result.id, next: result.then }, { status: result.created ? 201 : 200, headers: { "cache-control": "no-store" } });
 });
