@@ -35,7 +35,10 @@ export default async function QualityPage({ params, searchParams }: { params: Pr
 
       <section className="space-y-2">
         <div className="flex flex-wrap items-baseline gap-3">
-          <h2 className="font-medium">Models ({board.outcomes} pairwise outcomes, tie parameter ν = {num(board.tieParameter)})</h2>
+          <h2 className="font-medium">
+            Models ({board.judgments} judgments, {board.outcomes} pairwise outcomes,{" "}
+            {board.model === "luce" ? `tie parameters δ = ${board.tieParameters.slice(1).map((d) => num(d)).join(", ")}` : `tie parameter ν = ${num(board.tieParameter)}`})
+          </h2>
           <Link href={`/admin/projects/${id}/quality${control === "length" ? "" : "?control=length"}`} className="text-sm text-brand-700 underline">
             {control === "length" ? "Show plain ratings" : "Control for response length"}
           </Link>
@@ -62,8 +65,11 @@ export default async function QualityPage({ params, searchParams }: { params: Pr
           ))}
         </DataTable>
         <p className="text-xs text-slate-500">
-          Davidson model over every pair of responses from different sources (ties count as evidence); ratings on the Elo scale (400 points = 10:1 odds);
-          intervals from 100 bootstrap resamples of the outcomes; ranks separate only sources whose intervals do not overlap.
+          {board.model === "luce"
+            ? `Davidson–Luce model over whole rankings, tie groups as evidence (δ per group size)${board.leftOut > 0 ? `; ${board.leftOut} judgments ranking one source twice are left out` : ""}`
+            : "Davidson model over every pair of responses from different sources (ties count as evidence)"}
+          ; ratings on the Elo scale (400 points = 10:1 odds); intervals from 100 bootstrap resamples of the judgments; ranks separate only sources whose
+          intervals do not overlap.
         </p>
       </section>
 
