@@ -40,7 +40,6 @@ function countDense(n: number, winner: ArrayLike<number>, loser: ArrayLike<numbe
   // count in 16-bit integers (a quarter of the memory the random increments touch) and
   // start over in 32 bits in the rare case that one pair's count overflows.
   const cells = (n * (n - 1)) / 2;
-  const R = winner.length;
   let won: Uint16Array | Int32Array | Float64Array;
   let tied: Uint16Array | Int32Array | Float64Array | null;
   const won16 = weight ? null : new Uint16Array(2 * cells);
