@@ -38,6 +38,8 @@ DECLARE
   v_kind text;
   v_attempt integer;
   v_batch integer;
+  v_size integer;
+  v_offset integer;
   v_scanned integer;
   v_id uuid;
   v_free boolean;
@@ -88,13 +90,16 @@ BEGIN
       ELSE
         -- Open comparisons in the partial index's order (fewest judgments left first), a
         -- batch at a time: one query over all of them would check every one before sorting.
+        -- The first batch is small: usually its first row is free for this annotator.
+        v_offset := 0;
         FOR v_batch IN 0..p_max_batches - 1 LOOP
+          v_size := CASE WHEN v_batch = 0 THEN least(16, p_scan_batch) ELSE p_scan_batch END;
           with batch as materialized (
             select c.id, c.judgment_count, c.created_at from comparisons c
             where c.project_id = p_project and c.judgment_count < c.required
               and not c.is_gold and c.reserved_for_user is null and c.reserved_for_group is null
             order by c.judgment_count desc nulls last, c.created_at
-            limit p_scan_batch offset v_batch * p_scan_batch),
+            limit v_size offset v_offset),
           pick as (
             select c.id from batch b join comparisons c on c.id = b.id
             where c.judgment_count + (select count(*) from task_leases l where l.comparison_id = c.id and l.expires_at > now()) < c.required
@@ -105,7 +110,8 @@ BEGIN
             order by b.judgment_count desc nulls last, b.created_at
             limit 1 for update of c skip locked)
           select (select id from pick), (select count(*)::int from batch) into v_id, v_scanned;
-          EXIT WHEN v_id IS NOT NULL OR v_scanned < p_scan_batch;
+          EXIT WHEN v_id IS NOT NULL OR v_scanned < v_size;
+          v_offset := v_offset + v_size;
         END LOOP;
       END IF;
       EXIT WHEN v_id IS NULL; -- nothing of this kind: the next kind

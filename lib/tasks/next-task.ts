@@ -11,6 +11,7 @@
 // statement was the largest part of a task's cost (BENCHMARKS.md).
 import type { Message, Project, User } from "@/lib/db/schema";
 import { inTransaction, type Query } from "@/lib/db/prepared";
+import { rememberComparisonProject } from "@/lib/projects/projects";
 
 export const MAX_ACTIVE_LEASES = 3; // the one on screen, a prefetched one, and slack for a retry
 const CANDIDATE_TRIES = 8;
@@ -46,5 +47,7 @@ export async function nextTaskIn(q: Query, project: ProjectWithGroup, me: User, 
     "select arbiter_next_task($1, $2, $3, $4::uuid[], $5, $6, $7, $8, $9, $10) as task",
     [project.id, me.id, project.memberGroup ?? null, opts.exclude ?? [], goldFirst, project.leaseSeconds, MAX_ACTIVE_LEASES, CANDIDATE_TRIES, SCAN_BATCH, MAX_SCAN_BATCHES],
   );
-  return row?.task ?? null;
+  const task = row?.task ?? null;
+  if (task) rememberComparisonProject(task.comparisonId, project.id);
+  return task;
 }
