@@ -139,3 +139,77 @@ BEGIN
   RETURN NULL;
 END
 $$;
+--> statement-breakpoint
+-- A judgment in one statement (lib/judgments/submit-judgment.ts validates the ranking
+-- against the comparison before calling it): replay of a known clientId, the comparison
+-- locked, the free-slot check, the judgment, its counter and the lease's release, and,
+-- when asked, the caller's next task in the same transaction. Errors the caller maps to
+-- API errors: AR404 (no such comparison), AR409 (no slot left, or the clientId belongs to
+-- another judgment).
+CREATE OR REPLACE FUNCTION arbiter_submit_judgment(
+  p_comparison uuid,
+  p_me uuid,
+  p_client uuid,
+  p_ranking jsonb,
+  p_strength integer,
+  p_both_bad boolean,
+  p_criteria jsonb,
+  p_rationale text,
+  p_duration_ms integer,
+  p_next boolean,
+  p_group text,
+  p_gold_first boolean,
+  p_lease_seconds integer,
+  p_max_leases integer,
+  p_tries integer,
+  p_scan_batch integer,
+  p_max_batches integer
+) RETURNS json
+LANGUAGE plpgsql
+SET plan_cache_mode = force_generic_plan
+AS $$
+DECLARE
+  v_prev record;
+  v_c record;
+  v_lease jsonb;
+  v_others integer;
+  v_id uuid;
+  v_created boolean := true;
+BEGIN
+  -- A retry of an acknowledged submit: same clientId → the same judgment, no second row.
+  select j.id, j.annotator_id, j.comparison_id, j.project_id into v_prev from judgments j where j.client_id = p_client;
+  IF FOUND THEN
+    IF v_prev.annotator_id <> p_me OR v_prev.comparison_id <> p_comparison THEN
+      RAISE EXCEPTION 'This clientId was already used for another judgment' USING ERRCODE = 'AR409';
+    END IF;
+    v_id := v_prev.id;
+    v_created := false;
+    select c.project_id, c.prompt_id into v_c from comparisons c where c.id = p_comparison;
+  ELSE
+    select c.id, c.project_id, c.is_gold, c.judgment_count, c.required,
+        array(select cr.response_id::text from comparison_responses cr where cr.comparison_id = c.id order by cr.position) as response_ids
+      into v_c from comparisons c where c.id = p_comparison for update of c;
+    IF NOT FOUND THEN
+      RAISE EXCEPTION 'No such comparison' USING ERRCODE = 'AR404';
+    END IF;
+    select l.shown_order into v_lease from task_leases l where l.comparison_id = p_comparison and l.annotator_id = p_me and l.expires_at > now();
+    select count(*)::int into v_others from task_leases l where l.comparison_id = p_comparison and l.annotator_id <> p_me and l.expires_at > now();
+    IF v_lease IS NULL AND NOT v_c.is_gold AND v_c.judgment_count + v_others >= v_c.required THEN
+      -- No live lease (it expired, or a script skipped tasks/next) and no free slot.
+      RAISE EXCEPTION 'This comparison already has the judgments it needs (your lease expired)' USING ERRCODE = 'AR409';
+    END IF;
+    insert into judgments (client_id, comparison_id, project_id, annotator_id, ranking, strength, both_bad, criteria, rationale, shown_order, duration_ms)
+      values (p_client, p_comparison, v_c.project_id, p_me, p_ranking, p_strength, p_both_bad, p_criteria, p_rationale,
+              coalesce(v_lease, to_jsonb(v_c.response_ids)), p_duration_ms)
+      returning id into v_id;
+    delete from task_leases where comparison_id = p_comparison and annotator_id = p_me;
+    update comparisons set judgment_count = judgment_count + 1 where id = p_comparison;
+  END IF;
+  RETURN json_build_object(
+    'id', v_id,
+    'created', v_created,
+    'projectId', v_c.project_id,
+    'next', CASE WHEN p_next THEN arbiter_next_task(v_c.project_id, p_me, p_group, '{}', p_gold_first, p_lease_seconds,
+                                                   p_max_leases, p_tries, p_scan_batch, p_max_batches) END);
+END
+$$;

@@ -207,20 +207,3 @@ export function toPublicProject(p: Project) {
   };
 }
 
-/** A comparison never moves to another project, so its project id is cached (an hour, 100,000 of them). */
-const comparisonProjects = new TtlCache<string, string>(3_600_000, 100_000);
-
-/** Tasks handed out here record their project, so the submit that follows needs no lookup. */
-export function rememberComparisonProject(comparisonId: string, projectId: string): void {
-  comparisonProjects.set(comparisonId, projectId);
-}
-
-/** The project a comparison belongs to; not_found when there is no such comparison. */
-export async function projectIdOfComparison(comparisonId: string): Promise<string> {
-  const cached = comparisonProjects.get(comparisonId);
-  if (cached) return cached;
-  const [row] = await getDb().select({ projectId: comparisons.projectId }).from(comparisons).where(eq(comparisons.id, comparisonId));
-  if (!row) throw new ApiError("not_found", "No such comparison");
-  comparisonProjects.set(comparisonId, row.projectId);
-  return row.projectId;
-}

@@ -11,7 +11,7 @@
 // statement was the largest part of a task's cost (BENCHMARKS.md).
 import type { Message, Project, User } from "@/lib/db/schema";
 import { inTransaction, type Query } from "@/lib/db/prepared";
-import { rememberComparisonProject } from "@/lib/projects/projects";
+import { rememberComparison } from "@/lib/comparisons/comparison-meta";
 
 export const MAX_ACTIVE_LEASES = 3; // the one on screen, a prefetched one, and slack for a retry
 const CANDIDATE_TRIES = 8;
@@ -26,7 +26,7 @@ export type Task = {
   leaseExpiresAt: string;
 };
 
-type ProjectWithGroup = Project & { memberGroup?: string | null };
+export type ProjectWithGroup = Project & { memberGroup?: string | null };
 
 /** `project.memberGroup`: the caller's group in the project (projectForUser gives it), for reservations. */
 export async function nextTask(project: ProjectWithGroup, me: User, opts: { exclude?: string[] } = {}): Promise<Task | null> {
@@ -36,18 +36,28 @@ export async function nextTask(project: ProjectWithGroup, me: User, opts: { excl
 }
 
 /**
- * nextTask inside a transaction the caller holds (a submit that also hands out the next
- * task): one call of arbiter_next_task (drizzle/0005), which runs the steps described at
- * the top of this file in PostgreSQL.
+ * The assignment's parameters after project and annotator, as arbiter_next_task and
+ * arbiter_submit_judgment (drizzle/0005) take them: group, gold first?, lease length,
+ * then the scan limits above.
  */
-export async function nextTaskIn(q: Query, project: ProjectWithGroup, me: User, opts: { exclude?: string[] } = {}): Promise<Task | null> {
+export function assignmentParams(project: ProjectWithGroup): unknown[] {
   const goldFirst = project.goldRate > 0 && Math.random() < project.goldRate;
+  return [project.memberGroup ?? null, goldFirst, project.leaseSeconds, MAX_ACTIVE_LEASES, CANDIDATE_TRIES, SCAN_BATCH, MAX_SCAN_BATCHES];
+}
+
+/** Tasks handed out here record their comparison's project and responses, so the submit that follows needs no lookup. */
+export function remember(task: Task | null, projectId: string): Task | null {
+  if (task) rememberComparison(task.comparisonId, { projectId, responseIds: task.responses.map((r) => r.id) });
+  return task;
+}
+
+/** nextTask inside a transaction the caller holds: one call of arbiter_next_task (drizzle/0005). */
+export async function nextTaskIn(q: Query, project: ProjectWithGroup, me: User, opts: { exclude?: string[] } = {}): Promise<Task | null> {
+  const [group, ...rest] = assignmentParams(project);
   const [row] = await q<{ task: Task | null }>(
     "tasks.next",
     "select arbiter_next_task($1, $2, $3, $4::uuid[], $5, $6, $7, $8, $9, $10) as task",
-    [project.id, me.id, project.memberGroup ?? null, opts.exclude ?? [], goldFirst, project.leaseSeconds, MAX_ACTIVE_LEASES, CANDIDATE_TRIES, SCAN_BATCH, MAX_SCAN_BATCHES],
+    [project.id, me.id, group, opts.exclude ?? [], ...rest],
   );
-  const task = row?.task ?? null;
-  if (task) rememberComparisonProject(task.comparisonId, project.id);
-  return task;
+  return remember(row?.task ?? null, project.id);
 }
