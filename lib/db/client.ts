@@ -2,6 +2,7 @@
 // script when the embedded server is used). Cached on globalThis so Next's dev reloads
 // don't open a new pool per edit.
 import { drizzle, type NodePgDatabase } from "drizzle-orm/node-postgres";
+import os from "node:os";
 import pg from "pg";
 import * as schema from "./schema";
 
@@ -15,9 +16,20 @@ const globalForDb = globalThis as unknown as { __arbiterDb?: Handle };
 function open(): Handle {
   const url = process.env.DATABASE_URL;
   if (!url) throw new Error("DATABASE_URL is not set (npm start sets it for the embedded database)");
-  const pool = new pg.Pool({ connectionString: url, max: Number(process.env.DB_POOL_SIZE ?? 10) });
+  const pool = new pg.Pool({ connectionString: url, max: poolSize() });
   pool.on("error", (err) => console.error("[db] idle client error:", err.message));
   return { pool, db: drizzle(pool, { schema }) };
+}
+
+/**
+ * DB_POOL_SIZE, else twice the CPU cores (at least 4). The hot path is CPU-bound in
+ * PostgreSQL: on 2 cores, 10 connections sustained 540 annotation steps/s and 4 sustained
+ * 600 (BENCHMARKS.md), as extra backends only contend. Long work (exports, LISTEN) opens
+ * connections of its own.
+ */
+function poolSize(): number {
+  const configured = Number(process.env.DB_POOL_SIZE);
+  return configured > 0 ? configured : Math.max(4, 2 * os.availableParallelism());
 }
 
 export function getDb(): Db {

@@ -4,7 +4,7 @@
 import { createHash } from "node:crypto";
 import { sql, type SQL } from "drizzle-orm";
 import { drizzle, type NodePgDatabase } from "drizzle-orm/node-postgres";
-import { getPool } from "@/lib/db/client";
+import pg from "pg";
 import type { Message } from "@/lib/db/schema";
 import { kwiseRecord, pairwiseRecords, rawRecord, sftRecord, type ExportFormat, type ExportJudgment } from "./formats";
 import { csvHeader, csvLine } from "./csv";
@@ -137,21 +137,19 @@ function toJudgment(r: Row, secret: string, criterion?: string): ExportJudgment 
 }
 
 /**
- * Runs `fn` on one connection of its own, with the agreement table built when the filters
- * ask for minAgreement (it is temporary to that connection) and dropped afterwards.
+ * Runs `fn` on a connection of its own, outside the pool: an export can stream for minutes,
+ * and the pool is sized for the annotation hot path (lib/db/client.ts). The agreement table
+ * for minAgreement is temporary to this connection and goes with it.
  */
 async function* onExportConnection<T>(projectId: string, filters: ExportFilters, fn: (db: Conn) => AsyncGenerator<T>): AsyncGenerator<T> {
-  const client = await getPool().connect();
+  const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
+  await client.connect();
   const db = drizzle(client) as Conn;
   try {
-    if (filters.minAgreement !== undefined) {
-      await client.query("drop table if exists pg_temp.export_agreement");
-      await db.execute(agreementTable(projectId, filters));
-    }
+    if (filters.minAgreement !== undefined) await db.execute(agreementTable(projectId, filters));
     yield* fn(db);
   } finally {
-    if (filters.minAgreement !== undefined) await client.query("drop table if exists pg_temp.export_agreement").catch(() => {});
-    client.release();
+    await client.end().catch(() => {});
   }
 }
 
