@@ -90,10 +90,10 @@ BEGIN
       ELSE
         -- Open comparisons in the partial index's order (fewest judgments left first), a
         -- batch at a time: one query over all of them would check every one before sorting.
-        -- The first batch is small: usually its first row is free for this annotator.
+        -- The first batch is smaller: usually one of its first rows is free for this annotator.
         v_offset := 0;
         FOR v_batch IN 0..p_max_batches - 1 LOOP
-          v_size := CASE WHEN v_batch = 0 THEN least(16, p_scan_batch) ELSE p_scan_batch END;
+          v_size := CASE WHEN v_batch = 0 THEN least(64, p_scan_batch) ELSE p_scan_batch END;
           with batch as materialized (
             select c.id, c.judgment_count, c.created_at from comparisons c
             where c.project_id = p_project and c.judgment_count < c.required
@@ -109,7 +109,9 @@ BEGIN
               and not (c.id = any(v_passed))
             order by b.judgment_count desc nulls last, b.created_at
             limit 1 for update of c skip locked)
-          select (select id from pick), (select count(*)::int from batch) into v_id, v_scanned;
+          -- the batch's size matters only when nothing in it was free
+          select p.id, CASE WHEN p.id IS NULL THEN (select count(*)::int from batch) END
+            into v_id, v_scanned from (select (select id from pick) as id) p;
           EXIT WHEN v_id IS NOT NULL OR v_scanned < v_size;
           v_offset := v_offset + v_size;
         END LOOP;
