@@ -1,0 +1,10 @@
+import { bootstrapBradleyTerry } from "@/lib/bt/bootstrap";
+import { fitBradleyTerry } from "@/lib/bt/bradley-terry";
+import { countPairs } from "@/lib/bt/pair-counts";
+import { gaussianStrengths, simulatePairs } from "@/lib/bt/simulate";
+const sim = simulatePairs(gaussianStrengths(1000, 7), 1_000_000, 8);
+const counts = countPairs(1000, sim.winner, sim.loser);
+const fit = fitBradleyTerry(counts, { tolerance: 1e-6 });
+const t0 = performance.now();
+bootstrapBradleyTerry(counts, fit.ratings, { resamples: 100, seed: 1, tolerance: 1e-3 });
+console.log("total", (performance.now() - t0).toFixed(0), "draws/pass/cg1/step2 (ms per resample), cg:", (globalThis as any).BT.map((x: number) => (x / 100).toFixed(2)));
