@@ -13,6 +13,7 @@
 // step halving as a guard. The prior of bradley-terry.ts on θ (`prior` virtual wins and
 // losses against rating 0) and a weak normal prior on η (sd 3) keep everything finite.
 import { DEFAULT_PRIOR } from "./bradley-terry";
+import { solveSpd } from "./solve-spd";
 
 /** Tie groups best first, item indexes; `weight` counts identical rankings at once. */
 export type TiedRanking = { groups: number[][]; weight: number };
@@ -124,35 +125,6 @@ function popcount(x: number): number {
   return c;
 }
 
-/** Solves A x = b for symmetric positive definite A (Cholesky, in place on a copy). */
-function solveSpd(A: Float64Array, b: Float64Array, m: number): Float64Array {
-  const L = Float64Array.from(A);
-  for (let j = 0; j < m; j++) {
-    let d = L[j * m + j]!;
-    for (let k = 0; k < j; k++) d -= L[j * m + k]! ** 2;
-    d = Math.sqrt(Math.max(d, 1e-12));
-    L[j * m + j] = d;
-    for (let i = j + 1; i < m; i++) {
-      let s = L[i * m + j]!;
-      for (let k = 0; k < j; k++) s -= L[i * m + k]! * L[j * m + k]!;
-      L[i * m + j] = s / d;
-    }
-  }
-  const y = new Float64Array(m);
-  for (let i = 0; i < m; i++) {
-    let s = b[i]!;
-    for (let k = 0; k < i; k++) s -= L[i * m + k]! * y[k]!;
-    y[i] = s / L[i * m + i]!;
-  }
-  const x = new Float64Array(m);
-  for (let i = m - 1; i >= 0; i--) {
-    let s = y[i]!;
-    for (let k = i + 1; k < m; k++) s -= L[k * m + i]! * x[k]!;
-    x[i] = s / L[i * m + i]!;
-  }
-  return x;
-}
-
 export function davidsonLuceLogLikelihood(nItems: number, rankings: TiedRanking[], ratings: Float64Array, delta: number[]): number {
   const D = Math.max(delta.length, 1);
   const p = new Float64Array(nItems + D - 1);
@@ -182,7 +154,12 @@ export function fitDavidsonLuce(
   let converged = false;
   while (iterations < maxIterations) {
     iterations++;
-    const step = solveSpd(current.H!, current.grad, m);
+    // Without a prior the likelihood is flat along θ + c·1 (only differences of ratings
+    // matter) and H is singular there; a tiny ridge keeps Cholesky defined, and the
+    // gradient has no component along that direction, so the step has none either.
+    const H = current.H!;
+    if (prior === 0) for (let k = 0; k < nItems; k++) H[k * m + k]! += 1e-9;
+    const step = solveSpd(H, current.grad, m);
     let largest = 0;
     for (let k = 0; k < m; k++) largest = Math.max(largest, Math.abs(step[k]!));
     // halve until the log-likelihood does not fall (concave: a full step is usually taken)

@@ -5,6 +5,7 @@
 // say who wins at equal length; β says how much length alone buys. Ties count as half a
 // win each. Fitted by Newton's method with the dense (n + 1)² Hessian (n sources: small)
 // and a weak ridge on r (the same role as the prior of bradley-terry.ts).
+import { solveSpd } from "./solve-spd";
 
 export type CovariateFit = { ratings: Float64Array; beta: number; iterations: number; converged: boolean };
 
@@ -70,31 +71,6 @@ export function fitWithCovariate(
   const ratings = theta.slice(0, n);
   const mean = ratings.reduce((s, v) => s + v, 0) / (n || 1);
   return { ratings: ratings.map((v) => v - mean), beta: theta[n]!, iterations, converged };
-}
-
-/** Solves A x = b for symmetric positive definite A (row-major m×m) by Cholesky. */
-function solveSpd(A: Float64Array, b: Float64Array, m: number): Float64Array {
-  const L = new Float64Array(m * m);
-  for (let i = 0; i < m; i++) {
-    for (let j = 0; j <= i; j++) {
-      let sum = A[i * m + j]!;
-      for (let k = 0; k < j; k++) sum -= L[i * m + k]! * L[j * m + k]!;
-      L[i * m + j] = i === j ? Math.sqrt(Math.max(sum, 1e-300)) : sum / L[j * m + j]!;
-    }
-  }
-  const z = new Float64Array(m);
-  for (let i = 0; i < m; i++) {
-    let sum = b[i]!;
-    for (let k = 0; k < i; k++) sum -= L[i * m + k]! * z[k]!;
-    z[i] = sum / L[i * m + i]!;
-  }
-  const out = new Float64Array(m);
-  for (let i = m - 1; i >= 0; i--) {
-    let sum = z[i]!;
-    for (let k = i + 1; k < m; k++) sum -= L[k * m + i]! * out[k]!;
-    out[i] = sum / L[i * m + i]!;
-  }
-  return out;
 }
 
 /** The Arena's length feature: normalised difference, in [−1, 1]. */
