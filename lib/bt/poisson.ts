@@ -51,6 +51,13 @@ function invert(lambda: number, u: number): number {
   return direct >= 0 ? direct : search(cell, u) - OFFSET[lambda]!;
 }
 
+/** The draw for integer λ in 1..TABLE_MAX from 32 random bits: their top 10 pick the guide cell. */
+function fromBits(l: number, bits: number): number {
+  const cell = l * GUIDE + (bits >>> 22);
+  const direct = DIRECT[cell]!;
+  return direct >= 0 ? direct : search(cell, (bits >>> 0) / 4294967296) - OFFSET[l]!;
+}
+
 function search(cell: number, u: number): number {
   let k = GUIDE_START[cell]!;
   while (u > CDF[k]!) k++;
@@ -80,16 +87,12 @@ export class PoissonStream {
 
   /**
    * One Poisson(λ) draw. Kept small for V8 to inline: integer λ ≤ TABLE_MAX (bootstrap
-   * counts) is one random integer whose top 10 bits pick the guide cell.
+   * counts) costs one random integer.
    */
   draw(lambda: number): number {
     const l = lambda | 0;
     if (l !== lambda || l < 0 || l > TABLE_MAX) return this.drawAny(lambda);
-    if (l === 0) return 0;
-    const bits = this.next32();
-    const cell = l * GUIDE + (bits >>> 22);
-    const direct = DIRECT[cell]!;
-    return direct >= 0 ? direct : search(cell, (bits >>> 0) / 4294967296) - OFFSET[l]!;
+    return l === 0 ? 0 : fromBits(l, this.next32());
   }
 
   /**
@@ -109,10 +112,7 @@ export class PoissonStream {
         state = (state + 0x6d2b79f5) | 0;
         let t = Math.imul(state ^ (state >>> 15), state | 1);
         t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-        const bits = t ^ (t >>> 14);
-        const cell = l * GUIDE + (bits >>> 22);
-        const direct = DIRECT[cell]!;
-        out[p] = direct >= 0 ? direct : search(cell, (bits >>> 0) / 4294967296) - OFFSET[l]!;
+        out[p] = fromBits(l, t ^ (t >>> 14));
       } else {
         this.state = state;
         out[p] = this.drawAny(value);
