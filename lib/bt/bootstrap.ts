@@ -8,7 +8,7 @@
 // instead of a multinomial draw of N out of N. Summed over the c comparisons with one
 // outcome for one pair that is a single Poisson(c) draw, so a resample costs one draw per
 // pair and outcome rather than one per comparison.
-import { addPrior, newtonStep, newtonWork, pairSystem, solveNewtonStep } from "./newton";
+import { addPrior, MAX_STEP, newtonStep, newtonWork, pairSystem, quadraticStop, solveNewtonStep } from "./newton";
 import type { PairCounts } from "./pair-counts";
 import { PoissonStream } from "./poisson";
 
@@ -133,15 +133,13 @@ export function bootstrapBradleyTerry(
     let largest = 0;
     for (let k = 0; k < n; k++) largest = Math.max(largest, Math.abs(step[k]!));
     steps++;
-    // Newton until the next step, predicted from the quadratic rate (as in newton.ts),
-    // would move no rating more than the tolerance.
-    let rate = 0;
+    // Newton until the next step would move no rating more than the tolerance.
+    const nextUnderTolerance = quadraticStop(tolerance);
+    nextUnderTolerance(largest);
     for (let k = 1; k < maxSteps && largest >= tolerance; k++) {
       steps++;
-      const previous = largest;
       largest = newtonStep(system, prior, theta, largest > 0.1 ? 1e-2 : 1e-3, work).largest;
-      if (previous < 0.5) rate = Math.max(rate, largest / (previous * previous));
-      if (previous < 0.5 && largest < 0.1 && rate * largest * largest < tolerance) break;
+      if (nextUnderTolerance(largest)) break;
     }
     let mean = 0;
     for (let k = 0; k < n; k++) mean += theta[k]!;
@@ -153,7 +151,7 @@ export function bootstrapBradleyTerry(
 
 /** Newton's step cap (newton.ts), per rating here: the first step can only be large for an item with little data. */
 function clampStep(x: number): number {
-  return Math.max(-2, Math.min(2, x));
+  return Math.max(-MAX_STEP, Math.min(MAX_STEP, x));
 }
 
 function percentileIntervals(samples: Float64Array[], n: number, level: number): Interval[] {

@@ -28,7 +28,8 @@ export type NewtonOptions = {
 
 export type NewtonFit = { ratings: Float64Array; iterations: number; converged: boolean; cgSteps: number };
 
-const MAX_STEP = 2;
+/** Largest change of one rating in one Newton step. */
+export const MAX_STEP = 2;
 
 /**
  * The pairs in the layout the passes read: a_q (wins of the lower-numbered item, ties as
@@ -323,6 +324,23 @@ function forcingTerm(lastStep: number): number {
   return lastStep > 0.1 ? 0.01 : 1e-4;
 }
 
+/**
+ * Newton's quadratic convergence, δ_{k+1} ≈ C·δ_k², as a stopping rule: fed each step's
+ * largest change, it estimates C from the steps so far (once they are small enough for
+ * the estimate to hold) and answers true when the next step would already be under the
+ * tolerance, so that the pass that would only confirm it is skipped.
+ */
+export function quadraticStop(tolerance: number): (largest: number) => boolean {
+  let previous = Infinity;
+  let rate = 0; // the largest δ_k / δ_{k−1}² seen
+  return (largest) => {
+    if (previous < 0.5) rate = Math.max(rate, largest / (previous * previous));
+    const done = previous < 0.5 && largest < 0.1 && rate * largest * largest < tolerance;
+    previous = largest;
+    return done;
+  };
+}
+
 export function fitBradleyTerryNewton(counts: PairCounts, opts: NewtonOptions = {}): NewtonFit {
   const { prior = 0.5, tolerance = 1e-9, maxIterations = 100 } = opts;
   const n = counts.nItems;
@@ -334,20 +352,12 @@ export function fitBradleyTerryNewton(counts: PairCounts, opts: NewtonOptions = 
   let cgSteps = 0;
   let converged = false;
   let previous = Infinity;
-  let rate = 0; // the largest δ_k / δ_{k−1}² seen: Newton's quadratic constant
+  const nextUnderTolerance = quadraticStop(tolerance);
   while (iterations < maxIterations) {
     iterations++;
     const { largest, cgSteps: steps } = newtonStep(system, prior, theta, forcingTerm(previous), work);
     cgSteps += steps;
-    if (largest < tolerance) {
-      converged = true;
-      break;
-    }
-    // Quadratic convergence predicts the next step as rate · δ²: when that is already
-    // below the tolerance (and the step was small enough for the estimate to hold), the
-    // pass that would only confirm it is skipped.
-    if (previous < 0.1) rate = Math.max(rate, largest / (previous * previous));
-    if (previous < 0.1 && largest < 0.01 && rate * largest * largest < tolerance) {
+    if (largest < tolerance || nextUnderTolerance(largest)) {
       converged = true;
       break;
     }

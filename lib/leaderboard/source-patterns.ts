@@ -8,7 +8,7 @@ import type { JudgmentRow } from "@/lib/quality/judgment-data";
 
 export type SourcePattern = { groups: string[][]; count: number };
 
-/** The patterns of a project's judgments, excluded annotators left out (as loadJudgments). */
+/** The patterns of a project's judgments, excluded annotators left out (as loadJudgments); in no particular order. */
 export async function loadSourcePatterns(projectId: string): Promise<SourcePattern[]> {
   const { rows } = await getDb().execute<{ pattern: string[][]; n: number }>(sql`
     select pattern, count(*)::int as n from (
@@ -25,8 +25,7 @@ export async function loadSourcePatterns(projectId: string): Promise<SourcePatte
         and not exists (select 1 from project_members m
           where m.project_id = j.project_id and m.user_id = j.annotator_id and m.excluded_at is not null)
     ) x
-    group by pattern
-    order by pattern::text`);
+    group by pattern`);
   return rows.map((r) => ({ groups: r.pattern, count: r.n }));
 }
 
@@ -41,5 +40,5 @@ export function patternsOf(judgments: JudgmentRow[]): SourcePattern[] {
     if (hit) hit.count++;
     else byKey.set(key, { groups, count: 1 });
   }
-  return [...byKey.values()].sort((a, b) => (JSON.stringify(a.groups) < JSON.stringify(b.groups) ? -1 : 1));
+  return [...byKey.values()];
 }

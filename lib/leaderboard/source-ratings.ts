@@ -73,10 +73,13 @@ export function patternLeaderboard(
   opts: { resamples?: number; seed?: number; model?: LeaderboardModel } = {},
 ): Leaderboard {
   // one canonical order, whichever loader gave the patterns: the bootstrap's draws follow it
-  const keyed = patterns.map((p) => ({ p, key: JSON.stringify(p.groups) })).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const ordered = patterns
+    .map((p) => ({ p, key: JSON.stringify(p.groups) }))
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+    .map(({ p }) => p);
   const sources = [...new Set(patterns.flatMap((p) => p.groups.flat()))].sort();
   const index = new Map(sources.map((s, i) => [s, i]));
-  const indexed = keyed.map(({ p }) => p).map((p) => ({ groups: p.groups.map((g) => g.map((s) => index.get(s)!)), count: p.count }));
+  const indexed = ordered.map((p) => ({ groups: p.groups.map((g) => g.map((s) => index.get(s)!)), count: p.count }));
   const expansions = indexed.map((p) => expand(p.groups));
   const model: LeaderboardModel = opts.model ?? (indexed.some((p) => p.groups.flat().length > 2) ? "luce" : "pairwise");
   const n = sources.length;
