@@ -225,6 +225,11 @@ export const comparisons = pgTable(
     reservedForUser: uuid("reserved_for_user").references(() => users.id, { onDelete: "set null" }),
     reservedForGroup: text("reserved_for_group"),
     roundId: uuid("round_id").references((): AnyPgColumn => rounds.id, { onDelete: "set null" }),
+    // A hint for the assignment scan (drizzle/0006): every open slot is leased until at
+    // least this time, so the scan passes the row without counting its leases. Set under
+    // the row lock by the lease that fills the last slot; cleared when a slot is freed
+    // early (a skip, a raised redundancy); null or past means "count them".
+    slotsLeasedUntil: timestamp("slots_leased_until", { withTimezone: true }),
     createdAt: createdAt(),
   },
   (t) => [

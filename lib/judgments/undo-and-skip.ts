@@ -1,5 +1,5 @@
 // Undo the last judgment within a short window, and skip a comparison with a reason.
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, isNotNull, sql } from "drizzle-orm";
 import { ApiError } from "@/lib/api/errors";
 import { getDb } from "@/lib/db/client";
 import { comparisons, judgments, projects, skips, taskLeases, type User } from "@/lib/db/schema";
@@ -34,5 +34,10 @@ export async function skipComparison(comparisonId: string, me: User, reason: str
     if (!c) throw new ApiError("not_found", "No such comparison");
     await tx.insert(skips).values({ comparisonId, annotatorId: me.id, reason: reason ?? null }).onConflictDoNothing();
     await tx.delete(taskLeases).where(and(eq(taskLeases.comparisonId, comparisonId), eq(taskLeases.annotatorId, me.id)));
+    // The slot this lease held is free again: the scan must count this row's leases (drizzle/0006).
+    await tx
+      .update(comparisons)
+      .set({ slotsLeasedUntil: null })
+      .where(and(eq(comparisons.id, comparisonId), isNotNull(comparisons.slotsLeasedUntil)));
   });
 }

@@ -59,7 +59,7 @@ export async function updateProject(id: string, patch: ProjectPatch): Promise<Pr
     if (merged.redundancy !== current.redundancy) {
       await tx
         .update(comparisons)
-        .set({ required: merged.redundancy })
+        .set({ required: merged.redundancy, slotsLeasedUntil: null }) // new slots: the scan's hint is stale (drizzle/0006)
         .where(and(eq(comparisons.projectId, id), eq(comparisons.isGold, false)));
     }
     return updated!;

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { ApiError } from "@/lib/api/errors";
 import { markGold, reserveComparisons } from "@/lib/comparisons/admin-marks";
@@ -8,6 +8,7 @@ import { comparisons, judgments, taskLeases, type User } from "@/lib/db/schema";
 import { submitJudgment } from "@/lib/judgments/submit-judgment";
 import { skipComparison, undoJudgment } from "@/lib/judgments/undo-and-skip";
 import { nextTask, type Task } from "@/lib/tasks/next-task";
+import { updateProject } from "@/lib/projects/projects";
 import { annotators, aProject, importText, ndjson, responseRecords } from "./fixtures";
 
 const prefer = (task: Task) => [[task.responses[0]!.id], [task.responses[1]!.id]];
@@ -68,12 +69,42 @@ describe("assignment and judgments", () => {
     expect(await nextTask(project, b!)).toBeNull(); // the only slot is leased to a
     expect((await nextTask(project, a!))?.comparisonId).toBe(taskA!.comparisonId); // a reload gets it back
 
-    await getDb().update(taskLeases).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(taskLeases.annotatorId, a!.id));
+    await letLeasesExpire(a!);
     const taskB = await nextTask(project, b!);
     expect(taskB?.comparisonId).toBe(taskA!.comparisonId);
     // a's late submit finds the slot taken by b's live lease: refused, nothing written.
     await expect(submitJudgment(taskA!.comparisonId, a!, { clientId: randomUUID(), ranking: prefer(taskA!) })).rejects.toMatchObject({ code: "conflict" });
     await submitJudgment(taskB!.comparisonId, b!, { clientId: randomUUID(), ranking: prefer(taskB!) });
+    expect(await nextTask(project, a!)).toBeNull();
+  });
+
+  it("marks a fully leased comparison so the scan passes it, and a skip or more redundancy reopens it at once", async () => {
+    const project = await aProject({ redundancy: 2 });
+    await importText(project, ndjson(responseRecords(1, 2, "hint")));
+    const [a, b, c, d] = await annotators(project, 4);
+    const hintOf = async (id: string) =>
+      (await getDb().select({ until: comparisons.slotsLeasedUntil }).from(comparisons).where(eq(comparisons.id, id)))[0]!.until;
+    const taskA = await nextTask(project, a!);
+    expect(await hintOf(taskA!.comparisonId)).toBeNull(); // one of two slots leased
+    const taskB = await nextTask(project, b!);
+    expect(taskB?.comparisonId).toBe(taskA!.comparisonId);
+    // Full: the hint is the earliest expiry among the leases, so it lapses no later than they do.
+    expect((await hintOf(taskA!.comparisonId))?.toISOString()).toBe(taskA!.leaseExpiresAt);
+    expect(await nextTask(project, c!)).toBeNull();
+    // A skip frees a slot before any lease expires: offered again at once.
+    await skipComparison(taskA!.comparisonId, a!, "not sure");
+    expect(await hintOf(taskA!.comparisonId)).toBeNull();
+    expect((await nextTask(project, c!))?.comparisonId).toBe(taskA!.comparisonId);
+    expect(await nextTask(project, d!)).toBeNull(); // full again (b and c)
+    // More redundancy, more slots: offered again at once.
+    await updateProject(project.id, { redundancy: 3 });
+    expect((await nextTask(project, d!))?.comparisonId).toBe(taskA!.comparisonId);
+    // A judgment turns a lease into a judgment: still full, and the counts stay exact.
+    for (const [who, task] of [[b!, taskB!], [c!, taskB!], [d!, taskB!]] as const) {
+      await submitJudgment(task.comparisonId, who, { clientId: randomUUID(), ranking: prefer(task) });
+    }
+    const [row] = await getDb().select().from(comparisons).where(eq(comparisons.id, taskA!.comparisonId));
+    expect(row!.judgmentCount).toBe(3);
     expect(await nextTask(project, a!)).toBeNull();
   });
 
@@ -218,3 +249,13 @@ describe("one request per step", () => {
     for (const row of counts.rows) expect(row.n).toBe(2);
   });
 });
+
+/**
+ * Time passes until `who`'s leases expire: their expiries, and the scan hints derived
+ * from them (never later than the earliest live lease: drizzle/0006), move into the past.
+ */
+async function letLeasesExpire(who: User): Promise<void> {
+  const past = new Date(Date.now() - 1000);
+  const leased = await getDb().update(taskLeases).set({ expiresAt: past }).where(eq(taskLeases.annotatorId, who.id)).returning({ id: taskLeases.comparisonId });
+  if (leased.length > 0) await getDb().update(comparisons).set({ slotsLeasedUntil: past }).where(inArray(comparisons.id, leased.map((l) => l.id)));
+}
