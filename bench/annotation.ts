@@ -7,6 +7,7 @@
 // (c) tasks/next latency with 1,000,000 judgments in the database.
 // The load generator shares the machine's cores with the app and PostgreSQL.
 import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { sql } from "drizzle-orm";
 import { Agent, request } from "undici";
 import { createApiToken } from "@/lib/auth/api-tokens";
@@ -187,6 +188,9 @@ async function main() {
   process.env.DATABASE_URL = embedded.url;
   try {
     if (process.env.BENCH_PG_STATS) await getDb().execute(sql`create extension if not exists pg_stat_statements`);
+    // BENCH_SQL=file: SQL run before measuring, to compare a variant of the database
+    // functions against the migrated ones on the same machine and hour.
+    if (process.env.BENCH_SQL) await getDb().execute(sql.raw(readFileSync(process.env.BENCH_SQL, "utf8")));
     const [admin] = await getDb().insert(users).values({ email: `bench-admin-${randomUUID().slice(0, 6)}@bench.local`, role: "admin" }).returning();
     const adminToken = (await createApiToken(admin!.id, "bench")).token;
 
