@@ -8,7 +8,9 @@
 --    sets it (under the row lock, after the exact recount) to the earliest expiry among
 --    the live leases, so it lapses no later than the first of them; a skip and a raised
 --    redundancy clear it (lib/judgments/undo-and-skip.ts, lib/projects/projects.ts). A
---    hint that is null or past means "count them", as before: it can only ever save work.
+--    hint that is null or past means "count them", as before, so a wrong hint can only
+--    send the scan to the exact count; it never hides a slot past the earliest lease.
+--    Its price is one update of the row that the lease filled.
 --
 -- 2. Plans that cannot grow with the tables. Plans are generic and made once per
 --    connection, from the statistics of that moment, and some made while the tables were
@@ -28,8 +30,9 @@
 --    lock's previous holder).
 ALTER TABLE "comparisons" ADD COLUMN "slots_leased_until" timestamp with time zone;
 --> statement-breakpoint
--- Room on each page for a row's next versions: the hint's update then stays on the page
--- (a HOT update, no index entries); at 100% full it moved the row and wrote every index.
+-- Room on each page for a row's next versions, so that the hint's update can stay on
+-- its page (a HOT update: no new index entries); on a full page the row moves and every
+-- index of the table gets an entry.
 ALTER TABLE "comparisons" SET (fillfactor = 70);
 --> statement-breakpoint
 CREATE OR REPLACE FUNCTION arbiter_next_task(
