@@ -49,9 +49,12 @@ CREATE OR REPLACE FUNCTION arbiter_next_task(
 ) RETURNS json
 LANGUAGE plpgsql
 -- keyed by ids through indexes: a plan made for the parameters buys nothing, and a
--- sequential scan planned while a table was small is wrong once it has grown (see 2.)
+-- sequential scan planned while a table was small is wrong once it has grown (see 2.).
+-- No JIT: a generic plan's cost estimate grows with the tables past jit_above_cost on a
+-- server built with LLVM, and compiling per call would cost more than any of these runs.
 SET plan_cache_mode = force_generic_plan
 SET enable_seqscan = off
+SET jit = off
 AS $$
 DECLARE
   v_held_count integer;
@@ -213,6 +216,7 @@ CREATE OR REPLACE FUNCTION arbiter_submit_judgment(
 LANGUAGE plpgsql
 SET plan_cache_mode = force_generic_plan
 SET enable_seqscan = off
+SET jit = off
 AS $$
 DECLARE
   v_c record;
