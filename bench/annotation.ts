@@ -177,6 +177,86 @@ async function printStatementStats(): Promise<void> {
   for (const r of rows) console.error(`${String(r.calls).padStart(7)} plan ${String(r.plan_ms).padStart(8)} ms exec ${String(r.exec_ms).padStart(8)} ms  ${r.query}`);
 }
 
+/** (a) 200 annotators at a brisk human pace, after a warm-up. */
+async function paceBench(url: string, adminToken: string): Promise<void> {
+  const team = await makeAnnotators(PACE_ANNOTATORS, "pace");
+  const paceProject = await makeProject(url, adminToken, "pace", PACE_ANNOTATORS * (PACE_SECONDS / 2 + 2) + 5000, 1, team.map((a) => a.email));
+  // Warm-up, not measured: Next.js compiles each route on its first request and the
+  // connection pool opens lazily; then every annotator opens their first task (as on
+  // arriving at the annotation page; their token and membership lookups happen here).
+  // Without the second part, all 200 first requests land in the first two seconds and
+  // queue behind each other: BENCHMARKS.md gives that start-up figure too.
+  const warm: Session[] = team.slice(0, THROUGHPUT_CLIENTS).map((a) => ({ token: a.token, task: null, split: SPLIT }));
+  await closedLoop(5, warm.length, async (c) => (await step(url, warm[c]!, paceProject)) !== null);
+  for (const w of warm) if (w.task) await api(url, w.token, "POST", `/api/v1/comparisons/${w.task.comparisonId}/skip`, { reason: "bench warm-up" });
+  const sessions: Session[] = team.map((a) => ({ token: a.token, task: null, split: SPLIT }));
+  if (!process.env.BENCH_COLD_START) {
+    for (let i = 0; i < sessions.length; i += THROUGHPUT_CLIENTS) {
+      await Promise.all(
+        sessions.slice(i, i + THROUGHPUT_CLIENTS).map(async (s) => {
+          const res = await api(url, s.token, "GET", `/api/v1/projects/${paceProject}/tasks/next`);
+          s.task = res.status === 200 ? ((await res.json()) as Task) : null;
+        }),
+      );
+    }
+  }
+  const lat = await pace(url, paceProject, sessions);
+  for (const [name, xs] of [["step", lat.step], ["next", lat.next], ["submit", lat.submit]] as const) {
+    report({ bench: "annotation", metric: `pace_${name}_p50_ms`, value: percentile(xs, 50), unit: "ms" });
+    report({ bench: "annotation", metric: `pace_${name}_p99_ms`, value: percentile(xs, 99), unit: "ms" });
+  }
+  report({ bench: "annotation", metric: "pace_steps", value: lat.submit.length, unit: "count" });
+  report({ bench: "annotation", metric: "pace_failed_steps", value: lat.failed, unit: "count" });
+  report({ bench: "annotation", metric: "pace_offered_steps_per_s", value: PACE_ANNOTATORS / 2, unit: "1/s" });
+}
+
+/**
+ * (b) sustained steps against the bare route, same run. The two alternate in windows
+ * (baseline, steps, three times over) after the project's import and a second's warm-up
+ * of each, so drift in the machine's speed and background work (autovacuum after the
+ * import) fall on both alike; each figure is the mean rate over its windows.
+ */
+async function throughputBench(url: string, adminToken: string): Promise<void> {
+  const fast = await makeAnnotators(THROUGHPUT_CLIENTS, "fast");
+  const fastProject = await makeProject(url, adminToken, "throughput", 20_000, 1, fast.map((a) => a.email));
+  const fastSessions: Session[] = fast.map((a) => ({ token: a.token, task: null, split: SPLIT }));
+  const bare = async () => (await api(url, null, "POST", "/api/bench/baseline")).status === 200;
+  const annotate = async (c: number) => (await step(url, fastSessions[c]!, fastProject)) !== null;
+  await closedLoop(1, THROUGHPUT_CLIENTS, bare);
+  await closedLoop(1, THROUGHPUT_CLIENTS, annotate);
+  if (process.env.BENCH_PG_STATS) await getDb().execute(sql`select pg_stat_statements_reset()`);
+  const windows = 3;
+  let baseline = 0;
+  let submits = 0;
+  for (let w = 0; w < windows; w++) {
+    baseline += (await closedLoop(THROUGHPUT_SECONDS / windows, THROUGHPUT_CLIENTS, bare)) / windows;
+    submits += (await closedLoop(THROUGHPUT_SECONDS / windows, THROUGHPUT_CLIENTS, annotate)) / windows;
+  }
+  report({ bench: "annotation", metric: "baseline_tx_per_s", value: baseline, unit: "req/s" });
+  report({ bench: "annotation", metric: "submit_per_s", value: submits, unit: "req/s" });
+  report({ bench: "annotation", metric: "submit_vs_baseline", value: submits / baseline, unit: "ratio" });
+  if (process.env.BENCH_PG_STATS) await printStatementStats();
+}
+
+/** (c) tasks/next with a million judgments in the database. */
+async function bigDatabaseBench(url: string, adminToken: string): Promise<void> {
+  const crowd = await makeAnnotators(1000, "crowd");
+  const bigProject = await makeProject(url, adminToken, "big", 2000, 3, crowd.slice(0, 10).map((a) => a.email));
+  const [, seedMs] = await timed(() => seedJudgments(bigProject, crowd.map((a) => a.id), SEEDED_JUDGMENTS));
+  const { rows } = await getDb().execute<{ n: number }>(sql`select count(*)::int as n from judgments`);
+  report({ bench: "annotation", metric: "judgments_in_db", value: rows[0]!.n, unit: "count" });
+  report({ bench: "annotation", metric: "seed_seconds", value: seedMs / 1000, unit: "s" });
+  const nextMs: number[] = [];
+  const askers: Session[] = crowd.slice(0, 10).map((a) => ({ token: a.token, task: null, split: true }));
+  for (let i = 0; i < 300; i++) {
+    const r = await step(url, askers[i % 10]!, bigProject);
+    if (r?.nextMs) nextMs.push(r.nextMs);
+  }
+  nextMs.sort((a, b) => a - b);
+  report({ bench: "annotation", metric: "next_1M_p50_ms", value: percentile(nextMs, 50), unit: "ms" });
+  report({ bench: "annotation", metric: "next_1M_p99_ms", value: percentile(nextMs, 99), unit: "ms" });
+}
+
 async function main() {
   const platform = await startPlatform(
     PORT,
@@ -196,83 +276,9 @@ async function main() {
     const [admin] = await getDb().insert(users).values({ email: `bench-admin-${randomUUID().slice(0, 6)}@bench.local`, role: "admin" }).returning();
     const adminToken = (await createApiToken(admin!.id, "bench")).token;
 
-    if (PHASES.includes("a")) {
-      // (a) human pace
-      const team = await makeAnnotators(PACE_ANNOTATORS, "pace");
-      const paceProject = await makeProject(url, adminToken, "pace", PACE_ANNOTATORS * (PACE_SECONDS / 2 + 2) + 5000, 1, team.map((a) => a.email));
-      // Warm-up, not measured: Next.js compiles each route on its first request and the
-      // connection pool opens lazily; then every annotator opens their first task (as on
-      // arriving at the annotation page; their token and membership lookups happen here).
-      // Without the second part, all 200 first requests land in the first two seconds and
-      // queue behind each other: BENCHMARKS.md gives that start-up figure too.
-      const warm: Session[] = team.slice(0, THROUGHPUT_CLIENTS).map((a) => ({ token: a.token, task: null, split: SPLIT }));
-      await closedLoop(5, warm.length, async (c) => (await step(url, warm[c]!, paceProject)) !== null);
-      for (const w of warm) if (w.task) await api(url, w.token, "POST", `/api/v1/comparisons/${w.task.comparisonId}/skip`, { reason: "bench warm-up" });
-      const sessions: Session[] = team.map((a) => ({ token: a.token, task: null, split: SPLIT }));
-      if (!process.env.BENCH_COLD_START) {
-        for (let i = 0; i < sessions.length; i += THROUGHPUT_CLIENTS) {
-          await Promise.all(
-            sessions.slice(i, i + THROUGHPUT_CLIENTS).map(async (s) => {
-              const res = await api(url, s.token, "GET", `/api/v1/projects/${paceProject}/tasks/next`);
-              s.task = res.status === 200 ? ((await res.json()) as Task) : null;
-            }),
-          );
-        }
-      }
-      const lat = await pace(url, paceProject, sessions);
-      for (const [name, xs] of [["step", lat.step], ["next", lat.next], ["submit", lat.submit]] as const) {
-        report({ bench: "annotation", metric: `pace_${name}_p50_ms`, value: percentile(xs, 50), unit: "ms" });
-        report({ bench: "annotation", metric: `pace_${name}_p99_ms`, value: percentile(xs, 99), unit: "ms" });
-      }
-      report({ bench: "annotation", metric: "pace_steps", value: lat.submit.length, unit: "count" });
-      report({ bench: "annotation", metric: "pace_failed_steps", value: lat.failed, unit: "count" });
-      report({ bench: "annotation", metric: "pace_offered_steps_per_s", value: PACE_ANNOTATORS / 2, unit: "1/s" });
-    }
-
-    if (PHASES.includes("b")) {
-      // (b) throughput vs the bare route, same run. The two alternate in windows (baseline,
-      // steps, three times over) after the project's import and a second's warm-up of each,
-      // so drift in the machine's speed and background work (autovacuum after the import)
-      // fall on both alike; each figure is the mean rate over its windows.
-      const fast = await makeAnnotators(THROUGHPUT_CLIENTS, "fast");
-      const fastProject = await makeProject(url, adminToken, "throughput", 20_000, 1, fast.map((a) => a.email));
-      const fastSessions: Session[] = fast.map((a) => ({ token: a.token, task: null, split: SPLIT }));
-      const bare = async () => (await api(url, null, "POST", "/api/bench/baseline")).status === 200;
-      const annotate = async (c: number) => (await step(url, fastSessions[c]!, fastProject)) !== null;
-      await closedLoop(1, THROUGHPUT_CLIENTS, bare);
-      await closedLoop(1, THROUGHPUT_CLIENTS, annotate);
-      if (process.env.BENCH_PG_STATS) await getDb().execute(sql`select pg_stat_statements_reset()`);
-      const windows = 3;
-      let baseline = 0;
-      let submits = 0;
-      for (let w = 0; w < windows; w++) {
-        baseline += (await closedLoop(THROUGHPUT_SECONDS / windows, THROUGHPUT_CLIENTS, bare)) / windows;
-        submits += (await closedLoop(THROUGHPUT_SECONDS / windows, THROUGHPUT_CLIENTS, annotate)) / windows;
-      }
-      report({ bench: "annotation", metric: "baseline_tx_per_s", value: baseline, unit: "req/s" });
-      report({ bench: "annotation", metric: "submit_per_s", value: submits, unit: "req/s" });
-      report({ bench: "annotation", metric: "submit_vs_baseline", value: submits / baseline, unit: "ratio" });
-      if (process.env.BENCH_PG_STATS) await printStatementStats();
-    }
-
-    if (PHASES.includes("c")) {
-      // (c) tasks/next with a million judgments in the database
-      const crowd = await makeAnnotators(1000, "crowd");
-      const bigProject = await makeProject(url, adminToken, "big", 2000, 3, crowd.slice(0, 10).map((a) => a.email));
-      const [, seedMs] = await timed(() => seedJudgments(bigProject, crowd.map((a) => a.id), SEEDED_JUDGMENTS));
-      const { rows } = await getDb().execute<{ n: number }>(sql`select count(*)::int as n from judgments`);
-      report({ bench: "annotation", metric: "judgments_in_db", value: rows[0]!.n, unit: "count" });
-      report({ bench: "annotation", metric: "seed_seconds", value: seedMs / 1000, unit: "s" });
-      const nextMs: number[] = [];
-      const askers: Session[] = crowd.slice(0, 10).map((a) => ({ token: a.token, task: null, split: true }));
-      for (let i = 0; i < 300; i++) {
-        const r = await step(url, askers[i % 10]!, bigProject);
-        if (r?.nextMs) nextMs.push(r.nextMs);
-      }
-      nextMs.sort((a, b) => a - b);
-      report({ bench: "annotation", metric: "next_1M_p50_ms", value: percentile(nextMs, 50), unit: "ms" });
-      report({ bench: "annotation", metric: "next_1M_p99_ms", value: percentile(nextMs, 99), unit: "ms" });
-    }
+    if (PHASES.includes("a")) await paceBench(url, adminToken);
+    if (PHASES.includes("b")) await throughputBench(url, adminToken);
+    if (PHASES.includes("c")) await bigDatabaseBench(url, adminToken);
   } finally {
     await closeDb();
     await platform.stop();
