@@ -24,6 +24,7 @@ const THROUGHPUT_CLIENTS = Number(process.env.BENCH_CLIENTS ?? 16);
 const SEEDED_JUDGMENTS = Number(process.env.BENCH_JUDGMENTS ?? 1_000_000);
 /** Which parts to run: BENCH_PHASES=c runs (c) alone. */
 const PHASES = process.env.BENCH_PHASES ?? "abc";
+const PG_STATS_TRACK = process.env.BENCH_PG_STATS === "all" ? "all" : "top";
 
 type Task = { comparisonId: string; responses: { id: string }[] };
 type Reply = { status: number; json(): Promise<any>; text(): Promise<string> };
@@ -168,7 +169,6 @@ async function seedJudgments(projectId: string, annotatorIds: string[], total: n
 }
 
 /** With BENCH_PG_STATS=1: where PostgreSQL spent its time (pg_stat_statements), to stderr; BENCH_PG_STATS=all counts the statements inside functions too. */
-const PG_STATS_TRACK = process.env.BENCH_PG_STATS === "all" ? "all" : "top";
 async function printStatementStats(): Promise<void> {
   const { rows } = await getDb().execute<{ calls: number; plan_ms: number; exec_ms: number; query: string }>(sql`
     select calls, round(total_plan_time::numeric, 1)::float as plan_ms, round(total_exec_time::numeric, 1)::float as exec_ms,

@@ -220,7 +220,6 @@ SET jit = off
 AS $$
 DECLARE
   v_c record;
-  v_prev record;
   v_lease jsonb;
   v_others integer;
   v_id uuid;
@@ -234,7 +233,7 @@ BEGIN
     where c.id = p_comparison for update of c;
   IF NOT FOUND THEN
     -- No such comparison; a clientId already used elsewhere is the more useful answer.
-    select j.id into v_prev from judgments j where j.client_id = p_client;
+    PERFORM 1 from judgments j where j.client_id = p_client;
     IF FOUND THEN
       RAISE EXCEPTION 'This clientId was already used for another judgment' USING ERRCODE = 'AR409';
     END IF;
