@@ -45,11 +45,11 @@ function validate(responseIds: string[], project: Project, input: JudgmentInput)
   if (project.requireRationale && !input.rationale) throw new ApiError("invalid_input", "rationale: this project asks for a rationale");
 }
 
-const SUBMIT = "select arbiter_submit_judgment($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) as result";
+const SUBMIT = "select arbiter_submit_judgment($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) as result";
 
 /**
  * Validates against cached comparison and project data, then writes in one statement
- * (arbiter_submit_judgment, drizzle/0005): lock, free-slot check, judgment, counter,
+ * (arbiter_submit_judgment, drizzle/0007): lock, free-slot check, judgment, counter,
  * lease release, and with `next` the caller's next task, all in its transaction.
  */
 export async function submitJudgment(

@@ -6,7 +6,7 @@
 // every committed lease and two annotators can never take the last slot together.
 // Gold comparisons come first at the project's gold rate, then work reserved for the
 // annotator or their group, then open work; the shown order is shuffled per annotator.
-// The steps run inside PostgreSQL as one function call (drizzle/0005_next_task_function.sql):
+// The steps run inside PostgreSQL as one function call (drizzle/0005, as rewritten in 0007):
 // sent one statement at a time they cost six round trips, and the web process's work per
 // statement was the largest part of a task's cost (BENCHMARKS.md).
 import type { Message, Project, User } from "@/lib/db/schema";
@@ -15,9 +15,6 @@ import { rememberComparison } from "@/lib/comparisons/comparison-meta";
 
 export const MAX_ACTIVE_LEASES = 3; // the one on screen, a prefetched one, and slack for a retry
 const CANDIDATE_TRIES = 8;
-/** Open comparisons are scanned in index order, this many at a time. */
-const SCAN_BATCH = 200;
-const MAX_SCAN_BATCHES = 50;
 
 export type Task = {
   comparisonId: string;
@@ -37,12 +34,12 @@ export async function nextTask(project: ProjectWithGroup, me: User, opts: { excl
 
 /**
  * The assignment's parameters after project and annotator, as arbiter_next_task and
- * arbiter_submit_judgment (drizzle/0005) take them: group, gold first?, lease length,
- * then the scan limits above.
+ * arbiter_submit_judgment (drizzle/0007) take them: group, gold first?, lease length,
+ * then the limits above.
  */
 export function assignmentParams(project: ProjectWithGroup): unknown[] {
   const goldFirst = project.goldRate > 0 && Math.random() < project.goldRate;
-  return [project.memberGroup ?? null, goldFirst, project.leaseSeconds, MAX_ACTIVE_LEASES, CANDIDATE_TRIES, SCAN_BATCH, MAX_SCAN_BATCHES];
+  return [project.memberGroup ?? null, goldFirst, project.leaseSeconds, MAX_ACTIVE_LEASES, CANDIDATE_TRIES];
 }
 
 /** Tasks handed out here record their comparison's project and responses, so the submit that follows needs no lookup. */
@@ -56,7 +53,7 @@ export async function nextTaskIn(q: Query, project: ProjectWithGroup, me: User, 
   const [group, ...rest] = assignmentParams(project);
   const [row] = await q<{ task: Task | null }>(
     "tasks.next",
-    "select arbiter_next_task($1, $2, $3, $4::uuid[], $5, $6, $7, $8, $9, $10) as task",
+    "select arbiter_next_task($1, $2, $3, $4::uuid[], $5, $6, $7, $8) as task",
     [project.id, me.id, group, opts.exclude ?? [], ...rest],
   );
   return remember(row?.task ?? null, project.id);

@@ -108,6 +108,31 @@ describe("assignment and judgments", () => {
     expect(await nextTask(project, a!)).toBeNull();
   });
 
+  it("finds open work behind every comparison the annotator has judged, however many", async () => {
+    // Judged-but-open comparisons sort first (fewest judgments still needed), so an
+    // annotator's own history is what the scan walks before their next task. Up to 0006
+    // the scan gave up after 10,000 rows and answered "nothing left".
+    const project = await aProject({ redundancy: 2 });
+    await importText(project, ndjson(responseRecords(10_050, 2, "deep")));
+    const [a, b] = await annotators(project, 2);
+    const judged = 10_020;
+    await getDb().execute(sql`
+      with firsts as (select id from comparisons where project_id = ${project.id} order by created_at, id limit ${judged}),
+      mine as (
+        insert into judgments (client_id, comparison_id, project_id, annotator_id, ranking, shown_order)
+        select gen_random_uuid(), f.id, ${project.id}, ${a!.id}, '[]'::jsonb, '[]'::jsonb from firsts f
+        returning comparison_id)
+      update comparisons set judgment_count = judgment_count + 1 where id in (select comparison_id from mine)`);
+    const next = await nextTask(project, a!);
+    expect(next).not.toBeNull();
+    const [row] = await getDb().select().from(comparisons).where(eq(comparisons.id, next!.comparisonId));
+    expect(row!.judgmentCount).toBe(0);
+    // Another annotator gets the half-done ones first.
+    const other = await nextTask(project, b!);
+    const [otherRow] = await getDb().select().from(comparisons).where(eq(comparisons.id, other!.comparisonId));
+    expect(otherRow!.judgmentCount).toBe(1);
+  });
+
   it("shows responses in a per-annotator random order and stores the order shown", async () => {
     const project = await aProject({ mode: "kwise", k: 4, redundancy: 20 });
     await importText(project, ndjson(responseRecords(1, 4, "order")));
