@@ -9,11 +9,11 @@
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { sql } from "drizzle-orm";
-import { Agent, request } from "undici";
 import { createApiToken } from "@/lib/auth/api-tokens";
 import { closeDb, getDb } from "@/lib/db/client";
 import { startEmbeddedPostgres } from "@/lib/db/embedded";
 import { users } from "@/lib/db/schema";
+import { api, makeAnnotators, makeProject } from "./annotation-setup";
 import { percentile, report, startPlatform, timed } from "./harness";
 
 const PORT = Number(process.env.BENCH_PORT ?? 3290);
@@ -27,43 +27,6 @@ const PHASES = process.env.BENCH_PHASES ?? "abc";
 const PG_STATS_TRACK = process.env.BENCH_PG_STATS === "all" ? "all" : "top";
 
 type Task = { comparisonId: string; responses: { id: string }[] };
-type Reply = { status: number; json(): Promise<any>; text(): Promise<string> };
-
-// undici's request API with keep-alive: far lighter per request than fetch, so the load
-// generator (which shares the 2 cores) measures the server rather than itself.
-const dispatcher = new Agent({ connections: 512, keepAliveTimeout: 30_000 });
-
-async function api(url: string, token: string | null, method: "GET" | "POST", path: string, body?: unknown | string): Promise<Reply> {
-  const res = await request(url + path, {
-    method,
-    dispatcher,
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { "content-type": "application/json" } : {}) },
-    body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
-  });
-  const text = await res.body.text();
-  return { status: res.statusCode, json: async () => JSON.parse(text), text: async () => text };
-}
-
-async function makeAnnotators(n: number, label: string): Promise<{ id: string; email: string; token: string }[]> {
-  const rows = await getDb()
-    .insert(users)
-    .values(Array.from({ length: n }, (_, i) => ({ email: `${label}-${i}-${randomUUID().slice(0, 6)}@bench.local`, role: "annotator" as const })))
-    .returning({ id: users.id, email: users.email });
-  return Promise.all(rows.map(async (u) => ({ ...u, token: (await createApiToken(u.id, "bench")).token })));
-}
-
-async function makeProject(url: string, adminToken: string, name: string, prompts: number, redundancy: number, members: string[]): Promise<string> {
-  const { id } = await (await api(url, adminToken, "POST", "/api/v1/projects", { name, mode: "pairwise", redundancy })).json();
-  const lines = Array.from({ length: prompts }, (_, i) =>
-    JSON.stringify({ prompt: `${name} prompt ${i}`, responses: [{ text: `first answer ${i}`, source: "a" }, { text: `a rather different reply number ${i}`, source: "b" }] }),
-  ).join("\n");
-  const res = await api(url, adminToken, "POST", `/api/v1/projects/${id}/import`, lines);
-  if (res.status !== 201) throw new Error(`import failed: ${res.status} ${await res.text()}`);
-  for (let i = 0; i < members.length; i += 500) {
-    await api(url, adminToken, "POST", `/api/v1/projects/${id}/members`, { emails: members.slice(i, i + 500) });
-  }
-  return id;
-}
 
 /**
  * One annotator's state: the task on screen. With one request per step (the default) the
@@ -225,12 +188,15 @@ async function throughputBench(url: string, adminToken: string): Promise<void> {
   await closedLoop(1, THROUGHPUT_CLIENTS, bare);
   await closedLoop(1, THROUGHPUT_CLIENTS, annotate);
   if (process.env.BENCH_PG_STATS) await getDb().execute(sql`select pg_stat_statements_reset()`);
-  const windows = 3;
+  const windows = Number(process.env.BENCH_WINDOWS ?? 3);
   let baseline = 0;
   let submits = 0;
   for (let w = 0; w < windows; w++) {
-    baseline += (await closedLoop(THROUGHPUT_SECONDS / windows, THROUGHPUT_CLIENTS, bare)) / windows;
-    submits += (await closedLoop(THROUGHPUT_SECONDS / windows, THROUGHPUT_CLIENTS, annotate)) / windows;
+    const b = await closedLoop(THROUGHPUT_SECONDS / windows, THROUGHPUT_CLIENTS, bare);
+    const s = await closedLoop(THROUGHPUT_SECONDS / windows, THROUGHPUT_CLIENTS, annotate);
+    if (process.env.BENCH_DEBUG) console.error(`window ${w}: baseline ${b.toFixed(0)}/s, steps ${s.toFixed(0)}/s, ratio ${(s / b).toFixed(2)}`);
+    baseline += b / windows;
+    submits += s / windows;
   }
   report({ bench: "annotation", metric: "baseline_tx_per_s", value: baseline, unit: "req/s" });
   report({ bench: "annotation", metric: "submit_per_s", value: submits, unit: "req/s" });

@@ -1,0 +1,44 @@
+// HTTP and setup helpers shared by the annotation benchmarks (annotation.ts, step-sql.ts).
+import { randomUUID } from "node:crypto";
+import { Agent, request } from "undici";
+import { createApiToken } from "@/lib/auth/api-tokens";
+import { getDb } from "@/lib/db/client";
+import { users } from "@/lib/db/schema";
+
+export type Reply = { status: number; json(): Promise<any>; text(): Promise<string> };
+
+// undici's request API with keep-alive: far lighter per request than fetch, so the load
+// generator (which shares the 2 cores) measures the server rather than itself.
+const dispatcher = new Agent({ connections: 512, keepAliveTimeout: 30_000 });
+
+export async function api(url: string, token: string | null, method: "GET" | "POST", path: string, body?: unknown | string): Promise<Reply> {
+  const res = await request(url + path, {
+    method,
+    dispatcher,
+    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { "content-type": "application/json" } : {}) },
+    body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+  });
+  const text = await res.body.text();
+  return { status: res.statusCode, json: async () => JSON.parse(text), text: async () => text };
+}
+
+export async function makeAnnotators(n: number, label: string): Promise<{ id: string; email: string; token: string }[]> {
+  const rows = await getDb()
+    .insert(users)
+    .values(Array.from({ length: n }, (_, i) => ({ email: `${label}-${i}-${randomUUID().slice(0, 6)}@bench.local`, role: "annotator" as const })))
+    .returning({ id: users.id, email: users.email });
+  return Promise.all(rows.map(async (u) => ({ ...u, token: (await createApiToken(u.id, "bench")).token })));
+}
+
+export async function makeProject(url: string, adminToken: string, name: string, prompts: number, redundancy: number, members: string[]): Promise<string> {
+  const { id } = await (await api(url, adminToken, "POST", "/api/v1/projects", { name, mode: "pairwise", redundancy })).json();
+  const lines = Array.from({ length: prompts }, (_, i) =>
+    JSON.stringify({ prompt: `${name} prompt ${i}`, responses: [{ text: `first answer ${i}`, source: "a" }, { text: `a rather different reply number ${i}`, source: "b" }] }),
+  ).join("\n");
+  const res = await api(url, adminToken, "POST", `/api/v1/projects/${id}/import`, lines);
+  if (res.status !== 201) throw new Error(`import failed: ${res.status} ${await res.text()}`);
+  for (let i = 0; i < members.length; i += 500) {
+    await api(url, adminToken, "POST", `/api/v1/projects/${id}/members`, { emails: members.slice(i, i + 500) });
+  }
+  return id;
+}
