@@ -249,6 +249,36 @@ describe("one request per step", () => {
     expect(rows).toHaveLength(3);
   });
 
+  it("a submit racing itself (double click, or a resend with a new clientId) counts once", async () => {
+    const project = await aProject({ mode: "pairwise", redundancy: 2 });
+    await importText(project, ndjson(responseRecords(6, 2, "race")));
+    const [me] = await annotators(project, 1);
+    const counted = async (comparisonId: string) => {
+      const [c] = await getDb().select({ n: comparisons.judgmentCount }).from(comparisons).where(eq(comparisons.id, comparisonId));
+      const rows = await getDb().select({ id: judgments.id }).from(judgments).where(eq(judgments.comparisonId, comparisonId));
+      return { counter: c!.n, rows: rows.length };
+    };
+    for (let round = 0; round < 3; round++) {
+      // the same clientId twice at once: one row, both answers name it
+      const same = (await nextTask(project, me!))!;
+      const input = { clientId: randomUUID(), ranking: prefer(same) };
+      const [a, b] = await Promise.all([submitJudgment(same.comparisonId, me!, input), submitJudgment(same.comparisonId, me!, input)]);
+      expect(a.id).toBe(b.id);
+      expect([a.created, b.created].sort()).toEqual([false, true]);
+      expect(await counted(same.comparisonId)).toEqual({ counter: 1, rows: 1 });
+      // two clientIds at once for one lease: one judgment, the other a conflict
+      const twice = (await nextTask(project, me!))!;
+      const results = await Promise.allSettled([
+        submitJudgment(twice.comparisonId, me!, { clientId: randomUUID(), ranking: prefer(twice) }),
+        submitJudgment(twice.comparisonId, me!, { clientId: randomUUID(), ranking: prefer(twice) }),
+      ]);
+      expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+      const rejected = results.find((r) => r.status === "rejected") as PromiseRejectedResult;
+      expect(rejected.reason).toMatchObject({ code: "conflict" });
+      expect(await counted(twice.comparisonId)).toEqual({ counter: 1, rows: 1 });
+    }
+  });
+
   it("more annotators than pooled connections, each a chain of submit-and-next, end with every comparison judged twice", async () => {
     const { createApiToken } = await import("@/lib/auth/api-tokens");
     const project = await aProject({ mode: "pairwise", redundancy: 2 });
