@@ -21,6 +21,7 @@ const PACE_ANNOTATORS = Number(process.env.BENCH_ANNOTATORS ?? 200);
 const PACE_SECONDS = Number(process.env.BENCH_PACE_SECONDS ?? 30);
 const THROUGHPUT_SECONDS = Number(process.env.BENCH_THROUGHPUT_SECONDS ?? 15);
 const THROUGHPUT_CLIENTS = Number(process.env.BENCH_CLIENTS ?? 16);
+const WARM_UP_SECONDS = Number(process.env.BENCH_WARM_UP_SECONDS ?? 4);
 const SEEDED_JUDGMENTS = Number(process.env.BENCH_JUDGMENTS ?? 1_000_000);
 /** Which parts to run: BENCH_PHASES=c runs (c) alone. */
 const PHASES = process.env.BENCH_PHASES ?? "abc";
@@ -144,7 +145,7 @@ async function seedJudgments(projectId: string, annotatorIds: string[], total: n
 async function printStatementStats(): Promise<void> {
   const { rows } = await getDb().execute<{ calls: number; plan_ms: number; exec_ms: number; query: string }>(sql`
     select calls, round(total_plan_time::numeric, 1)::float as plan_ms, round(total_exec_time::numeric, 1)::float as exec_ms,
-      left(regexp_replace(query, '\s+', ' ', 'g'), 160) as query
+      left(regexp_replace(query, '\\s+', ' ', 'g'), 160) as query
     from pg_stat_statements order by total_plan_time + total_exec_time desc limit 30`);
   for (const r of rows) console.error(`${String(r.calls).padStart(7)} plan ${String(r.plan_ms).padStart(8)} ms exec ${String(r.exec_ms).padStart(8)} ms  ${r.query}`);
 }
@@ -184,18 +185,22 @@ async function paceBench(url: string, adminToken: string): Promise<void> {
 
 /**
  * (b) sustained steps against the bare route, same run. The two alternate in windows
- * (baseline, steps, three times over) after the project's import and a second's warm-up
- * of each, so drift in the machine's speed and background work (autovacuum after the
- * import) fall on both alike; each figure is the mean rate over its windows.
+ * (baseline, steps, three times over), so drift in the machine's speed falls on both
+ * alike; each figure is the mean rate over its windows. Before them: the import's tables
+ * vacuumed, autovacuum left to finish, and 4 s of each as warm-up. With 1 s of warm-up
+ * the web process was still busy after the import (GC, by its CPU: 1.2 cores in the
+ * first window, against 0.9 later), which slowed the light bare route more than the steps
+ * and raised the first window's ratio to 0.7–0.95 against 0.55–0.7 later.
  */
 async function throughputBench(url: string, adminToken: string): Promise<void> {
   const fast = await makeAnnotators(THROUGHPUT_CLIENTS, "fast");
   const fastProject = await makeProject(url, adminToken, "throughput", 20_000, 1, fast.map((a) => a.email));
+  await settleAfterImport();
   const fastSessions: Session[] = fast.map((a) => ({ token: a.token, task: null, split: SPLIT }));
   const bare = async () => (await api(url, null, "POST", "/api/bench/baseline")).status === 200;
   const annotate = async (c: number) => (await step(url, fastSessions[c]!, fastProject)) !== null;
-  await closedLoop(1, THROUGHPUT_CLIENTS, bare);
-  await closedLoop(1, THROUGHPUT_CLIENTS, annotate);
+  await closedLoop(WARM_UP_SECONDS, THROUGHPUT_CLIENTS, bare);
+  await closedLoop(WARM_UP_SECONDS, THROUGHPUT_CLIENTS, annotate);
   if (process.env.BENCH_PG_STATS) await getDb().execute(sql`select pg_stat_statements_reset()`);
   const windows = Number(process.env.BENCH_WINDOWS ?? 3);
   let baseline = 0;
@@ -213,6 +218,16 @@ async function throughputBench(url: string, adminToken: string): Promise<void> {
   report({ bench: "annotation", metric: "submit_per_s", value: submits, unit: "req/s" });
   report({ bench: "annotation", metric: "submit_vs_baseline", value: submits / baseline, unit: "ratio" });
   if (process.env.BENCH_PG_STATS) await printStatementStats();
+}
+
+/** Vacuums what an import wrote and waits (up to 60 s) until no autovacuum worker is busy. */
+async function settleAfterImport(): Promise<void> {
+  await getDb().execute(sql`vacuum (analyze) prompts, responses, comparisons, comparison_responses, project_members`);
+  for (let i = 0; i < 120; i++) {
+    const { rows } = await getDb().execute<{ n: number }>(sql`select count(*)::int as n from pg_stat_activity where backend_type = 'autovacuum worker'`);
+    if (rows[0]!.n === 0) return;
+    await new Promise((r) => setTimeout(r, 500));
+  }
 }
 
 /** (c) tasks/next with a million judgments in the database. */
