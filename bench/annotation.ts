@@ -188,8 +188,8 @@ async function paceBench(url: string, adminToken: string): Promise<void> {
  * (baseline, steps, three times over), so drift in the machine's speed falls on both
  * alike; each figure is the mean rate over its windows. Before them: the import's tables
  * vacuumed, autovacuum left to finish, and 4 s of each as warm-up. With 1 s of warm-up
- * the web process was still busy after the import (GC, by its CPU: 1.2 cores in the
- * first window, against 0.9 later), which slowed the light bare route more than the steps
+ * the web process was still busy after the import (by its own CPU: 1.2 cores in the
+ * first window, against 0.9 later; what with was not traced), which slowed the light bare route more than the steps
  * and raised the first window's ratio to 0.7–0.95 against 0.55–0.7 later.
  */
 async function throughputBench(url: string, adminToken: string): Promise<void> {
