@@ -220,9 +220,12 @@ async function throughputBench(url: string, adminToken: string): Promise<void> {
   if (process.env.BENCH_PG_STATS) await printStatementStats();
 }
 
-/** Vacuums what an import wrote and waits (up to 60 s) until no autovacuum worker is busy. */
+/**
+ * Vacuums what an import wrote (the import analyzes it already) and waits (up to 60 s)
+ * until no autovacuum worker is busy.
+ */
 async function settleAfterImport(): Promise<void> {
-  await getDb().execute(sql`vacuum (analyze) prompts, responses, comparisons, comparison_responses, project_members`);
+  await getDb().execute(sql`vacuum prompts, responses, comparisons, comparison_responses, project_members`);
   for (let i = 0; i < 120; i++) {
     const { rows } = await getDb().execute<{ n: number }>(sql`select count(*)::int as n from pg_stat_activity where backend_type = 'autovacuum worker'`);
     if (rows[0]!.n === 0) return;
