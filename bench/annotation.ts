@@ -36,6 +36,8 @@ type Task = { comparisonId: string; responses: { id: string }[] };
  */
 type Session = { token: string; task: Task | null; split: boolean };
 const SPLIT = process.env.BENCH_STEP === "split";
+/** The annotator's screen submits to POST /judgments; BENCH_SUBMIT_PATH=nested uses POST /comparisons/:id/judgments. */
+const NESTED_SUBMIT = process.env.BENCH_SUBMIT_PATH === "nested";
 
 /** One step: get a task if none is held, submit a verdict. Service times in ms; null when no work is left. */
 async function step(url: string, s: Session, projectId: string): Promise<{ nextMs: number | null; submitMs: number } | null> {
@@ -50,8 +52,11 @@ async function step(url: string, s: Session, projectId: string): Promise<{ nextM
   const task = s.task!;
   const ranking = [[task.responses[0]!.id], [task.responses[1]!.id]];
   const query = s.split ? "" : "?next=1";
+  const verdict = { clientId: randomUUID(), ranking, strength: 2 };
   const [sub, submitMs] = await timed(() =>
-    api(url, s.token, "POST", `/api/v1/comparisons/${task.comparisonId}/judgments${query}`, { clientId: randomUUID(), ranking, strength: 2 }),
+    NESTED_SUBMIT
+      ? api(url, s.token, "POST", `/api/v1/comparisons/${task.comparisonId}/judgments${query}`, verdict)
+      : api(url, s.token, "POST", `/api/v1/judgments${query}`, { comparisonId: task.comparisonId, ...verdict }),
   );
   if (sub.status !== 201) {
     s.task = null;

@@ -207,27 +207,28 @@ async function nextIds(comparisonId: string): Promise<string[]> {
   return rows.map((r) => r.id);
 }
 
-async function submitAndNext(token: string, comparisonId: string, body: unknown): Promise<Response> {
+/** POST /comparisons/:id/judgments, or with `path: "static"` POST /judgments with the comparison's id in the body. */
+async function submitAndNext(token: string, comparisonId: string, body: object, opts: { path?: "nested" | "static"; next?: boolean } = {}): Promise<Response> {
   const { NextRequest } = await import("next/server");
+  const query = opts.next === false ? "" : "?next=1";
+  const init = (url: string, json: object) =>
+    new NextRequest(url, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify(json) });
+  if (opts.path === "static") {
+    const { POST } = await import("@/app/api/v1/judgments/route");
+    return POST(init(`http://localhost/api/v1/judgments${query}`, { comparisonId, ...body }), { params: Promise.resolve({}) });
+  }
   const { POST } = await import("@/app/api/v1/comparisons/[id]/judgments/route");
-  return POST(
-        new NextRequest(`http://localhost/api/v1/comparisons/${comparisonId}/judgments?next=1`, {
-          method: "POST",
-          headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-          body: JSON.stringify(body),
-        }),
-    { params: Promise.resolve({ id: comparisonId }) },
-  );
+  return POST(init(`http://localhost/api/v1/comparisons/${comparisonId}/judgments${query}`, body), { params: Promise.resolve({ id: comparisonId }) });
 }
 
 describe("one request per step", () => {
-  it("POST judgments?next=1 answers with the judgment and the caller's next task", async () => {
+  it.each(["nested", "static"] as const)("POST judgments?next=1 (%s path) answers with the judgment and the caller's next task", async (path) => {
     const { createApiToken } = await import("@/lib/auth/api-tokens");
     const project = await aProject({ mode: "pairwise", redundancy: 1 });
     await importText(project, ndjson(responseRecords(3, 2, "step")));
     const [me] = await annotators(project, 1);
     const { token } = await createApiToken(me!.id, "test");
-    const call = (comparisonId: string, body: unknown) => submitAndNext(token, comparisonId, body);
+    const call = (comparisonId: string, body: object) => submitAndNext(token, comparisonId, body, { path });
     let task: Task | null = await nextTask(project, me!);
     const seen = new Set<string>();
     while (task) {
@@ -247,6 +248,36 @@ describe("one request per step", () => {
     expect(leases).toHaveLength(0);
     const rows = await getDb().select({ id: judgments.id }).from(judgments).where(eq(judgments.projectId, project.id));
     expect(rows).toHaveLength(3);
+  });
+
+  it("POST /judgments takes the comparison from the body: missing or unknown is an error that writes nothing, and a retry on either path replays", async () => {
+    const { createApiToken } = await import("@/lib/auth/api-tokens");
+    const project = await aProject({ mode: "pairwise", redundancy: 1 });
+    await importText(project, ndjson(responseRecords(2, 2, "static")));
+    const [me] = await annotators(project, 1);
+    const { token } = await createApiToken(me!.id, "test");
+    const { NextRequest } = await import("next/server");
+    const { POST } = await import("@/app/api/v1/judgments/route");
+    const task = (await nextTask(project, me!))!;
+    const body = { clientId: randomUUID(), ranking: prefer(task) };
+
+    const missing = await POST(
+      new NextRequest("http://localhost/api/v1/judgments", { method: "POST", headers: { authorization: `Bearer ${token}` }, body: JSON.stringify(body) }),
+      { params: Promise.resolve({}) },
+    );
+    expect(missing.status).toBe(400);
+    expect(JSON.stringify(await missing.json())).toContain("comparisonId");
+    const unknown = await submitAndNext(token, randomUUID(), body, { path: "static", next: false });
+    expect(unknown.status).toBe(404);
+    expect(await getDb().select().from(judgments).where(eq(judgments.projectId, project.id))).toHaveLength(0);
+
+    const first = await submitAndNext(token, task.comparisonId, body, { path: "static", next: false });
+    expect(first.status).toBe(201);
+    const { id } = (await first.json()) as { id: string };
+    const replayed = await submitAndNext(token, task.comparisonId, body, { path: "nested", next: false });
+    expect(replayed.status).toBe(200);
+    expect(await replayed.json()).toEqual({ id });
+    expect(await getDb().select().from(judgments).where(eq(judgments.projectId, project.id))).toHaveLength(1);
   });
 
   it("a submit racing itself (double click, or a resend with a new clientId) counts once", async () => {
@@ -286,11 +317,12 @@ describe("one request per step", () => {
     const team = await annotators(project, 24); // the pool holds 10
     const acknowledged: string[] = [];
     await Promise.all(
-      team.map(async (me) => {
+      team.map(async (me, i) => {
         const { token } = await createApiToken(me.id, "test");
+        const path = i % 2 === 0 ? "nested" : "static";
         let task = await nextTask(project, me);
         while (task) {
-          const res = await submitAndNext(token, task.comparisonId, { clientId: randomUUID(), ranking: prefer(task) });
+          const res = await submitAndNext(token, task.comparisonId, { clientId: randomUUID(), ranking: prefer(task) }, { path });
           expect(res.status).toBe(201);
           const answer = (await res.json()) as { id: string; next: Task | null };
           acknowledged.push(answer.id);

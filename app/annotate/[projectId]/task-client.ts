@@ -36,10 +36,10 @@ export async function submitVerdict(comparisonId: string, clientId: string, verd
   let lastError: unknown;
   for (let attempt = 0; attempt < 4; attempt++) {
     try {
-      const res = await fetch(`/api/v1/comparisons/${comparisonId}/judgments`, {
+      const res = await fetch("/api/v1/judgments", {
         method: "POST",
         headers: { "content-type": "application/json" },
-        body: JSON.stringify({ clientId, ...verdict }),
+        body: JSON.stringify({ comparisonId, clientId, ...verdict }),
       });
       if (res.ok) return ((await res.json()) as { id: string }).id;
       if (res.status < 500) throw new Error(await errorMessage(res)); // the server said no: retrying won't help
