@@ -1,0 +1,148 @@
+// npm run bench:route-cpu — where (b)'s time goes: CPU per request by process (the web
+// app's process and its main thread, PostgreSQL, this load generator) for the bare
+// baseline route and the annotation step on both submit paths, in interleaved blocks so
+// the VM's drift falls on all alike. Linux only (/proc).
+//   BENCH_ROUNDS (5) blocks of BENCH_BLOCK_SECONDS (4) per variant; BENCH_CLIENTS (16).
+import { randomUUID } from "node:crypto";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { createApiToken } from "@/lib/auth/api-tokens";
+import { closeDb, getDb } from "@/lib/db/client";
+import { startEmbeddedPostgres } from "@/lib/db/embedded";
+import { users } from "@/lib/db/schema";
+import { api, makeAnnotators, makeProject } from "./annotation-setup";
+import { report, startPlatform } from "./harness";
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const BLOCK_SECONDS = Number(process.env.BENCH_BLOCK_SECONDS ?? 4);
+const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 16);
+const PROMPTS = Number(process.env.BENCH_PROMPTS ?? 40_000);
+
+/** CPU time (user + system) in ms of a process or thread, from its stat file; 0 once it is gone. */
+function cpuMs(statPath: string): number {
+  try {
+    const s = readFileSync(statPath, "utf8");
+    const f = s.slice(s.lastIndexOf(")") + 2).split(" ");
+    return (Number(f[11]) + Number(f[12])) * 10; // USER_HZ ticks of 10 ms
+  } catch {
+    return 0;
+  }
+}
+
+function pidsWhere(match: (cmdline: string) => boolean): string[] {
+  return readdirSync("/proc").filter((p) => {
+    if (!/^\d+$/.test(p)) return false;
+    try {
+      return match(readFileSync(`/proc/${p}/cmdline`, "utf8"));
+    } catch {
+      return false;
+    }
+  });
+}
+
+type Cpu = { web: number; webMain: number; pg: Map<string, number>; gen: number };
+
+function sample(web: string): Cpu {
+  const pg = new Map(pidsWhere((c) => c.startsWith("postgres") || c.includes("/bin/postgres ")).map((p) => [p, cpuMs(`/proc/${p}/stat`)]));
+  const gen = process.cpuUsage();
+  return { web: cpuMs(`/proc/${web}/stat`), webMain: cpuMs(`/proc/${web}/task/${web}/stat`), pg, gen: (gen.user + gen.system) / 1000 };
+}
+
+/** PostgreSQL's CPU between two samples: processes born in between (autovacuum workers) count whole. */
+function pgBetween(a: Map<string, number>, b: Map<string, number>): number {
+  let ms = 0;
+  for (const [pid, t] of b) ms += t - (a.get(pid) ?? 0);
+  return ms;
+}
+
+async function closedLoop(seconds: number, once: (client: number) => Promise<void>): Promise<number> {
+  let done = 0;
+  const deadline = Date.now() + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: CLIENTS }, async (_, c) => {
+      while (Date.now() < deadline) {
+        await once(c);
+        done++;
+      }
+    }),
+  );
+  return done;
+}
+
+type Task = { comparisonId: string; responses: { id: string }[] };
+
+async function main() {
+  if (!existsSync("/proc/self/stat")) throw new Error("bench:route-cpu reads /proc (Linux)");
+  const platform = await startPlatform(Number(process.env.BENCH_PORT ?? 3291));
+  const embedded = await startEmbeddedPostgres({ dataDir: platform.dataDir });
+  process.env.DATABASE_URL = embedded.url;
+  try {
+    const url = platform.url;
+    const [web] = pidsWhere((c) => c.includes("next-server"));
+    if (!web) throw new Error("no next-server process found");
+    const [admin] = await getDb().insert(users).values({ email: `bench-admin-${randomUUID().slice(0, 6)}@bench.local`, role: "admin" }).returning();
+    const adminToken = (await createApiToken(admin!.id, "bench")).token;
+    const team = await makeAnnotators(CLIENTS, "cpu");
+    const projectId = await makeProject(url, adminToken, "route-cpu", PROMPTS, 1, team.map((a) => a.email));
+    const held: (Task | null)[] = team.map(() => null);
+
+    const step = (nested: boolean) => async (c: number) => {
+      const token = team[c]!.token;
+      if (!held[c]) {
+        const res = await api(url, token, "GET", `/api/v1/projects/${projectId}/tasks/next`);
+        if (res.status !== 200) throw new Error(`tasks/next ${res.status}: raise BENCH_PROMPTS`);
+        held[c] = (await res.json()) as Task;
+      }
+      const task = held[c]!;
+      const verdict = { clientId: randomUUID(), ranking: [[task.responses[0]!.id], [task.responses[1]!.id]], strength: 2 };
+      const res = nested
+        ? await api(url, token, "POST", `/api/v1/comparisons/${task.comparisonId}/judgments?next=1`, verdict)
+        : await api(url, token, "POST", "/api/v1/judgments?next=1", { comparisonId: task.comparisonId, ...verdict });
+      if (res.status !== 201) throw new Error(`submit ${res.status}: ${await res.text()}`);
+      held[c] = ((await res.json()) as { next: Task | null }).next;
+    };
+    const variants: Record<string, (c: number) => Promise<void>> = {
+      bare: async () => {
+        const res = await api(url, null, "POST", "/api/bench/baseline");
+        if (res.status !== 200) throw new Error(`baseline ${res.status}`);
+      },
+      step: step(false),
+      step_nested: step(true),
+    };
+    for (const once of Object.values(variants)) await closedLoop(2, once); // warm-up
+
+    const totals = Object.fromEntries(Object.keys(variants).map((k) => [k, { n: 0, seconds: 0, web: 0, webMain: 0, pg: 0, gen: 0 }]));
+    for (let r = 0; r < ROUNDS; r++) {
+      for (const [name, once] of Object.entries(variants)) {
+        const a = sample(web);
+        const n = await closedLoop(BLOCK_SECONDS, once);
+        const b = sample(web);
+        const t = totals[name]!;
+        t.n += n;
+        t.seconds += BLOCK_SECONDS;
+        t.web += b.web - a.web;
+        t.webMain += b.webMain - a.webMain;
+        t.pg += pgBetween(a.pg, b.pg);
+        t.gen += b.gen - a.gen;
+      }
+    }
+    for (const [name, t] of Object.entries(totals)) {
+      const perRequest = (ms: number) => (ms * 1000) / t.n;
+      report({ bench: "route-cpu", metric: `${name}_per_s`, value: t.n / t.seconds, unit: "req/s" });
+      report({ bench: "route-cpu", metric: `${name}_web_cpu_us`, value: perRequest(t.web), unit: "us" });
+      report({ bench: "route-cpu", metric: `${name}_web_main_thread_cpu_us`, value: perRequest(t.webMain), unit: "us" });
+      report({ bench: "route-cpu", metric: `${name}_web_main_thread_busy`, value: t.webMain / 1000 / t.seconds, unit: "cores" });
+      report({ bench: "route-cpu", metric: `${name}_postgres_cpu_us`, value: perRequest(t.pg), unit: "us" });
+      report({ bench: "route-cpu", metric: `${name}_load_generator_cpu_us`, value: perRequest(t.gen), unit: "us" });
+    }
+    report({ bench: "route-cpu", metric: "step_vs_bare", value: totals.step!.n / totals.bare!.n, unit: "ratio" });
+    report({ bench: "route-cpu", metric: "step_nested_vs_bare", value: totals.step_nested!.n / totals.bare!.n, unit: "ratio" });
+  } finally {
+    await closeDb();
+    await platform.stop();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
