@@ -39,12 +39,21 @@ function pidsWhere(match: (cmdline: string) => boolean): string[] {
   });
 }
 
-type Cpu = { web: number; webMain: number; pg: Map<string, number>; gen: number };
+type Cpu = { web: number; webMain: number; webMainWait: number; pg: Map<string, number>; gen: number };
+
+/** Time in ms a thread has spent runnable but waiting for a CPU (schedstat's second field). */
+function runQueueWaitMs(tid: string): number {
+  try {
+    return Number(readFileSync(`/proc/${tid}/task/${tid}/schedstat`, "utf8").split(" ")[1]) / 1e6;
+  } catch {
+    return 0;
+  }
+}
 
 function sample(web: string): Cpu {
   const pg = new Map(pidsWhere((c) => c.startsWith("postgres") || c.includes("/bin/postgres ")).map((p) => [p, cpuMs(`/proc/${p}/stat`)]));
   const gen = process.cpuUsage();
-  return { web: cpuMs(`/proc/${web}/stat`), webMain: cpuMs(`/proc/${web}/task/${web}/stat`), pg, gen: (gen.user + gen.system) / 1000 };
+  return { web: cpuMs(`/proc/${web}/stat`), webMain: cpuMs(`/proc/${web}/task/${web}/stat`), webMainWait: runQueueWaitMs(web), pg, gen: (gen.user + gen.system) / 1000 };
 }
 
 /** PostgreSQL's CPU between two samples: processes born in between (autovacuum workers) count whole. */
@@ -110,7 +119,7 @@ async function main() {
     };
     for (const once of Object.values(variants)) await closedLoop(2, once); // warm-up
 
-    const totals = Object.fromEntries(Object.keys(variants).map((k) => [k, { n: 0, seconds: 0, web: 0, webMain: 0, pg: 0, gen: 0 }]));
+    const totals = Object.fromEntries(Object.keys(variants).map((k) => [k, { n: 0, seconds: 0, web: 0, webMain: 0, webMainWait: 0, pg: 0, gen: 0 }]));
     for (let r = 0; r < ROUNDS; r++) {
       for (const [name, once] of Object.entries(variants)) {
         const a = sample(web);
@@ -121,6 +130,7 @@ async function main() {
         t.seconds += BLOCK_SECONDS;
         t.web += b.web - a.web;
         t.webMain += b.webMain - a.webMain;
+        t.webMainWait += b.webMainWait - a.webMainWait;
         t.pg += pgBetween(a.pg, b.pg);
         t.gen += b.gen - a.gen;
       }
@@ -131,6 +141,8 @@ async function main() {
       report({ bench: "route-cpu", metric: `${name}_web_cpu_us`, value: perRequest(t.web), unit: "us" });
       report({ bench: "route-cpu", metric: `${name}_web_main_thread_cpu_us`, value: perRequest(t.webMain), unit: "us" });
       report({ bench: "route-cpu", metric: `${name}_web_main_thread_busy`, value: t.webMain / 1000 / t.seconds, unit: "cores" });
+      // runnable but without a CPU: the cores were busy with PostgreSQL, the load generator, …
+      report({ bench: "route-cpu", metric: `${name}_web_main_thread_waiting_for_cpu`, value: t.webMainWait / 1000 / t.seconds, unit: "cores" });
       report({ bench: "route-cpu", metric: `${name}_postgres_cpu_us`, value: perRequest(t.pg), unit: "us" });
       report({ bench: "route-cpu", metric: `${name}_load_generator_cpu_us`, value: perRequest(t.gen), unit: "us" });
     }
