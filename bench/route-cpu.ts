@@ -39,7 +39,15 @@ function pidsWhere(match: (cmdline: string) => boolean): string[] {
   });
 }
 
-type Cpu = { web: number; webMain: number; webMainWait: number; pg: Map<string, number>; gen: number };
+type PgKind = "backends" | "autovacuum" | "other";
+type Cpu = { web: number; webMain: number; webMainWait: number; pg: Map<string, { ms: number; kind: PgKind }>; gen: number };
+
+/** A postgres process by its title: client backends ("postgres: user db host(port) …"), autovacuum workers, the rest (postmaster, WAL writer, checkpointer, io workers, …). */
+function pgKind(cmdline: string): PgKind {
+  if (cmdline.includes("autovacuum worker")) return "autovacuum";
+  const background = /^postgres: (checkpointer|background writer|walwriter|autovacuum launcher|logical replication|io worker|startup|walsummarizer)/;
+  return cmdline.startsWith("postgres: ") && !background.test(cmdline) ? "backends" : "other";
+}
 
 /** Time in ms a thread has spent runnable but waiting for a CPU (schedstat's second field). */
 function runQueueWaitMs(tid: string): number {
@@ -51,15 +59,24 @@ function runQueueWaitMs(tid: string): number {
 }
 
 function sample(web: string): Cpu {
-  const pg = new Map(pidsWhere((c) => c.startsWith("postgres") || c.includes("/bin/postgres ")).map((p) => [p, cpuMs(`/proc/${p}/stat`)]));
+  const pg = new Map<string, { ms: number; kind: PgKind }>();
+  for (const p of pidsWhere((c) => c.startsWith("postgres") || c.includes("/bin/postgres "))) {
+    let cmdline = "";
+    try {
+      cmdline = readFileSync(`/proc/${p}/cmdline`, "utf8");
+    } catch {
+      continue;
+    }
+    pg.set(p, { ms: cpuMs(`/proc/${p}/stat`), kind: pgKind(cmdline) });
+  }
   const gen = process.cpuUsage();
   return { web: cpuMs(`/proc/${web}/stat`), webMain: cpuMs(`/proc/${web}/task/${web}/stat`), webMainWait: runQueueWaitMs(web), pg, gen: (gen.user + gen.system) / 1000 };
 }
 
 /** PostgreSQL's CPU between two samples: processes born in between (autovacuum workers) count whole. */
-function pgBetween(a: Map<string, number>, b: Map<string, number>): number {
-  let ms = 0;
-  for (const [pid, t] of b) ms += t - (a.get(pid) ?? 0);
+function pgBetween(a: Cpu["pg"], b: Cpu["pg"]): Record<PgKind, number> {
+  const ms: Record<PgKind, number> = { backends: 0, autovacuum: 0, other: 0 };
+  for (const [pid, t] of b) ms[t.kind] += t.ms - (a.get(pid)?.ms ?? 0);
   return ms;
 }
 
@@ -119,7 +136,7 @@ async function main() {
     };
     for (const once of Object.values(variants)) await closedLoop(2, once); // warm-up
 
-    const totals = Object.fromEntries(Object.keys(variants).map((k) => [k, { n: 0, seconds: 0, web: 0, webMain: 0, webMainWait: 0, pg: 0, gen: 0 }]));
+    const totals = Object.fromEntries(Object.keys(variants).map((k) => [k, { n: 0, seconds: 0, web: 0, webMain: 0, webMainWait: 0, pg: { backends: 0, autovacuum: 0, other: 0 } as Record<PgKind, number>, gen: 0 }]));
     for (let r = 0; r < ROUNDS; r++) {
       for (const [name, once] of Object.entries(variants)) {
         const a = sample(web);
@@ -131,7 +148,7 @@ async function main() {
         t.web += b.web - a.web;
         t.webMain += b.webMain - a.webMain;
         t.webMainWait += b.webMainWait - a.webMainWait;
-        t.pg += pgBetween(a.pg, b.pg);
+        for (const [kind, ms] of Object.entries(pgBetween(a.pg, b.pg))) t.pg[kind as PgKind] += ms;
         t.gen += b.gen - a.gen;
       }
     }
@@ -143,7 +160,10 @@ async function main() {
       report({ bench: "route-cpu", metric: `${name}_web_main_thread_busy`, value: t.webMain / 1000 / t.seconds, unit: "cores" });
       // runnable but without a CPU: the cores were busy with PostgreSQL, the load generator, …
       report({ bench: "route-cpu", metric: `${name}_web_main_thread_waiting_for_cpu`, value: t.webMainWait / 1000 / t.seconds, unit: "cores" });
-      report({ bench: "route-cpu", metric: `${name}_postgres_cpu_us`, value: perRequest(t.pg), unit: "us" });
+      report({ bench: "route-cpu", metric: `${name}_postgres_cpu_us`, value: perRequest(t.pg.backends + t.pg.autovacuum + t.pg.other), unit: "us" });
+      for (const kind of ["backends", "autovacuum", "other"] as const) {
+        report({ bench: "route-cpu", metric: `${name}_postgres_${kind}_cpu_us`, value: perRequest(t.pg[kind]), unit: "us" });
+      }
       report({ bench: "route-cpu", metric: `${name}_load_generator_cpu_us`, value: perRequest(t.gen), unit: "us" });
     }
     report({ bench: "route-cpu", metric: "step_vs_bare", value: totals.step!.n / totals.bare!.n, unit: "ratio" });
