@@ -14,7 +14,7 @@ import { closeDb, getDb } from "@/lib/db/client";
 import { startEmbeddedPostgres } from "@/lib/db/embedded";
 import { users } from "@/lib/db/schema";
 import { api, makeAnnotators, makeProject } from "./annotation-setup";
-import { percentile, report, startPlatform, timed } from "./harness";
+import { closedLoop, percentile, report, startPlatform, timed } from "./harness";
 
 const PORT = Number(process.env.BENCH_PORT ?? 3290);
 const PACE_ANNOTATORS = Number(process.env.BENCH_ANNOTATORS ?? 200);
@@ -108,15 +108,9 @@ function busyCpuMs(): number {
 }
 
 /** Operations per second, and the machine's CPU per operation (µs): it shows a window that background work (autovacuum) fell on. */
-async function closedLoop(seconds: number, clients: number, once: (client: number) => Promise<boolean>): Promise<{ rate: number; cpuUs: number }> {
-  let done = 0;
+async function measuredLoop(seconds: number, clients: number, once: (client: number) => Promise<boolean>): Promise<{ rate: number; cpuUs: number }> {
   const cpu0 = busyCpuMs();
-  const deadline = Date.now() + seconds * 1000;
-  await Promise.all(
-    Array.from({ length: clients }, async (_, c) => {
-      while (Date.now() < deadline) if (await once(c)) done++;
-    }),
-  );
+  const done = await closedLoop(seconds, clients, once);
   return { rate: done / seconds, cpuUs: ((busyCpuMs() - cpu0) * 1000) / Math.max(1, done) };
 }
 
@@ -211,8 +205,8 @@ async function throughputBench(url: string, adminToken: string): Promise<void> {
   let baseline = 0;
   let submits = 0;
   for (let w = 0; w < windows; w++) {
-    const b = await closedLoop(THROUGHPUT_SECONDS / windows, THROUGHPUT_CLIENTS, bare);
-    const s = await closedLoop(THROUGHPUT_SECONDS / windows, THROUGHPUT_CLIENTS, annotate);
+    const b = await measuredLoop(THROUGHPUT_SECONDS / windows, THROUGHPUT_CLIENTS, bare);
+    const s = await measuredLoop(THROUGHPUT_SECONDS / windows, THROUGHPUT_CLIENTS, annotate);
     if (process.env.BENCH_DEBUG) {
       console.error(`window ${w}: baseline ${b.rate.toFixed(0)}/s at ${b.cpuUs.toFixed(0)} µs CPU each, steps ${s.rate.toFixed(0)}/s at ${s.cpuUs.toFixed(0)} µs, ratio ${(s.rate / b.rate).toFixed(2)}`);
     }

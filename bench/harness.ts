@@ -23,6 +23,18 @@ export async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
   return [out, performance.now() - t0];
 }
 
+/** `clients` loops calling `once` until `seconds` have passed; returns how many calls answered true. */
+export async function closedLoop(seconds: number, clients: number, once: (client: number) => Promise<boolean>): Promise<number> {
+  let done = 0;
+  const deadline = Date.now() + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: clients }, async (_, c) => {
+      while (Date.now() < deadline) if (await once(c)) done++;
+    }),
+  );
+  return done;
+}
+
 export type Platform = { url: string; dataDir: string; stop(): Promise<void> };
 
 /** `npm start`'s own start script on a fresh embedded database and a scratch port. */

@@ -10,7 +10,7 @@ import { closeDb, getDb } from "@/lib/db/client";
 import { startEmbeddedPostgres } from "@/lib/db/embedded";
 import { users } from "@/lib/db/schema";
 import { api, makeAnnotators, makeProject } from "./annotation-setup";
-import { report, startPlatform } from "./harness";
+import { closedLoop, report, startPlatform } from "./harness";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const BLOCK_SECONDS = Number(process.env.BENCH_BLOCK_SECONDS ?? 4);
@@ -80,20 +80,6 @@ function pgBetween(a: Cpu["pg"], b: Cpu["pg"]): Record<PgKind, number> {
   return ms;
 }
 
-async function closedLoop(seconds: number, once: (client: number) => Promise<void>): Promise<number> {
-  let done = 0;
-  const deadline = Date.now() + seconds * 1000;
-  await Promise.all(
-    Array.from({ length: CLIENTS }, async (_, c) => {
-      while (Date.now() < deadline) {
-        await once(c);
-        done++;
-      }
-    }),
-  );
-  return done;
-}
-
 type Task = { comparisonId: string; responses: { id: string }[] };
 
 async function main() {
@@ -126,7 +112,7 @@ async function main() {
       if (res.status !== 201) throw new Error(`submit ${res.status}: ${await res.text()}`);
       held[c] = ((await res.json()) as { next: Task | null }).next;
     };
-    const variants: Record<string, (c: number) => Promise<void>> = {
+    const variants: Record<string, (c: number) => Promise<unknown>> = {
       bare: async () => {
         const res = await api(url, null, "POST", "/api/bench/baseline");
         if (res.status !== 200) throw new Error(`baseline ${res.status}`);
@@ -134,13 +120,14 @@ async function main() {
       step: step(false),
       step_nested: step(true),
     };
-    for (const once of Object.values(variants)) await closedLoop(2, once); // warm-up
+    const run = (seconds: number, once: (c: number) => Promise<unknown>) => closedLoop(seconds, CLIENTS, async (c) => (await once(c), true));
+    for (const once of Object.values(variants)) await run(2, once); // warm-up
 
     const totals = Object.fromEntries(Object.keys(variants).map((k) => [k, { n: 0, seconds: 0, web: 0, webMain: 0, webMainWait: 0, pg: { backends: 0, autovacuum: 0, other: 0 } as Record<PgKind, number>, gen: 0 }]));
     for (let r = 0; r < ROUNDS; r++) {
       for (const [name, once] of Object.entries(variants)) {
         const a = sample(web);
-        const n = await closedLoop(BLOCK_SECONDS, once);
+        const n = await run(BLOCK_SECONDS, once);
         const b = sample(web);
         const t = totals[name]!;
         t.n += n;
