@@ -2,8 +2,10 @@
 import { randomUUID } from "node:crypto";
 import { Agent, request } from "undici";
 import { createApiToken } from "@/lib/auth/api-tokens";
-import { getDb } from "@/lib/db/client";
+import { closeDb, getDb } from "@/lib/db/client";
+import { startEmbeddedPostgres } from "@/lib/db/embedded";
 import { users } from "@/lib/db/schema";
+import { startPlatform } from "./harness";
 
 export type Reply = { status: number; json(): Promise<any>; text(): Promise<string> };
 
@@ -20,6 +22,26 @@ export async function api(url: string, token: string | null, method: "GET" | "PO
   });
   const text = await res.body.text();
   return { status: res.statusCode, json: async () => JSON.parse(text), text: async () => text };
+}
+
+export type BenchPlatform = { url: string; databaseUrl: string; adminToken: string };
+
+/**
+ * The platform started as `npm start` starts it (harness.ts), this process connected to
+ * its embedded database for setup (reusing the running server), and an admin's token;
+ * everything stopped when `fn` is done.
+ */
+export async function withBenchPlatform(port: number, env: Record<string, string>, fn: (p: BenchPlatform) => Promise<void>): Promise<void> {
+  const platform = await startPlatform(port, env);
+  const embedded = await startEmbeddedPostgres({ dataDir: platform.dataDir });
+  process.env.DATABASE_URL = embedded.url;
+  try {
+    const [admin] = await getDb().insert(users).values({ email: `bench-admin-${randomUUID().slice(0, 6)}@bench.local`, role: "admin" }).returning();
+    await fn({ url: platform.url, databaseUrl: embedded.url, adminToken: (await createApiToken(admin!.id, "bench")).token });
+  } finally {
+    await closeDb();
+    await platform.stop();
+  }
 }
 
 export async function makeAnnotators(n: number, label: string): Promise<{ id: string; email: string; token: string }[]> {

@@ -9,12 +9,9 @@
 import { randomUUID } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { sql } from "drizzle-orm";
-import { createApiToken } from "@/lib/auth/api-tokens";
-import { closeDb, getDb } from "@/lib/db/client";
-import { startEmbeddedPostgres } from "@/lib/db/embedded";
-import { users } from "@/lib/db/schema";
-import { api, makeAnnotators, makeProject } from "./annotation-setup";
-import { closedLoop, percentile, report, startPlatform, timed } from "./harness";
+import { getDb } from "@/lib/db/client";
+import { api, makeAnnotators, makeProject, withBenchPlatform } from "./annotation-setup";
+import { closedLoop, percentile, report, timed } from "./harness";
 
 const PORT = Number(process.env.BENCH_PORT ?? 3290);
 const PACE_ANNOTATORS = Number(process.env.BENCH_ANNOTATORS ?? 200);
@@ -252,31 +249,16 @@ async function bigDatabaseBench(url: string, adminToken: string): Promise<void> 
 }
 
 async function main() {
-  const platform = await startPlatform(
-    PORT,
-    process.env.BENCH_PG_STATS
-      ? { EMBEDDED_PG_SETTINGS: `shared_preload_libraries=pg_stat_statements,pg_stat_statements.track_planning=on,pg_stat_statements.track=${PG_STATS_TRACK}` }
-      : {},
-  );
-  const url = platform.url;
-  // The bench process talks to the same embedded server for setup (it reuses the running one).
-  const embedded = await startEmbeddedPostgres({ dataDir: platform.dataDir });
-  process.env.DATABASE_URL = embedded.url;
-  try {
+  const pgStats = { EMBEDDED_PG_SETTINGS: `shared_preload_libraries=pg_stat_statements,pg_stat_statements.track_planning=on,pg_stat_statements.track=${PG_STATS_TRACK}` };
+  await withBenchPlatform(PORT, process.env.BENCH_PG_STATS ? pgStats : {}, async ({ url, adminToken }) => {
     if (process.env.BENCH_PG_STATS) await getDb().execute(sql`create extension if not exists pg_stat_statements`);
     // BENCH_SQL=file: SQL run before measuring, to compare a variant of the database
     // functions against the migrated ones on the same machine and hour.
     if (process.env.BENCH_SQL) await getDb().execute(sql.raw(readFileSync(process.env.BENCH_SQL, "utf8")));
-    const [admin] = await getDb().insert(users).values({ email: `bench-admin-${randomUUID().slice(0, 6)}@bench.local`, role: "admin" }).returning();
-    const adminToken = (await createApiToken(admin!.id, "bench")).token;
-
     if (PHASES.includes("a")) await paceBench(url, adminToken);
     if (PHASES.includes("b")) await throughputBench(url, adminToken);
     if (PHASES.includes("c")) await bigDatabaseBench(url, adminToken);
-  } finally {
-    await closeDb();
-    await platform.stop();
-  }
+  });
 }
 
 main().catch((err) => {

@@ -1,7 +1,7 @@
 // Shared bits for HTTP benchmarks: start the real platform on a scratch database, time
 // requests, print one JSON line per figure.
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
@@ -21,6 +21,17 @@ export async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
   const t0 = performance.now();
   const out = await fn();
   return [out, performance.now() - t0];
+}
+
+/** CPU time (user + system) in ms of a process or thread from its `/proc/…/stat` (Linux); 0 once it is gone. */
+export function procCpuMs(statPath: string): number {
+  try {
+    const s = readFileSync(statPath, "utf8");
+    const f = s.slice(s.lastIndexOf(")") + 2).split(" ");
+    return (Number(f[11]) + Number(f[12])) * 10; // utime, stime in USER_HZ ticks of 10 ms
+  } catch {
+    return 0;
+  }
 }
 
 /** `clients` loops calling `once` until `seconds` have passed; returns how many calls answered true. */

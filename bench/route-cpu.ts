@@ -5,28 +5,13 @@
 //   BENCH_ROUNDS (5) blocks of BENCH_BLOCK_SECONDS (4) per variant; BENCH_CLIENTS (16).
 import { randomUUID } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { createApiToken } from "@/lib/auth/api-tokens";
-import { closeDb, getDb } from "@/lib/db/client";
-import { startEmbeddedPostgres } from "@/lib/db/embedded";
-import { users } from "@/lib/db/schema";
-import { api, makeAnnotators, makeProject } from "./annotation-setup";
-import { closedLoop, report, startPlatform } from "./harness";
+import { api, makeAnnotators, makeProject, withBenchPlatform } from "./annotation-setup";
+import { closedLoop, procCpuMs, report } from "./harness";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const BLOCK_SECONDS = Number(process.env.BENCH_BLOCK_SECONDS ?? 4);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 16);
 const PROMPTS = Number(process.env.BENCH_PROMPTS ?? 40_000);
-
-/** CPU time (user + system) in ms of a process or thread, from its stat file; 0 once it is gone. */
-function cpuMs(statPath: string): number {
-  try {
-    const s = readFileSync(statPath, "utf8");
-    const f = s.slice(s.lastIndexOf(")") + 2).split(" ");
-    return (Number(f[11]) + Number(f[12])) * 10; // USER_HZ ticks of 10 ms
-  } catch {
-    return 0;
-  }
-}
 
 function pidsWhere(match: (cmdline: string) => boolean): string[] {
   return readdirSync("/proc").filter((p) => {
@@ -67,10 +52,10 @@ function sample(web: string): Cpu {
     } catch {
       continue;
     }
-    pg.set(p, { ms: cpuMs(`/proc/${p}/stat`), kind: pgKind(cmdline) });
+    pg.set(p, { ms: procCpuMs(`/proc/${p}/stat`), kind: pgKind(cmdline) });
   }
   const gen = process.cpuUsage();
-  return { web: cpuMs(`/proc/${web}/stat`), webMain: cpuMs(`/proc/${web}/task/${web}/stat`), webMainWait: runQueueWaitMs(web), pg, gen: (gen.user + gen.system) / 1000 };
+  return { web: procCpuMs(`/proc/${web}/stat`), webMain: procCpuMs(`/proc/${web}/task/${web}/stat`), webMainWait: runQueueWaitMs(web), pg, gen: (gen.user + gen.system) / 1000 };
 }
 
 /** PostgreSQL's CPU between two samples: processes born in between (autovacuum workers) count whole. */
@@ -84,15 +69,9 @@ type Task = { comparisonId: string; responses: { id: string }[] };
 
 async function main() {
   if (!existsSync("/proc/self/stat")) throw new Error("bench:route-cpu reads /proc (Linux)");
-  const platform = await startPlatform(Number(process.env.BENCH_PORT ?? 3291));
-  const embedded = await startEmbeddedPostgres({ dataDir: platform.dataDir });
-  process.env.DATABASE_URL = embedded.url;
-  try {
-    const url = platform.url;
+  await withBenchPlatform(Number(process.env.BENCH_PORT ?? 3291), {}, async ({ url, adminToken }) => {
     const [web] = pidsWhere((c) => c.includes("next-server"));
     if (!web) throw new Error("no next-server process found");
-    const [admin] = await getDb().insert(users).values({ email: `bench-admin-${randomUUID().slice(0, 6)}@bench.local`, role: "admin" }).returning();
-    const adminToken = (await createApiToken(admin!.id, "bench")).token;
     const team = await makeAnnotators(CLIENTS, "cpu");
     const projectId = await makeProject(url, adminToken, "route-cpu", PROMPTS, 1, team.map((a) => a.email));
     const held: (Task | null)[] = team.map(() => null);
@@ -155,10 +134,7 @@ async function main() {
     }
     report({ bench: "route-cpu", metric: "step_vs_bare", value: totals.step!.n / totals.bare!.n, unit: "ratio" });
     report({ bench: "route-cpu", metric: "step_nested_vs_bare", value: totals.step_nested!.n / totals.bare!.n, unit: "ratio" });
-  } finally {
-    await closeDb();
-    await platform.stop();
-  }
+  });
 }
 
 main().catch((err) => {

@@ -14,28 +14,17 @@ import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import pg from "pg";
-import { createApiToken } from "@/lib/auth/api-tokens";
-import { closeDb, getDb } from "@/lib/db/client";
-import { startEmbeddedPostgres } from "@/lib/db/embedded";
-import { users } from "@/lib/db/schema";
-import { api, makeAnnotators, makeProject } from "./annotation-setup";
-import { report, startPlatform } from "./harness";
+import { api, makeAnnotators, makeProject, withBenchPlatform } from "./annotation-setup";
+import { procCpuMs, report } from "./harness";
 
 const PORT = Number(process.env.BENCH_PORT ?? 3291);
 const BLOCKS = Number(process.env.BENCH_BLOCKS ?? 12);
 const STEPS_PER_BLOCK = Number(process.env.BENCH_BLOCK_STEPS ?? 100);
 const HOLDERS = 14;
 const SUBMIT_SIGNATURE = "arbiter_submit_judgment(uuid, uuid, uuid, jsonb, integer, boolean, jsonb, text, integer, boolean, text, boolean, integer, integer, integer)";
-/** USER_HZ: /proc/<pid>/stat counts CPU time in ticks of 1/100 s on Linux. */
-const TICK_MS = 10;
 
 type Task = { comparisonId: string; responses: { id: string }[] };
 type Lane = { label: string; client: pg.Client; pid: number; step(): Promise<void>; cpuMs: number; wallMs: number };
-
-function backendCpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-  return (Number(fields[11]) + Number(fields[12])) * TICK_MS; // utime, stime
-}
 
 const ranking = (t: Task) => JSON.stringify([[t.responses[0]!.id], [t.responses[1]!.id]]);
 
@@ -69,50 +58,45 @@ async function lane(databaseUrl: string, projectId: string, annotatorId: string,
 
 async function main() {
   const files = process.argv.slice(2);
-  const platform = await startPlatform(PORT);
-  const embedded = await startEmbeddedPostgres({ dataDir: platform.dataDir });
-  process.env.DATABASE_URL = embedded.url;
   const lanes: Lane[] = [];
-  try {
-    const [admin] = await getDb().insert(users).values({ email: `bench-admin-${randomUUID().slice(0, 6)}@bench.local`, role: "admin" }).returning();
-    const adminToken = (await createApiToken(admin!.id, "bench")).token;
-    const team = await makeAnnotators(HOLDERS + 1 + files.length, "sql");
-    const projectId = await makeProject(platform.url, adminToken, "step-sql", 30_000, 1, team.map((a) => a.email));
-    // The others: a lease each at the head of the index, after some judgments of their own.
-    for (const a of team.slice(0, HOLDERS)) {
-      let task = (await (await api(platform.url, a.token, "GET", `/api/v1/projects/${projectId}/tasks/next`)).json()) as Task;
-      for (let i = 0; i < 20; i++) {
-        const res = await api(platform.url, a.token, "POST", `/api/v1/comparisons/${task.comparisonId}/judgments?next=1`, {
-          clientId: randomUUID(),
-          ranking: JSON.parse(ranking(task)),
-        });
-        task = ((await res.json()) as { next: Task }).next;
+  await withBenchPlatform(PORT, {}, async ({ url, databaseUrl, adminToken }) => {
+    try {
+      const team = await makeAnnotators(HOLDERS + 1 + files.length, "sql");
+      const projectId = await makeProject(url, adminToken, "step-sql", 30_000, 1, team.map((a) => a.email));
+      // The others: a lease each at the head of the index, after some judgments of their own.
+      for (const a of team.slice(0, HOLDERS)) {
+        let task = (await (await api(url, a.token, "GET", `/api/v1/projects/${projectId}/tasks/next`)).json()) as Task;
+        for (let i = 0; i < 20; i++) {
+          const res = await api(url, a.token, "POST", `/api/v1/comparisons/${task.comparisonId}/judgments?next=1`, {
+            clientId: randomUUID(),
+            ranking: JSON.parse(ranking(task)),
+          });
+          task = ((await res.json()) as { next: Task }).next;
+        }
       }
-    }
-    const variants = [null, ...files];
-    for (const [i, file] of variants.entries()) lanes.push(await lane(embedded.url, projectId, team[HOLDERS + i]!.id, i, file));
-    for (let b = 0; b < BLOCKS; b++) {
+      const variants = [null, ...files];
+      for (const [i, file] of variants.entries()) lanes.push(await lane(databaseUrl, projectId, team[HOLDERS + i]!.id, i, file));
+      for (let b = 0; b < BLOCKS; b++) {
+        for (const l of lanes) {
+          const cpu0 = procCpuMs(`/proc/${l.pid}/stat`);
+          const t0 = performance.now();
+          for (let i = 0; i < STEPS_PER_BLOCK; i++) await l.step();
+          l.wallMs += performance.now() - t0;
+          l.cpuMs += procCpuMs(`/proc/${l.pid}/stat`) - cpu0;
+        }
+      }
+      const steps = BLOCKS * STEPS_PER_BLOCK;
       for (const l of lanes) {
-        const cpu0 = backendCpuMs(l.pid);
-        const t0 = performance.now();
-        for (let i = 0; i < STEPS_PER_BLOCK; i++) await l.step();
-        l.wallMs += performance.now() - t0;
-        l.cpuMs += backendCpuMs(l.pid) - cpu0;
+        report({ bench: "step_sql", metric: `pg_cpu_per_step_us[${l.label}]`, value: (l.cpuMs * 1000) / steps, unit: "us" });
+        report({ bench: "step_sql", metric: `wall_per_step_us[${l.label}]`, value: (l.wallMs * 1000) / steps, unit: "us" });
       }
+      for (const l of lanes.slice(1)) {
+        report({ bench: "step_sql", metric: `pg_cpu_vs_migrated[${l.label}]`, value: l.cpuMs / lanes[0]!.cpuMs, unit: "ratio" });
+      }
+    } finally {
+      await Promise.all(lanes.map((l) => l.client.end()));
     }
-    const steps = BLOCKS * STEPS_PER_BLOCK;
-    for (const l of lanes) {
-      report({ bench: "step_sql", metric: `pg_cpu_per_step_us[${l.label}]`, value: (l.cpuMs * 1000) / steps, unit: "us" });
-      report({ bench: "step_sql", metric: `wall_per_step_us[${l.label}]`, value: (l.wallMs * 1000) / steps, unit: "us" });
-    }
-    for (const l of lanes.slice(1)) {
-      report({ bench: "step_sql", metric: `pg_cpu_vs_migrated[${l.label}]`, value: l.cpuMs / lanes[0]!.cpuMs, unit: "ratio" });
-    }
-  } finally {
-    await Promise.all(lanes.map((l) => l.client.end()));
-    await closeDb();
-    await platform.stop();
-  }
+  });
 }
 
 main().catch((err) => {
