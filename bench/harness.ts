@@ -59,6 +59,7 @@ export async function startPlatform(port: number, extraEnv: Record<string, strin
   });
   await new Promise<void>((resolve, reject) => {
     child.stdout!.on("data", (d: Buffer) => {
+      if (process.env.BENCH_PLATFORM_LOG) process.stderr.write(d); // with ARBITER_DEBUG=1, PostgreSQL's log too
       if (d.toString().includes("Arbiter is running")) resolve();
     });
     child.on("exit", (code) => reject(new Error(`platform exited with ${code}`)));

@@ -11,6 +11,7 @@ import { runMigrations } from "@/lib/db/migrate";
 import { openDatabase } from "@/lib/db/open-database";
 import { ensureAdmin } from "@/lib/users/ensure-admin";
 import { buildIsCurrent, recordBuild } from "./build-stamp";
+import { webHeapFlags } from "./web-heap";
 
 const root = path.resolve(import.meta.dirname, "..");
 const dev = process.argv.includes("--dev");
@@ -110,7 +111,7 @@ async function main(): Promise<void> {
 
   const web = spawn(
     process.execPath,
-    [nextBin, dev ? "dev" : "start", "--port", String(config.PORT), "--hostname", config.HOST],
+    [...webHeapFlags(config.ARBITER_WEB_OLD_SPACE_MB), nextBin, dev ? "dev" : "start", "--port", String(config.PORT), "--hostname", config.HOST],
     { cwd: root, stdio: ["ignore", "inherit", "inherit"], env: { ...childEnv, NEXT_TELEMETRY_DISABLED: "1" } as NodeJS.ProcessEnv },
   );
   const trainer = spawn(process.execPath, ["--import", "tsx", path.join(root, "trainer", "main.ts")], {

@@ -33,6 +33,8 @@ const envSchema = z.object({
   // The trainer's scoring server (reward scores for the web app); port 0 = any free port.
   TRAINER_HOST: z.string().default("127.0.0.1"),
   TRAINER_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+  /** the web process's initial old generation in MB (scripts/web-heap.ts); 0: V8's default */
+  ARBITER_WEB_OLD_SPACE_MB: z.coerce.number().int().min(0).default(512),
 });
 
 export type Env = z.infer<typeof envSchema>;
