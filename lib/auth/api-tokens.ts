@@ -1,7 +1,8 @@
 // API tokens for scripts (API.md: `arbiter token create`, `Authorization: Bearer <token>`).
-import { and, eq, isNull } from "drizzle-orm";
+import { and, eq, isNull, sql } from "drizzle-orm";
 import { TtlCache } from "@/lib/cache/ttl-cache";
 import { getDb } from "@/lib/db/client";
+import { preparedOnce } from "@/lib/db/prepared";
 import { apiTokens, users, type User } from "@/lib/db/schema";
 import { hashSecret, newSecret } from "./secret-token";
 
@@ -39,12 +40,17 @@ export async function userForApiToken(token: string): Promise<User | undefined> 
   return user;
 }
 
-async function lookUpToken(tokenHash: string): Promise<User | undefined> {
-  const [row] = await getDb()
+const tokenQuery = preparedOnce((db) =>
+  db
     .select({ user: users, tokenId: apiTokens.id, lastUsedAt: apiTokens.lastUsedAt })
     .from(apiTokens)
     .innerJoin(users, eq(users.id, apiTokens.userId))
-    .where(and(eq(apiTokens.tokenHash, tokenHash), isNull(apiTokens.revokedAt)));
+    .where(and(eq(apiTokens.tokenHash, sql.placeholder("tokenHash")), isNull(apiTokens.revokedAt)))
+    .prepare("api-tokens.user"),
+);
+
+async function lookUpToken(tokenHash: string): Promise<User | undefined> {
+  const [row] = await tokenQuery().execute({ tokenHash });
   if (!row || row.user.disabledAt) return undefined;
   // Best effort and at most once a minute per token: a write on every request would cost
   // more than the request itself, and a lost update of last-used time is harmless.

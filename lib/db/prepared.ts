@@ -3,7 +3,7 @@
 // that planning cost as much as running them (pg_stat_statements, BENCHMARKS.md).
 // A named statement is prepared once per connection and its plan reused.
 import type { PoolClient } from "pg";
-import { getPool } from "./client";
+import { getDb, getPool, type Db } from "./client";
 
 export type Query = <R extends object>(name: string, text: string, values?: unknown[]) => Promise<R[]>;
 
@@ -38,4 +38,20 @@ export async function inTransaction<T>(fn: (q: Query) => Promise<T>, opts: { asy
   } finally {
     client.release();
   }
+}
+
+/**
+ * A drizzle query built once per database handle and run as a named statement: drizzle
+ * otherwise rebuilds the SQL text on every call, which on the per-request lookups (token,
+ * membership) cost CPU and garbage on every cache miss. Keyed by handle, so a closed and
+ * reopened pool (tests) gets statements of its own.
+ */
+export function preparedOnce<Q>(build: (db: Db) => Q): () => Q {
+  const built = new WeakMap<Db, Q>();
+  return () => {
+    const db = getDb();
+    let q = built.get(db);
+    if (q === undefined) built.set(db, (q = build(db)));
+    return q;
+  };
 }

@@ -2,6 +2,7 @@
 import { and, asc, count, eq, inArray, sql } from "drizzle-orm";
 import { ApiError } from "@/lib/api/errors";
 import { getDb } from "@/lib/db/client";
+import { preparedOnce } from "@/lib/db/prepared";
 import { comparisons, judgments, projectMembers, projects, users, type Project, type User } from "@/lib/db/schema";
 import { can } from "@/lib/auth/permissions";
 import { TtlCache } from "@/lib/cache/ttl-cache";
@@ -76,17 +77,22 @@ type ProjectForUser = Project & { memberGroup: string | null };
  */
 const memberships = new TtlCache<string, ProjectForUser>(2_000);
 
+const membershipQuery = preparedOnce((db) =>
+  db
+    .select({ project: projects, member: projectMembers.userId, group: projectMembers.groupName })
+    .from(projects)
+    .leftJoin(projectMembers, and(eq(projectMembers.projectId, projects.id), eq(projectMembers.userId, sql.placeholder("userId"))))
+    .where(eq(projects.id, sql.placeholder("projectId")))
+    .prepare("projects.for-user"),
+);
+
 /** The project if `user` may work in it (admins: every project; annotators: their own), with their group. */
 export async function projectForUser(projectId: string, user: User): Promise<ProjectForUser> {
   if (!/^[0-9a-f-]{36}$/i.test(projectId)) throw new ApiError("not_found", "No such project");
   const key = `${projectId}:${user.id}:${user.role}`;
   const cached = memberships.get(key);
   if (cached) return cached;
-  const [row] = await getDb()
-    .select({ project: projects, member: projectMembers.userId, group: projectMembers.groupName })
-    .from(projects)
-    .leftJoin(projectMembers, and(eq(projectMembers.projectId, projects.id), eq(projectMembers.userId, user.id)))
-    .where(eq(projects.id, projectId));
+  const [row] = await membershipQuery().execute({ projectId, userId: user.id });
   if (!row) throw new ApiError("not_found", "No such project");
   if (!row.member && !can(user.role, "projects.manage")) throw new ApiError("forbidden", "You are not a member of this project");
   const result = { ...row.project, memberGroup: row.group };
