@@ -12,6 +12,7 @@ import type { Project, User } from "@/lib/db/schema";
 import { projectForUser } from "@/lib/projects/projects";
 import { assignmentParams, nextTask, remember, type Task } from "@/lib/tasks/next-task";
 import { rankingProblem, rankingSchema } from "./ranking";
+import { SubmitQueue } from "./submit-queue";
 
 export const judgmentInputSchema = z
   .object({
@@ -45,7 +46,11 @@ function validate(responseIds: string[], project: Project, input: JudgmentInput)
   if (project.requireRationale && !input.rationale) throw new ApiError("invalid_input", "rationale: this project asks for a rationale");
 }
 
-const SUBMIT = "select arbiter_submit_judgment($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) as result";
+let queue: SubmitQueue<SubmitResult & { next: Task | null }> | undefined;
+function submitQueue() {
+  const coalesce = process.env.ARBITER_SUBMIT_COALESCE !== "0";
+  return (queue ??= new SubmitQueue({ maxInFlight: coalesce ? Number(process.env.ARBITER_SUBMIT_IN_FLIGHT ?? 2) : Infinity, maxBatch: coalesce ? 32 : 1 }));
+}
 
 /**
  * Validates against cached comparison and project data, then writes in one statement
@@ -67,20 +72,19 @@ export async function submitJudgment(
   const project = await projectForUser(meta.projectId, me);
   validate(meta.responseIds, project, input);
   try {
-    const [row] = await namedQuery<{ result: SubmitResult & { next: Task | null } }>("judgments.submit", SUBMIT, [
+    const result = await submitQueue().submit({
       comparisonId,
-      me.id,
-      input.clientId,
-      JSON.stringify(input.ranking),
-      input.strength ?? null,
-      input.bothBad ?? false,
-      input.criteria ? JSON.stringify(input.criteria) : null,
-      input.rationale || null,
-      input.durationMs ?? null,
-      opts.next === true,
-      ...assignmentParams(project),
-    ]);
-    const result = row!.result;
+      annotatorId: me.id,
+      clientId: input.clientId,
+      ranking: input.ranking,
+      strength: input.strength ?? null,
+      bothBad: input.bothBad ?? false,
+      criteria: input.criteria ?? null,
+      rationale: input.rationale || null,
+      durationMs: input.durationMs ?? null,
+      next: opts.next === true,
+      assignment: assignmentParams(project),
+    });
     return opts.next ? { ...result, next: remember(result.next, project.id) } : { id: result.id, created: result.created, projectId: result.projectId };
   } catch (err) {
     const { code, constraint, message } = err as { code?: string; constraint?: string; message?: string };

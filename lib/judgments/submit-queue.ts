@@ -1,0 +1,106 @@
+// Submits coalesced into batches (drizzle/0009): a submit goes to PostgreSQL at once while
+// fewer than `maxInFlight` calls are there; the ones that arrive meanwhile wait and go
+// together, as one arbiter_submit_judgments call, when a call comes back. At a human pace
+// every batch is a single submit and nothing waits; under load a batch shares one commit
+// (and its WAL flush), one round trip and one statement's setup among its judgments,
+// which is where PostgreSQL spent much of a step (BENCHMARKS.md, session 9).
+//
+// A judgment is acknowledged only once its batch has committed. If the batch fails (one
+// item's conflict rolls back all of them), each item is submitted again on its own, so
+// every caller gets exactly the answer, or the error, it would have had alone.
+import { namedQuery } from "@/lib/db/prepared";
+
+/** One submit: arbiter_submit_judgment's arguments (drizzle/0008). */
+export type SubmitArgs = {
+  comparisonId: string;
+  annotatorId: string;
+  clientId: string;
+  ranking: unknown;
+  strength: number | null;
+  bothBad: boolean;
+  criteria: unknown;
+  rationale: string | null;
+  durationMs: number | null;
+  next: boolean;
+  /** The assignment's five settings (assignmentParams), used when `next`. */
+  assignment: unknown[];
+};
+
+/** The arguments in arbiter_submit_judgment's order; `json` encodes the two jsonb ones (as text for a statement's parameters, as values inside a batch's JSON). */
+function positional(a: SubmitArgs, json: (v: unknown) => unknown): unknown[] {
+  const { comparisonId, annotatorId, clientId, ranking, strength, bothBad, criteria, rationale, durationMs, next, assignment } = a;
+  return [comparisonId, annotatorId, clientId, json(ranking), strength, bothBad, criteria == null ? null : json(criteria), rationale, durationMs, next, ...assignment];
+}
+
+type Waiting<R> = { args: SubmitArgs; resolve: (r: R) => void; reject: (e: unknown) => void };
+
+const SINGLE = "select arbiter_submit_judgment($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) as result";
+const BATCH = "select arbiter_submit_judgments($1) as results";
+
+export type SubmitQueueOptions = {
+  /** Calls in PostgreSQL at once; more submits wait for the next batch. */
+  maxInFlight: number;
+  /** Items per batch at most (bounds one transaction's locks and time). */
+  maxBatch: number;
+};
+
+export class SubmitQueue<R> {
+  private readonly waiting: Waiting<R>[] = [];
+  private inFlight = 0;
+  private readonly counts = { calls: 0, batches: 0, batchedItems: 0, fallbacks: 0 };
+
+  constructor(private readonly opts: SubmitQueueOptions) {}
+
+  /** Calls sent (a batch or a lone submit), batches among them, their items, and batches that failed and went item by item. */
+  stats(): Readonly<typeof this.counts> {
+    return { ...this.counts };
+  }
+
+  submit(args: SubmitArgs): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      this.waiting.push({ args, resolve, reject });
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    while (this.inFlight < this.opts.maxInFlight && this.waiting.length > 0) {
+      const batch = this.waiting.splice(0, this.opts.maxBatch);
+      this.inFlight++;
+      void this.send(batch).finally(() => {
+        this.inFlight--;
+        this.pump();
+      });
+    }
+  }
+
+  private async send(batch: Waiting<R>[]): Promise<void> {
+    this.counts.calls++;
+    if (batch.length > 1) {
+      this.counts.batches++;
+      this.counts.batchedItems += batch.length;
+      let results: R[] | undefined;
+      try {
+        const [row] = await namedQuery<{ results: R[] }>("judgments.submit-batch", BATCH, [JSON.stringify(batch.map((w) => positional(w.args, (v) => v)))]);
+        results = row!.results;
+      } catch {
+        // One item's error rolled back the batch: fall through and give each its own answer.
+      }
+      if (results) {
+        batch.forEach((w, i) => w.resolve(results[i]!));
+        return;
+      }
+      this.counts.fallbacks++;
+    }
+    await Promise.all(batch.map((w) => submitOne(w)));
+  }
+}
+
+async function submitOne<R>(w: Waiting<R>): Promise<void> {
+  try {
+    const [row] = await namedQuery<{ result: R }>("judgments.submit", SINGLE, positional(w.args, (v) => JSON.stringify(v)));
+    w.resolve(row!.result);
+  } catch (err) {
+    w.reject(err);
+  }
+}
