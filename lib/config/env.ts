@@ -35,6 +35,10 @@ const envSchema = z.object({
   TRAINER_PORT: z.coerce.number().int().min(0).max(65535).default(0),
   /** the web process's initial old generation in MB (scripts/web-heap.ts); 0: V8's default */
   ARBITER_WEB_OLD_SPACE_MB: z.coerce.number().int().min(0).default(512),
+  /** submits coalesced into one transaction at most (lib/judgments/submit-queue.ts); 1: each alone */
+  ARBITER_SUBMIT_BATCH: z.coerce.number().int().min(1).max(256).default(32),
+  /** submit calls in PostgreSQL at once per web process; default: half the CPU cores, at least 1 */
+  ARBITER_SUBMIT_IN_FLIGHT: z.coerce.number().int().min(1).optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -1,11 +1,14 @@
 // POST /comparisons/:id/judgments: the verdict is validated against the comparison (its
 // responses and its project's settings, both cached), then one statement — one
 // transaction — checks the annotator still has a slot, writes the judgment, bumps the
-// comparison's counter and releases the lease, and can hand out the next task. The
+// comparison's counter and releases the lease, and can hand out the next task. Under
+// load, submits arriving together share that transaction (submit-queue.ts). The
 // client's uuid (clientId) makes a retry return the first write instead of a second row
 // (API.md).
+import os from "node:os";
 import { z } from "zod";
 import { ApiError } from "@/lib/api/errors";
+import { env } from "@/lib/config/env";
 import { comparisonMeta } from "@/lib/comparisons/comparison-meta";
 import { namedQuery } from "@/lib/db/prepared";
 import type { Project, User } from "@/lib/db/schema";
@@ -47,15 +50,27 @@ function validate(responseIds: string[], project: Project, input: JudgmentInput)
 }
 
 let queue: SubmitQueue<SubmitResult & { next: Task | null }> | undefined;
+
+/**
+ * One queue per web process. One call in flight on 2 cores: the fewer calls at once, the
+ * larger each batch and the less PostgreSQL work per judgment; (b) of bench:annotation
+ * gave 0.82–0.87 of the bare route with one, about 0.75 with two, 0.72–0.77 with four
+ * (BENCHMARKS.md, session 9). More cores leave room for more calls side by side.
+ */
 function submitQueue() {
-  const coalesce = process.env.ARBITER_SUBMIT_COALESCE !== "0";
-  return (queue ??= new SubmitQueue({ maxInFlight: coalesce ? Number(process.env.ARBITER_SUBMIT_IN_FLIGHT ?? 2) : Infinity, maxBatch: coalesce ? 32 : 1 }));
+  const { ARBITER_SUBMIT_BATCH, ARBITER_SUBMIT_IN_FLIGHT } = env();
+  return (queue ??= new SubmitQueue({
+    maxBatch: ARBITER_SUBMIT_BATCH,
+    // without coalescing, every submit goes at once, as before it (the pool queues them)
+    maxInFlight: ARBITER_SUBMIT_BATCH === 1 ? Infinity : (ARBITER_SUBMIT_IN_FLIGHT ?? Math.max(1, Math.floor(os.availableParallelism() / 2))),
+  }));
 }
 
 /**
  * Validates against cached comparison and project data, then writes in one statement
- * (arbiter_submit_judgment, drizzle/0007): lock, free-slot check, judgment, counter,
- * lease release, and with `next` the caller's next task, all in its transaction.
+ * (arbiter_submit_judgment, drizzle/0008, alone or in a batch of drizzle/0009): lock,
+ * free-slot check, judgment, counter, lease release, and with `next` the caller's next
+ * task, all in its transaction.
  */
 export async function submitJudgment(
   comparisonId: string,
