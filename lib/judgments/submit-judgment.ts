@@ -61,6 +61,8 @@ function submitQueue() {
   const { ARBITER_SUBMIT_BATCH, ARBITER_SUBMIT_IN_FLIGHT } = env();
   return (queue ??= new SubmitQueue({
     maxBatch: ARBITER_SUBMIT_BATCH,
+    // a call is ~1-10 ms under load (bench:annotation); 10x that is a lock wait or a stall
+    stallMs: 100,
     // without coalescing, every submit goes at once, as before it (the pool queues them)
     maxInFlight: ARBITER_SUBMIT_BATCH === 1 ? Infinity : (ARBITER_SUBMIT_IN_FLIGHT ?? Math.max(1, Math.floor(os.availableParallelism() / 2))),
   }));

@@ -5,6 +5,10 @@
 // (and its WAL flush), one round trip and one statement's setup among its judgments,
 // which is where PostgreSQL spent much of a step (BENCHMARKS.md, session 9).
 //
+// A call that takes longer than `stallMs` (a lock wait behind a long transaction, a slow
+// flush) stops counting against `maxInFlight`, so one stuck call does not hold up every
+// annotator's submit behind it.
+//
 // A judgment is acknowledged only once its batch has committed. If the batch fails (one
 // item's conflict rolls back all of them), each item is submitted again on its own, so
 // every caller gets exactly the answer, or the error, it would have had alone.
@@ -42,11 +46,15 @@ export type SubmitQueueOptions = {
   maxInFlight: number;
   /** Items per batch at most (bounds one transaction's locks and time). */
   maxBatch: number;
+  /** After this long a call no longer counts as in flight: the next batch may go beside it. */
+  stallMs: number;
 };
 
 export class SubmitQueue<R> {
   private readonly waiting: Waiting<R>[] = [];
   private inFlight = 0;
+  /** Calls in flight for longer than stallMs. */
+  private stalled = 0;
   private readonly counts = { calls: 0, batches: 0, batchedItems: 0, fallbacks: 0 };
 
   constructor(private readonly opts: SubmitQueueOptions) {}
@@ -64,10 +72,18 @@ export class SubmitQueue<R> {
   }
 
   private pump(): void {
-    while (this.inFlight < this.opts.maxInFlight && this.waiting.length > 0) {
+    while (this.inFlight - this.stalled < this.opts.maxInFlight && this.waiting.length > 0) {
       const batch = this.waiting.splice(0, this.opts.maxBatch);
       this.inFlight++;
+      let stalled = false;
+      const timer = setTimeout(() => {
+        stalled = true;
+        this.stalled++;
+        this.pump();
+      }, this.opts.stallMs);
       void this.send(batch).finally(() => {
+        clearTimeout(timer);
+        if (stalled) this.stalled--;
         this.inFlight--;
         this.pump();
       });

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { eq, inArray } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { getDb } from "@/lib/db/client";
+import { getDb, getPool } from "@/lib/db/client";
 import { comparisons, judgments, taskLeases, type User } from "@/lib/db/schema";
 import { SubmitQueue, type SubmitArgs } from "@/lib/judgments/submit-queue";
 import { assignmentParams, nextTask, type Task } from "@/lib/tasks/next-task";
@@ -37,7 +37,7 @@ describe("coalesced submits (arbiter_submit_judgments)", () => {
     const team = await annotators(project, 6);
     const tasks = await Promise.all(team.map((me) => nextTask(project, me)));
     // one call in flight: the first submit goes alone, the other five wait and go as one batch
-    const queue = new SubmitQueue<Result>({ maxInFlight: 1, maxBatch: 32 });
+    const queue = new SubmitQueue<Result>({ maxInFlight: 1, maxBatch: 32, stallMs: 10_000 });
     const sent = team.map((me, i) => args(project, me, tasks[i]!, { next: true }));
     const results = await Promise.all(sent.map((a) => queue.submit(a)));
     expect(queue.stats()).toMatchObject({ calls: 2, batches: 1, fallbacks: 0 });
@@ -62,7 +62,7 @@ describe("coalesced submits (arbiter_submit_judgments)", () => {
     await importText(project, ndjson(responseRecords(12, 2, "fallback")));
     const team = await annotators(project, 4);
     const tasks = (await Promise.all(team.map((me) => nextTask(project, me)))) as Task[];
-    const queue = new SubmitQueue<Result>({ maxInFlight: 1, maxBatch: 32 });
+    const queue = new SubmitQueue<Result>({ maxInFlight: 1, maxBatch: 32, stallMs: 10_000 });
     const first = args(project, team[0]!, tasks[0]!);
     await queue.submit(first);
     // in one batch: two good submits, a clientId reused for another comparison (a conflict),
@@ -86,11 +86,37 @@ describe("coalesced submits (arbiter_submit_judgments)", () => {
     expect(await counts(tasks.map((t) => t.comparisonId))).toEqual({ counters: 3, rows: 3 });
   });
 
+  it("a call stuck behind another transaction's lock does not hold up the submits after it", async () => {
+    const project = await aProject({ mode: "pairwise", redundancy: 1 });
+    await importText(project, ndjson(responseRecords(6, 2, "stall")));
+    const team = await annotators(project, 2);
+    const [stuck, free] = (await Promise.all(team.map((me) => nextTask(project, me)))) as Task[];
+    const queue = new SubmitQueue<Result>({ maxInFlight: 1, maxBatch: 32, stallMs: 50 });
+    const holder = await getPool().connect();
+    try {
+      // another transaction holds the first comparison's row, as a long admin edit would
+      await holder.query("begin");
+      await holder.query("select 1 from comparisons where id = $1 for update", [stuck!.comparisonId]);
+      const order: string[] = [];
+      const first = queue.submit(args(project, team[0]!, stuck!)).then(() => order.push("stuck"));
+      const second = queue.submit(args(project, team[1]!, free!)).then(() => order.push("free"));
+      await second;
+      expect(order).toEqual(["free"]);
+      await holder.query("commit");
+      await first;
+      expect(order).toEqual(["free", "stuck"]);
+    } finally {
+      await holder.query("rollback").catch(() => {});
+      holder.release();
+    }
+    expect(await counts([stuck!.comparisonId, free!.comparisonId])).toEqual({ counters: 2, rows: 2 });
+  });
+
   it("concurrent batches over shared comparisons (redundancy 3) end with exactly 3 judgments each, without deadlock", async () => {
     const project = await aProject({ mode: "pairwise", redundancy: 3 });
     await importText(project, ndjson(responseRecords(30, 2, "shared")));
     const team = await annotators(project, 24);
-    const queue = new SubmitQueue<Result>({ maxInFlight: 3, maxBatch: 8 });
+    const queue = new SubmitQueue<Result>({ maxInFlight: 3, maxBatch: 8, stallMs: 10_000 });
     const acknowledged: string[] = [];
     await Promise.all(
       team.map(async (me) => {
