@@ -4,8 +4,11 @@
 -- the batch instead of paid by each judgment. Each item is exactly one
 -- arbiter_submit_judgment (drizzle/0008), in two phases:
 --   1. the judgments, in the order of their comparisons' ids. Their counters' row locks
---      are the only locks a submit waits for, so two batches take them in the same order
---      and cannot deadlock on them;
+--      are the locks a submit waits for, so two batches take them in the same order and
+--      cannot deadlock on them. (The one other wait, on a unique key that the same
+--      annotator's or clientId's insert in another batch holds, is a double submit; were
+--      it to close a cycle, PostgreSQL's deadlock check would fail one batch, which the
+--      caller then retries item by item.)
 --   2. the next tasks. Assignment locks its candidates FOR UPDATE SKIP LOCKED and never
 --      waits, so the locks it holds until commit cannot close a cycle with phase 1 of
 --      another batch.
