@@ -38,7 +38,8 @@ describe("coalesced submits (arbiter_submit_judgments)", () => {
     const tasks = await Promise.all(team.map((me) => nextTask(project, me)));
     // one call in flight: the first submit goes alone, the other five wait and go as one batch
     const queue = new SubmitQueue<Result>({ maxInFlight: 1, maxBatch: 32, stallMs: 10_000 });
-    const sent = team.map((me, i) => args(project, me, tasks[i]!, { next: true }));
+    // every other item with a per-criterion verdict: the batch carries both jsonb and null
+    const sent = team.map((me, i) => args(project, me, tasks[i]!, { next: true, criteria: i % 2 ? null : { helpful: [[tasks[i]!.responses[0]!.id], [tasks[i]!.responses[1]!.id]] } }));
     const results = await Promise.all(sent.map((a) => queue.submit(a)));
     expect(queue.stats()).toMatchObject({ calls: 2, batches: 1, fallbacks: 0 });
 
@@ -46,6 +47,7 @@ describe("coalesced submits (arbiter_submit_judgments)", () => {
       const [row] = await getDb().select().from(judgments).where(eq(judgments.id, r.id));
       expect(row).toMatchObject({ clientId: sent[i]!.clientId, comparisonId: tasks[i]!.comparisonId, annotatorId: team[i]!.id, strength: 2, rationale: "second one", durationMs: 1200 });
       expect(row!.ranking).toEqual(sent[i]!.ranking);
+      expect(row!.criteria).toEqual(sent[i]!.criteria);
       expect(r).toMatchObject({ created: true, projectId: project.id });
       // the next task is a new comparison, leased to this caller
       expect(r.next!.comparisonId).not.toBe(tasks[i]!.comparisonId);
