@@ -54,18 +54,22 @@ let queue: SubmitQueue<SubmitResult & { next: Task | null }> | undefined;
 /**
  * One queue per web process. One call in flight on 2 cores: the fewer calls at once, the
  * larger each batch and the less PostgreSQL work per judgment; (b) of bench:annotation
- * gave 0.82–0.87 of the bare route with one, about 0.75 with two, 0.72–0.77 with four
- * (BENCHMARKS.md, session 9). More cores leave room for more calls side by side.
+ * gave a median of 0.82 of the bare route with one (0.74–1.02 over ten runs), 0.74–0.78
+ * with two, 0.72–0.77 with four (BENCHMARKS.md, session 9). More cores leave room for more calls side by side.
  */
 function submitQueue() {
+  return (queue ??= newSubmitQueue());
+}
+
+function newSubmitQueue() {
   const { ARBITER_SUBMIT_BATCH, ARBITER_SUBMIT_IN_FLIGHT } = env();
-  return (queue ??= new SubmitQueue({
+  return new SubmitQueue<SubmitResult & { next: Task | null }>({
     maxBatch: ARBITER_SUBMIT_BATCH,
     // a call is ~1-10 ms under load (bench:annotation); 10x that is a lock wait or a stall
     stallMs: 100,
     // without coalescing, every submit goes at once, as before it (the pool queues them)
     maxInFlight: ARBITER_SUBMIT_BATCH === 1 ? Infinity : (ARBITER_SUBMIT_IN_FLIGHT ?? Math.max(1, Math.floor(os.availableParallelism() / 2))),
-  }));
+  });
 }
 
 /**

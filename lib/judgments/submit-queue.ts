@@ -55,11 +55,11 @@ export class SubmitQueue<R> {
   private inFlight = 0;
   /** Calls in flight for longer than stallMs. */
   private stalled = 0;
-  private readonly counts = { calls: 0, batches: 0, batchedItems: 0, fallbacks: 0 };
+  private readonly counts = { calls: 0, batches: 0, fallbacks: 0 };
 
   constructor(private readonly opts: SubmitQueueOptions) {}
 
-  /** Calls sent (a batch or a lone submit), batches among them, their items, and batches that failed and went item by item. */
+  /** Calls sent (a batch or a lone submit), batches among them, and batches that failed and went item by item. */
   stats(): Readonly<typeof this.counts> {
     return { ...this.counts };
   }
@@ -94,7 +94,6 @@ export class SubmitQueue<R> {
     this.counts.calls++;
     if (batch.length > 1) {
       this.counts.batches++;
-      this.counts.batchedItems += batch.length;
       let results: R[] | undefined;
       try {
         const [row] = await namedQuery<{ results: R[] }>("judgments.submit-batch", BATCH, [JSON.stringify(batch.map((w) => positional(w.args, (v) => v)))]);
