@@ -31,13 +31,24 @@ type Task = { comparisonId: string; responses: { id: string }[] };
 /** A connection and its step; `judgments` per step (a batch lane's step is a batch). */
 type Lane = { label: string; client: pg.Client; pid: number; step(): Promise<void>; judgments: number; cpuMs: number; wallMs: number };
 
-const ranking = (t: Task) => JSON.stringify([[t.responses[0]!.id], [t.responses[1]!.id]]);
+const ranking = (t: Task) => [[t.responses[0]!.id], [t.responses[1]!.id]];
 
-/** A connection running one variant's functions as one annotator, warmed up. */
-async function lane(databaseUrl: string, projectId: string, annotatorId: string, index: number, file: string | null): Promise<Lane> {
+/** A connection of its own and its backend's pid (for its CPU time in /proc). */
+async function connect(databaseUrl: string): Promise<{ client: pg.Client; pid: number }> {
   const client = new pg.Client({ connectionString: databaseUrl });
   client.on("error", () => {}); // the server going away at the end is not news
   await client.connect();
+  return { client, pid: (await client.query<{ pid: number }>("select pg_backend_pid() as pid")).rows[0]!.pid };
+}
+
+// gold first: false, lease 600 s, at most 3 leases, 8 candidates (lib/tasks/next-task.ts)
+async function firstTask(client: pg.Client, projectId: string, annotatorId: string): Promise<Task> {
+  return (await client.query<{ t: Task }>("select arbiter_next_task($1, $2, null, '{}', false, 600, 3, 8) as t", [projectId, annotatorId])).rows[0]!.t;
+}
+
+/** A connection running one variant's functions as one annotator, warmed up. */
+async function lane(databaseUrl: string, projectId: string, annotatorId: string, index: number, file: string | null): Promise<Lane> {
+  const { client, pid } = await connect(databaseUrl);
   if (file) {
     await client.query(`create schema v${index}; set search_path = v${index}, public;\n${readFileSync(file, "utf8")}`);
     // A variant with other parameters would leave the calls below on the migrated functions.
@@ -47,13 +58,11 @@ async function lane(databaseUrl: string, projectId: string, annotatorId: string,
       throw new Error(`${file} must define ${SUBMIT_SIGNATURE} (and the functions it calls)`);
     }
   }
-  const pid = (await client.query<{ pid: number }>("select pg_backend_pid() as pid")).rows[0]!.pid;
-  // gold first: false, lease 600 s, at most 3 leases, 8 candidates (lib/tasks/next-task.ts)
-  let task = (await client.query<{ t: Task }>("select arbiter_next_task($1, $2, null, '{}', false, 600, 3, 8) as t", [projectId, annotatorId])).rows[0]!.t;
+  let task = await firstTask(client, projectId, annotatorId);
   const step = async () => {
     const { rows } = await client.query<{ r: { next: Task } }>(
       "select arbiter_submit_judgment($1, $2, $3, $4, 2, false, null, null, null, true, null, false, 600, 3, 8) as r",
-      [task.comparisonId, annotatorId, randomUUID(), ranking(task)],
+      [task.comparisonId, annotatorId, randomUUID(), JSON.stringify(ranking(task))],
     );
     task = rows[0]!.r.next;
   };
@@ -63,17 +72,12 @@ async function lane(databaseUrl: string, projectId: string, annotatorId: string,
 
 /** A connection submitting `annotatorIds.length` annotators' steps as one batch call per step, warmed up. */
 async function batchLane(databaseUrl: string, projectId: string, annotatorIds: string[]): Promise<Lane> {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  client.on("error", () => {});
-  await client.connect();
-  const pid = (await client.query<{ pid: number }>("select pg_backend_pid() as pid")).rows[0]!.pid;
+  const { client, pid } = await connect(databaseUrl);
   const tasks: Task[] = [];
-  for (const id of annotatorIds) {
-    tasks.push((await client.query<{ t: Task }>("select arbiter_next_task($1, $2, null, '{}', false, 600, 3, 8) as t", [projectId, id])).rows[0]!.t);
-  }
+  for (const id of annotatorIds) tasks.push(await firstTask(client, projectId, id));
   const step = async () => {
     // each item: arbiter_submit_judgment's 15 arguments, as the web process's queue sends them
-    const items = annotatorIds.map((id, i) => [tasks[i]!.comparisonId, id, randomUUID(), JSON.parse(ranking(tasks[i]!)), 2, false, null, null, null, true, null, false, 600, 3, 8]);
+    const items = annotatorIds.map((id, i) => [tasks[i]!.comparisonId, id, randomUUID(), ranking(tasks[i]!), 2, false, null, null, null, true, null, false, 600, 3, 8]);
     const { rows } = await client.query<{ r: { next: Task }[] }>("select arbiter_submit_judgments($1) as r", [JSON.stringify(items)]);
     rows[0]!.r.forEach((r, i) => (tasks[i] = r.next));
   };
@@ -94,7 +98,7 @@ async function main() {
         for (let i = 0; i < 20; i++) {
           const res = await api(url, a.token, "POST", `/api/v1/comparisons/${task.comparisonId}/judgments?next=1`, {
             clientId: randomUUID(),
-            ranking: JSON.parse(ranking(task)),
+            ranking: ranking(task),
           });
           task = ((await res.json()) as { next: Task }).next;
         }

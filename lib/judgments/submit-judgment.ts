@@ -55,7 +55,8 @@ let queue: SubmitQueue<SubmitResult & { next: Task | null }> | undefined;
  * One queue per web process. One call in flight on 2 cores: the fewer calls at once, the
  * larger each batch and the less PostgreSQL work per judgment; (b) of bench:annotation
  * gave a median of 0.82 of the bare route with one (0.74–1.02 over ten runs), 0.74–0.78
- * with two, 0.72–0.77 with four (BENCHMARKS.md, session 9). More cores leave room for more calls side by side.
+ * with two, 0.72–0.77 with four (BENCHMARKS.md, session 9). More cores leave room for
+ * more calls side by side.
  */
 function submitQueue() {
   return (queue ??= newSubmitQueue());

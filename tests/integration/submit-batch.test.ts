@@ -131,7 +131,7 @@ describe("coalesced submits (arbiter_submit_judgments)", () => {
       }),
     );
     // batches formed, and none failed: a deadlock between two of them would have rolled one back
-    expect(queue.stats()).toMatchObject({ fallbacks: 0, batches: expect.any(Number) });
+    expect(queue.stats().fallbacks).toBe(0);
     expect(queue.stats().batches).toBeGreaterThan(0);
     const all = await getDb().select({ id: comparisons.id, n: comparisons.judgmentCount }).from(comparisons).where(eq(comparisons.projectId, project.id));
     expect(all.every((c) => c.n === 3)).toBe(true);
