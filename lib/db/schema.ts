@@ -204,6 +204,33 @@ export const responses = pgTable(
 );
 export type Response = InferSelectModel<typeof responses>;
 
+/**
+ * Demonstrations for supervised fine-tuning (Ouyang et al. 2022, step 1): a completion a
+ * person (or a trusted model) wrote for a prompt. Imported as `{prompt, completion}`
+ * records; the SFT phase trains on them. Never shown to annotators.
+ */
+export const demonstrations = pgTable(
+  "demonstrations",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    projectId: uuid("project_id")
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    promptId: uuid("prompt_id")
+      .notNull()
+      .references(() => prompts.id, { onDelete: "cascade" }),
+    completion: text("completion").notNull(),
+    source: text("source").notNull().default("unknown"),
+    contentHash: text("content_hash").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("demonstrations_prompt_hash_key").on(t.promptId, t.contentHash),
+    index("demonstrations_project_idx").on(t.projectId),
+  ],
+);
+export type Demonstration = InferSelectModel<typeof demonstrations>;
+
 export const comparisons = pgTable(
   "comparisons",
   {
@@ -380,6 +407,9 @@ export const rounds = pgTable(
     // Judgments created up to this instant are the ones this round trains on.
     judgmentWatermark: timestamp("judgment_watermark", { withTimezone: true }).notNull(),
     workerId: text("worker_id"),
+    // An admin asked to stop it: a queued round is cancelled at once, a running one by its
+    // trainer at the next step boundary (trainer/rounds/cancellation.ts).
+    cancelRequestedAt: timestamp("cancel_requested_at", { withTimezone: true }),
     error: text("error"),
     createdAt: createdAt(),
     startedAt: timestamp("started_at", { withTimezone: true }),
@@ -412,7 +442,7 @@ export const roundMetrics = pgTable(
   (t) => [index("round_metrics_round_idx").on(t.roundId, t.id)],
 );
 
-export const artifactKind = pgEnum("artifact_kind", ["reward_model", "policy", "lora_adapter", "reference_policy"]);
+export const artifactKind = pgEnum("artifact_kind", ["reward_model", "policy", "lora_adapter", "reference_policy", "sft"]);
 
 /** A checkpoint on disk (config.json + model.safetensors) with what produced it. */
 export const modelArtifacts = pgTable(

@@ -5,17 +5,9 @@ import { and, eq } from "drizzle-orm";
 import type { Db } from "@/lib/db/client";
 import { rounds } from "@/lib/db/schema";
 import type { RoundJob } from "@/lib/rounds/queue";
-import { type Phase, roundSettingsSchema } from "@/lib/rounds/round-settings";
-import { generatePhase } from "./generate-phase";
-import { policyPhase } from "./policy-phase";
-import { rewardModelPhase, type PhaseContext } from "./reward-model-phase";
+import { roundSettingsSchema } from "@/lib/rounds/round-settings";
+import { PHASE_RUNNERS } from "./phases";
 import { roundLog } from "./round-log";
-
-const PHASE_RUNNERS: Record<Phase, (ctx: PhaseContext) => Promise<unknown>> = {
-  reward_model: rewardModelPhase,
-  policy: policyPhase,
-  generate: generatePhase,
-};
 
 export type RunContext = { workerId: string; backend: string; print?: (line: string) => void };
 
