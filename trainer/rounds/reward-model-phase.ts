@@ -18,9 +18,9 @@ import { recordArtifact, roundProject } from "./artifacts";
 import { loadBaseModel } from "./base-model";
 import type { RoundLog } from "./round-log";
 
-export type PhaseContext = { db: Db; round: Round; settings: RoundSettings; log: RoundLog; backend: string };
+export type PhaseContext = { db: Db; round: Round; settings: RoundSettings; log: RoundLog; backend: string; checkCancelled: () => Promise<void> };
 
-export async function rewardModelPhase({ db, round, settings, log, backend }: PhaseContext): Promise<{ artifactId: string }> {
+export async function rewardModelPhase({ db, round, settings, log, backend, checkCancelled }: PhaseContext): Promise<{ artifactId: string }> {
   const rm = settings.rewardModel;
   const project = await roundProject(db, round);
 
@@ -50,6 +50,7 @@ export async function rewardModelPhase({ db, round, settings, log, backend }: Ph
       log.line(`epoch ${m.epoch}: train ${m["train/loss"].toFixed(4)} val ${m["val/loss"]?.toFixed(4) ?? "-"} acc ${m["val/accuracy"]?.toFixed(3) ?? "-"} ${Math.round(m.tokensPerSecond)} tok/s`);
       const { epoch, tokensPerSecond, ...values } = m;
       await log.metrics("reward_model", epoch, { ...values, tokens_per_second: tokensPerSecond });
+      await checkCancelled(); // stops before anything is saved or recorded
     });
 
     const relative = path.join(project.id, `round-${round.number}`, "reward-model");

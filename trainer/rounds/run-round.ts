@@ -1,15 +1,23 @@
 // Runs one round job: claims the round (queued → running), runs its phases in order,
-// and ends it succeeded or failed with the reason. A round that is no longer queued
-// (cancelled, or taken by another trainer) is left alone.
+// and ends it succeeded or failed with the reason, or cancelled when an admin asked it to
+// stop (checked before each phase and at the phases' step boundaries: cancellation.ts).
+// A round that is no longer queued (cancelled, or taken by another trainer) is left alone.
 import { and, eq } from "drizzle-orm";
 import type { Db } from "@/lib/db/client";
-import { rounds } from "@/lib/db/schema";
+import { rounds, type Round } from "@/lib/db/schema";
 import type { RoundJob } from "@/lib/rounds/queue";
 import { roundSettingsSchema } from "@/lib/rounds/round-settings";
+import { cancellationCheck, isRoundCancelled, throwIfCancelled } from "./cancellation";
 import { PHASE_RUNNERS } from "./phases";
-import { roundLog } from "./round-log";
+import { roundLog, type RoundLog } from "./round-log";
 
-export type RunContext = { workerId: string; backend: string; print?: (line: string) => void };
+export type RunContext = {
+  workerId: string;
+  backend: string;
+  print?: (line: string) => void;
+  /** at most one cancellation query per this many ms inside phases (cancellation.ts's default) */
+  cancelCheckMs?: number;
+};
 
 export async function runRound(db: Db, job: RoundJob, ctx: RunContext): Promise<void> {
   const print = ctx.print ?? (() => {});
@@ -22,14 +30,17 @@ export async function runRound(db: Db, job: RoundJob, ctx: RunContext): Promise<
   const log = roundLog(db, round.id, (line) => print(`round ${round.number}: ${line}`));
   try {
     const settings = roundSettingsSchema.parse(round.config);
+    const checkCancelled = cancellationCheck(db, round.id, ctx.cancelCheckMs);
     for (const phase of settings.phases) {
+      await throwIfCancelled(db, round.id); // unthrottled: once per phase
       await log.phase(phase);
-      await PHASE_RUNNERS[phase]({ db, round, settings, log, backend: ctx.backend });
+      await PHASE_RUNNERS[phase]({ db, round, settings, log, backend: ctx.backend, checkCancelled });
     }
     await db.update(rounds).set({ status: "succeeded", phase: null, finishedAt: new Date() }).where(eq(rounds.id, round.id));
     await log.phase(null);
     print(`round ${round.number}: succeeded`);
   } catch (err) {
+    if (isRoundCancelled(err)) return endCancelled(db, round, log, print);
     // NUL cannot go into a text column; a failure to record the failure is logged, and the
     // orphaned-round sweep ends the round once this worker stops.
     const message = (err instanceof Error ? err.message : String(err)).replace(/\u0000/g, "") || "failed";
@@ -40,5 +51,16 @@ export async function runRound(db: Db, job: RoundJob, ctx: RunContext): Promise<
       print(`round ${round.number}: could not record its failure: ${recordErr instanceof Error ? recordErr.message : String(recordErr)}`);
     }
     print(`round ${round.number}: failed: ${message}`);
+  }
+}
+
+/** A cancelled round keeps what earlier phases registered; the phase it stopped in registered nothing. */
+async function endCancelled(db: Db, round: Round, log: RoundLog, print: (line: string) => void): Promise<void> {
+  try {
+    await db.update(rounds).set({ status: "cancelled", phase: null, error: null, finishedAt: new Date() }).where(eq(rounds.id, round.id));
+    await log.phase(null).catch(() => {}); // tells listeners (live charts) at once
+    print(`round ${round.number}: cancelled by an admin`);
+  } catch (recordErr) {
+    print(`round ${round.number}: could not record its cancellation: ${recordErr instanceof Error ? recordErr.message : String(recordErr)}`);
   }
 }
