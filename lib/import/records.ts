@@ -29,14 +29,19 @@ const preferenceRecord = z
 const rankingRecord = z
   .object({ prompt: promptField, ranking: z.array(text).min(2).max(9), sources: z.array(source).optional(), gold: z.boolean().optional() })
   .strict();
+const demonstrationRecord = z.object({ prompt: promptField, completion: text, source: source.optional() }).strict();
 const promptRecord = z.object({ prompt: promptField }).strict();
 
 export type ImportResponse = { text: string; source: string };
+/** A reference completion for supervised fine-tuning: stored apart, never shown to annotators. */
+export type ImportDemonstration = { text: string; source: string };
 
 /** One import line after validation: a prompt, its responses, and an optional known order. */
 export type ImportRecord = {
   messages: Message[];
   responses: ImportResponse[];
+  /** set for `{ prompt, completion }` records, which have no responses */
+  demonstration?: ImportDemonstration;
   /** indexes into `responses`, best first, as tie groups; set for preferences and rankings */
   ranking?: number[][];
   /** the ranking is the known answer of a gold comparison, not an annotator's judgment */
@@ -95,8 +100,12 @@ export function normalizeRecord(value: unknown): ImportRecord {
       gold: r.gold ?? false,
     };
   }
+  if (keys.has("completion")) {
+    const r = demonstrationRecord.parse(value);
+    return { messages: toMessages(r.prompt), responses: [], demonstration: { text: r.completion, source: r.source ?? DEFAULT_SOURCE }, gold: false };
+  }
   if (keys.has("prompt")) return { messages: toMessages(promptRecord.parse(value).prompt), responses: [], gold: false };
-  throw new Error("unknown record: expected prompt with responses, chosen/rejected, ranking, or a bare prompt");
+  throw new Error("unknown record: expected prompt with responses, chosen/rejected, ranking, completion, or a bare prompt");
 }
 
 /** CSV rows (with a header) map onto the same records: see docs/API.md. */
@@ -110,15 +119,21 @@ export function csvRowToRecord(row: Record<string, string>): unknown {
       .sort((a, b) => a - b)
       .filter((i) => get(`${prefix}_${i}`) !== undefined);
   const prompt = get("prompt");
+  // A completion in a row of another kind is passed on, so that the strict schemas
+  // refuse the row instead of dropping the completion silently.
+  const completion = get("completion") === undefined ? {} : { completion: get("completion") };
   if (get("chosen") !== undefined || get("rejected") !== undefined) {
-    return { prompt, chosen: get("chosen"), rejected: get("rejected"), ...(get("gold") === "true" ? { gold: true } : {}) };
+    return { prompt, chosen: get("chosen"), rejected: get("rejected"), ...(get("gold") === "true" ? { gold: true } : {}), ...completion };
   }
   const ranked = numbered("ranking");
-  if (ranked.length > 0) return { prompt, ranking: ranked.map((i) => get(`ranking_${i}`)) };
+  if (ranked.length > 0) return { prompt, ranking: ranked.map((i) => get(`ranking_${i}`)), ...completion };
   const responses = numbered("response");
   if (responses.length > 0) {
-    return { prompt, responses: responses.map((i) => ({ text: get(`response_${i}`), ...(get(`source_${i}`) ? { source: get(`source_${i}`) } : {}) })) };
+    return { prompt, responses: responses.map((i) => ({ text: get(`response_${i}`), ...(get(`source_${i}`) ? { source: get(`source_${i}`) } : {}) })), ...completion };
   }
+  // With a completion column every remaining row is a demonstration: an empty cell is an
+  // invalid completion, not a bare prompt.
+  if (row.completion !== undefined) return { prompt, completion: row.completion, ...(get("source") ? { source: get("source") } : {}) };
   return { prompt };
 }
 

@@ -1,17 +1,17 @@
 // Writes a batch of validated import records inside the caller's transaction, a few
-// multi-row statements per batch (not per record): prompts → responses → comparisons →
-// imported judgments. Every insert is "on conflict do nothing" on a content key, so a
-// record imported twice finds its rows instead of duplicating them.
+// multi-row statements per batch (not per record): prompts → demonstrations → responses →
+// comparisons → imported judgments. Every insert is "on conflict do nothing" on a content
+// key, so a record imported twice finds its rows instead of duplicating them.
 import { createHash, randomUUID } from "node:crypto";
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { Tx } from "@/lib/db/client";
-import { comparisonResponses, comparisons, judgments, prompts, responses, type Project } from "@/lib/db/schema";
+import { comparisonResponses, comparisons, demonstrations, judgments, prompts, responses, type Project } from "@/lib/db/schema";
 import { formKSubsets, formPairs, responseKey } from "@/lib/comparisons/form-comparisons";
 import type { ImportRecord } from "./records";
 
-export type ImportCounts = { records: number; prompts: number; responses: number; comparisons: number; judgments: number };
+export type ImportCounts = { records: number; prompts: number; responses: number; comparisons: number; judgments: number; demonstrations: number };
 
-export const emptyCounts = (): ImportCounts => ({ records: 0, prompts: 0, responses: 0, comparisons: 0, judgments: 0 });
+export const emptyCounts = (): ImportCounts => ({ records: 0, prompts: 0, responses: 0, comparisons: 0, judgments: 0, demonstrations: 0 });
 
 const sha256 = (s: string) => createHash("sha256").update(s).digest("hex");
 
@@ -41,7 +41,20 @@ export async function writeBatch(
     .where(and(eq(prompts.projectId, project.id), inArray(prompts.contentHash, [...uniquePrompts.keys()])));
   const promptId = new Map(promptRows.map((p) => [p.hash, p.id]));
 
-  // 2. responses, keyed by (prompt, source, text hash)
+  // 2. demonstrations (SFT completions), keyed by (prompt, text hash); they form no comparisons
+  const demos = new Map<string, { projectId: string; promptId: string; completion: string; source: string; contentHash: string }>();
+  records.forEach((r, i) => {
+    if (!r.demonstration) return;
+    const pid = promptId.get(promptHash[i]!)!;
+    const contentHash = sha256(r.demonstration.text);
+    demos.set(`${pid}\u0000${contentHash}`, { projectId: project.id, promptId: pid, completion: r.demonstration.text, source: r.demonstration.source, contentHash });
+  });
+  if (demos.size > 0) {
+    const inserted = await tx.insert(demonstrations).values([...demos.values()]).onConflictDoNothing().returning({ id: demonstrations.id });
+    counts.demonstrations += inserted.length;
+  }
+
+  // 3. responses, keyed by (prompt, source, text hash)
   const responseKeyOf = (pid: string, source: string, text: string) => `${pid}\u0000${source}\u0000${sha256(text)}`;
   const wanted = new Map<string, { promptId: string; text: string; source: string; contentHash: string }>();
   records.forEach((r, i) => {
@@ -61,7 +74,7 @@ export async function writeBatch(
     for (const row of rows) responseId.set(`${row.promptId}\u0000${row.source}\u0000${row.hash}`, row.id);
   }
 
-  // 3. comparisons: explicit for preferences and rankings, formed for plain responses
+  // 4. comparisons: explicit for preferences and rankings, formed for plain responses
   const planned: (PlannedComparison & { promptId: string })[] = [];
   records.forEach((r, i) => {
     if (r.responses.length < 2) return;
@@ -99,7 +112,7 @@ export async function writeBatch(
     );
   }
 
-  // 4. existing preferences and rankings become judgments by the imported annotator
+  // 5. existing preferences and rankings become judgments by the imported annotator
   const judged = [...byKey].filter(([, p]) => p.ranking && !p.gold);
   if (judged.length === 0) return;
   const comparisonRows = await tx

@@ -28,7 +28,7 @@ describe("import", () => {
     );
     expect(result.errors).toEqual([]);
     expect(result.committed).toBe(true);
-    expect(result.imported).toEqual({ records: 5, prompts: 5, responses: 8, comparisons: 4, judgments: 3 });
+    expect(result.imported).toEqual({ records: 5, prompts: 5, responses: 8, comparisons: 4, judgments: 3, demonstrations: 0 });
 
     const hh = await getDb().select().from(prompts).where(eq(prompts.projectId, project.id));
     expect(hh.map((p) => p.messages)).toContainEqual([{ role: "user", content: "Tell me a joke" }]);
@@ -67,7 +67,7 @@ describe("import", () => {
     const before = await countRows(project.id);
     const second = await importText(project, text);
     expect(first.imported.comparisons).toBeGreaterThan(20);
-    expect(second.imported).toEqual({ records: 21, prompts: 0, responses: 0, comparisons: 0, judgments: 0 });
+    expect(second.imported).toEqual({ records: 21, prompts: 0, responses: 0, comparisons: 0, judgments: 0, demonstrations: 0 });
     expect(await countRows(project.id)).toEqual(before);
   });
 

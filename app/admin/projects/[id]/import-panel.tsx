@@ -56,7 +56,7 @@ export function ImportPanel({ projectId }: { projectId: string }) {
   return (
     <div className="space-y-3 rounded-lg border border-slate-200 bg-white p-4 shadow-sm">
       <h2 className="font-medium">Import data</h2>
-      <p className="text-xs text-slate-500">NDJSON (one record a line: responses, chosen/rejected, HH transcripts, rankings, bare prompts) or CSV with a header. See docs/API.md.</p>
+      <p className="text-xs text-slate-500">NDJSON (one record a line: responses, chosen/rejected, HH transcripts, rankings, demonstrations, bare prompts) or CSV with a header. See docs/API.md.</p>
       <input type="file" accept=".jsonl,.ndjson,.json,.csv" aria-label="Import file" onChange={(e) => void choose(e.target.files?.[0] ?? null)} className="text-sm" />
       {preview.length > 0 && (
         <div>
@@ -84,7 +84,7 @@ export function ImportPanel({ projectId }: { projectId: string }) {
         <div className="flex flex-wrap items-center gap-3 text-sm">
           <span data-testid="import-check">
             Valid: {check.imported.records} records → {check.imported.prompts} new prompts, {check.imported.responses} responses, {check.imported.comparisons} comparisons,{" "}
-            {check.imported.judgments} judgments.
+            {check.imported.judgments} judgments, {check.imported.demonstrations ?? 0} demonstrations.
           </span>
           <button type="button" onClick={() => void commit()} disabled={busy} className="rounded-md bg-brand-600 px-3 py-1.5 text-white">
             Import
@@ -93,7 +93,8 @@ export function ImportPanel({ projectId }: { projectId: string }) {
       )}
       {done?.committed && (
         <p role="status" data-testid="import-done" className="text-sm text-emerald-700">
-          Imported {done.imported.records} records: {done.imported.comparisons} new comparisons. Reload to see progress.
+          Imported {done.imported.records} records: {done.imported.comparisons} new comparisons
+          {done.imported.demonstrations ? `, ${done.imported.demonstrations} new demonstrations` : ""}. Reload to see progress.
         </p>
       )}
     </div>
