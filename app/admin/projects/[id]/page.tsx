@@ -3,6 +3,7 @@ import { DataTable } from "@/app/components/data-table";
 import { Stat } from "@/app/components/stat";
 import { notFound } from "next/navigation";
 import { requirePermission } from "@/lib/auth/current-user";
+import { countDemonstrations } from "@/lib/demonstrations/demonstrations";
 import { annotatorStats, recentJudgments } from "@/lib/projects/annotator-stats";
 import { getProject, listMembers, projectProgress } from "@/lib/projects/projects";
 import { addMembersAction } from "../actions";
@@ -21,7 +22,13 @@ export default async function ProjectPage({ params }: { params: Promise<{ id: st
   await requirePermission("projects.manage", `/admin/projects/${id}`);
   const project = await getProject(id);
   if (!project) notFound();
-  const [progress, stats, members, recent] = await Promise.all([projectProgress(id), annotatorStats(id), listMembers(id), recentJudgments(id, { limit: 30 })]);
+  const [progress, stats, members, recent, demonstrations] = await Promise.all([
+    projectProgress(id),
+    annotatorStats(id),
+    listMembers(id),
+    recentJudgments(id, { limit: 30 }),
+    countDemonstrations(id),
+  ]);
   const pct = progress.comparisons ? Math.round((100 * progress.complete) / progress.comparisons) : 0;
   return (
     <div className="min-w-0 space-y-6">
@@ -42,11 +49,12 @@ export default async function ProjectPage({ params }: { params: Promise<{ id: st
         </Link>
       </div>
 
-      <section className="grid gap-3 sm:grid-cols-4" data-testid="progress">
+      <section className="grid gap-3 sm:grid-cols-3 lg:grid-cols-5" data-testid="progress">
         <Stat label="Comparisons complete" value={`${progress.complete} / ${progress.comparisons}`} hint={`${pct}%`} />
         <Stat label="Judgments" value={`${progress.judgments}`} hint={`${progress.judgmentsNeeded} wanted in all`} />
         <Stat label="Judgments last hour" value={`${progress.judgmentsLastHour}`} />
         <Stat label="Gold comparisons" value={`${progress.gold}`} hint={`${Math.round(project.goldRate * 100)}% of tasks`} />
+        <Stat label="Demonstrations" value={`${demonstrations}`} hint="for supervised fine-tuning" />
       </section>
 
       <ImportPanel projectId={id} />
