@@ -7,6 +7,7 @@ import { listRewardModels } from "@/lib/models/reward-models";
 import { getProject } from "@/lib/projects/projects";
 import { roundSettingsSchema } from "@/lib/rounds/round-settings";
 import { listRounds, roundView } from "@/lib/rounds/round-view";
+import { CancelRoundButton } from "./cancel-round-button";
 import { LiveRound } from "./live-round";
 import { StartRoundForm } from "./start-round-form";
 
@@ -41,7 +42,7 @@ export default async function RoundsPage({ params }: { params: Promise<{ id: str
       </p>
       <StartRoundForm projectId={id} baseModels={listBaseModels()} defaultEpochs={settings.rewardModel.epochs} />
 
-      <DataTable headers={["Round", "Status", "Phase", "Trigger", "Started", "Finished", "Note"]} testId="rounds">
+      <DataTable headers={["Round", "Status", "Phase", "Trigger", "Started", "Finished", "Note", ""]} testId="rounds">
         {rounds.map((r) => (
           <tr key={r.id} className="border-t border-slate-100">
             <td className="px-3 py-2">{r.number}</td>
@@ -51,6 +52,11 @@ export default async function RoundsPage({ params }: { params: Promise<{ id: str
             <td className="px-3 py-2">{when(r.startedAt)}</td>
             <td className="px-3 py-2">{when(r.finishedAt)}</td>
             <td className="px-3 py-2 text-red-700">{r.error ?? ""}</td>
+            <td className="px-3 py-2">
+              {(r.status === "queued" || r.status === "running") && (
+                <CancelRoundButton projectId={id} roundId={r.id} number={r.number} requested={r.cancelRequestedAt !== null} />
+              )}
+            </td>
           </tr>
         ))}
       </DataTable>
