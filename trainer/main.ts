@@ -1,8 +1,11 @@
 // The trainer worker: connects to the database, loads a TensorFlow.js backend, reports a
-// heartbeat, and works round jobs from the queue until SIGINT/SIGTERM.
+// heartbeat, starts the rounds that projects' thresholds call for, and works round jobs
+// from the queue until SIGINT/SIGTERM.
 import PgBoss from "pg-boss";
 import { env } from "@/lib/config/env";
 import { closeDb, getDb } from "@/lib/db/client";
+import { startRoundsDueToThreshold } from "@/lib/rounds/auto-trigger";
+import { stopSender } from "@/lib/rounds/boss";
 import { ROUND_QUEUE, type RoundJob } from "@/lib/rounds/queue";
 import pkg from "@/package.json" with { type: "json" };
 import { selectBackend } from "./tf/backend";
@@ -52,13 +55,30 @@ async function main(): Promise<void> {
   await sweep();
   const sweeper = setInterval(sweep, 60_000);
 
+  // Every trainer checks; the advisory lock inside lets one start each round.
+  let checking = false;
+  const autoRounds = async () => {
+    if (checking) return; // a slow check is not stacked on by the next tick
+    checking = true;
+    try {
+      for (const r of await startRoundsDueToThreshold({ log })) log(`round ${r.number} of project ${r.projectId} started: its judgment threshold was reached`);
+    } catch (err) {
+      log(`auto-round check failed: ${err instanceof Error ? err.message : String(err)}`);
+    } finally {
+      checking = false;
+    }
+  };
+  const autoRounder = config.ARBITER_AUTO_ROUND_INTERVAL_MS > 0 ? setInterval(autoRounds, config.ARBITER_AUTO_ROUND_INTERVAL_MS) : undefined;
+
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     log(`${signal}: stopping`);
     clearInterval(sweeper);
+    clearInterval(autoRounder);
     await boss.stop({ graceful: true, wait: true, timeout: 10_000 }).catch(() => {});
+    await stopSender().catch(() => {}); // startRound's queue handle, opened by the first auto round
     await worker.stop().catch(() => {});
     await scorer?.close();
     await closeDb();

@@ -39,6 +39,8 @@ const envSchema = z.object({
   ARBITER_SUBMIT_BATCH: z.coerce.number().int().min(1).max(256).default(32),
   /** submit calls in PostgreSQL at once per web process; default: half the CPU cores, at least 1 */
   ARBITER_SUBMIT_IN_FLIGHT: z.coerce.number().int().min(1).optional(),
+  /** how often each trainer starts the rounds projects' thresholds call for (lib/rounds/auto-trigger.ts); 0: never */
+  ARBITER_AUTO_ROUND_INTERVAL_MS: z.coerce.number().int().min(0).default(5000),
 });
 
 export type Env = z.infer<typeof envSchema>;
