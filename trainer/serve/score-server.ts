@@ -1,20 +1,48 @@
 // The trainer's small HTTP server for work the web app hands over: POST /score runs a
-// reward model on responses. Bound to 127.0.0.1 by default (TRAINER_HOST to share it on a
-// network), on TRAINER_PORT or a free port; its URL goes into trainer_workers so the web
-// app finds it. Every request must carry the internal key (lib/models/internal-auth.ts).
+// reward model on responses, POST /generate samples answers from a policy or SFT model.
+// Bound to 127.0.0.1 by default (TRAINER_HOST to share it on a network), on TRAINER_PORT or
+// a free port; its URL goes into trainer_workers so the web app finds it. Every request must
+// carry the internal key (lib/models/internal-auth.ts).
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { z } from "zod";
 import { INTERNAL_HEADER, isInternalKey } from "@/lib/models/internal-auth";
+import { SampleInputError, samplePolicy } from "./policy-sampler";
 import { scoreResponses } from "./reward-scorer";
+
+const messages = z.array(z.object({ role: z.enum(["system", "user", "assistant"]), content: z.string() })).min(1);
 
 const scoreRequest = z
   .object({
     artifactPath: z.string().min(1),
-    messages: z.array(z.object({ role: z.enum(["system", "user", "assistant"]), content: z.string() })).min(1),
+    messages,
     responses: z.array(z.string()).min(1).max(256),
   })
   .strict();
+
+const generateRequest = z
+  .object({
+    artifactPath: z.string().min(1),
+    messages,
+    n: z.number().int().min(1).max(8),
+    maxNewTokens: z.number().int().min(1).max(512),
+    temperature: z.number().min(0).max(2),
+    topP: z.number().gt(0).max(1),
+    seed: z.number().int(),
+  })
+  .strict();
+
+/** Each path: how its body is read, and the work that answers it. */
+const ROUTES: Record<string, (body: unknown) => Promise<object>> = {
+  "/score": async (body) => {
+    const req = scoreRequest.parse(body);
+    return { scores: await scoreResponses(req.artifactPath, req.messages, req.responses) };
+  },
+  "/generate": async (body) => {
+    const { artifactPath, messages, ...opts } = generateRequest.parse(body);
+    return { samples: await samplePolicy(artifactPath, messages, opts) };
+  },
+};
 
 const MAX_BODY = 4 * 1024 * 1024;
 
@@ -23,10 +51,15 @@ function send(res: http.ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
+function isInputError(err: unknown): boolean {
+  return err instanceof z.ZodError || err instanceof SyntaxError || err instanceof SampleInputError;
+}
+
 export async function startScoreServer(opts: { secret: string; host: string; port: number; log: (line: string) => void }): Promise<{ url: string; close(): Promise<void> }> {
   const server = http.createServer((req, res) => {
     if (!isInternalKey(opts.secret, req.headers[INTERNAL_HEADER] as string | undefined)) return send(res, 403, { error: "forbidden" });
-    if (req.method !== "POST" || req.url !== "/score") return send(res, 404, { error: "not found" });
+    const route = req.method === "POST" ? ROUTES[req.url ?? ""] : undefined;
+    if (!route) return send(res, 404, { error: "not found" });
     const chunks: Buffer[] = [];
     let size = 0;
     req.on("data", (c: Buffer) => {
@@ -36,14 +69,13 @@ export async function startScoreServer(opts: { secret: string; host: string; por
     });
     req.on("end", async () => {
       try {
-        const body = scoreRequest.parse(JSON.parse(Buffer.concat(chunks).toString("utf8")));
         const started = performance.now();
-        const scores = await scoreResponses(body.artifactPath, body.messages, body.responses);
-        send(res, 200, { scores, ms: Math.round(performance.now() - started) });
+        const answer = await route(JSON.parse(Buffer.concat(chunks).toString("utf8")));
+        send(res, 200, { ...answer, ms: Math.round(performance.now() - started) });
       } catch (err) {
-        const message = err instanceof z.ZodError ? err.issues.map((i) => i.message).join("; ") : err instanceof Error ? err.message : String(err);
-        opts.log(`score failed: ${message}`);
-        send(res, err instanceof z.ZodError || err instanceof SyntaxError ? 400 : 500, { error: message });
+        const message = err instanceof z.ZodError ? err.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ") : err instanceof Error ? err.message : String(err);
+        opts.log(`${req.url?.slice(1)} failed: ${message}`);
+        send(res, isInputError(err) ? 400 : 500, { error: message });
       }
     });
   });

@@ -1,0 +1,46 @@
+// Calls to a live trainer's HTTP server (trainer/serve/score-server.ts): the web app never
+// loads TensorFlow.js, it hands model work to a trainer. Requests carry the internal key
+// derived from NEXTAUTH_SECRET (internal-auth.ts).
+import { and, desc, gte, isNotNull, isNull } from "drizzle-orm";
+import { ApiError } from "@/lib/api/errors";
+import { env } from "@/lib/config/env";
+import { getDb } from "@/lib/db/client";
+import { trainerWorkers } from "@/lib/db/schema";
+import { TRAINER_STALE_MS } from "@/lib/health";
+import { INTERNAL_HEADER, internalKey } from "./internal-auth";
+
+/** A live trainer's server URL, freshest first; null when none is running. */
+export async function liveTrainerUrl(): Promise<string | null> {
+  const [w] = await getDb()
+    .select({ url: trainerWorkers.url })
+    .from(trainerWorkers)
+    .where(and(isNull(trainerWorkers.stoppedAt), isNotNull(trainerWorkers.url), gte(trainerWorkers.lastSeen, new Date(Date.now() - TRAINER_STALE_MS))))
+    .orderBy(desc(trainerWorkers.lastSeen))
+    .limit(1);
+  return w?.url ?? null;
+}
+
+/**
+ * POSTs a JSON body to a live trainer and returns its JSON answer. 503 `unavailable` when no
+ * trainer runs or it does not answer; its 400s stay 400s (the input was wrong), anything
+ * else is a 500 that names what failed (`what`).
+ */
+export async function postToTrainer<T>(path: string, body: unknown, opts: { what: string; timeoutMs: number }): Promise<T> {
+  const secret = env().NEXTAUTH_SECRET;
+  const url = await liveTrainerUrl();
+  if (!url || !secret) throw new ApiError("unavailable", `No trainer is running for ${opts.what}; start one (npm start runs it)`);
+  let res: Response;
+  try {
+    res = await fetch(`${url}${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", [INTERNAL_HEADER]: internalKey(secret) },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(opts.timeoutMs),
+    });
+  } catch (err) {
+    throw new ApiError("unavailable", `The trainer did not answer: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const answer = (await res.json().catch(() => ({}))) as T & { error?: string };
+  if (!res.ok) throw new ApiError(res.status === 400 ? "invalid_input" : "internal", `${opts.what} failed: ${answer.error ?? res.status}`);
+  return answer;
+}

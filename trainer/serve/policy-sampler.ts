@@ -1,0 +1,42 @@
+// Samples answers to a prompt from a saved policy or SFT model (GPT2LMHeadModel folder) for the
+// web app's playground. The prompt is formatted as in training (formatPrompt) and cut from
+// the left so that prompt + answer fit the context; n samples come from one batched call,
+// each row drawing its own tokens from one seeded stream. The last two models used stay
+// loaded (model-cache.ts).
+import { checkpointPath } from "@/lib/models/paths";
+import { generate } from "../generate";
+import { formatPrompt, type Message } from "../tokenizer/format";
+import { tokenizerFor } from "../tokenizer/tokenizer";
+import { ModelCache } from "./model-cache";
+
+export type SampleOptions = { n: number; maxNewTokens: number; temperature: number; topP: number; seed: number };
+export type Sample = { text: string; tokens: number; finished: boolean };
+
+/** A request the model cannot serve as asked (answered 400, not 500). */
+export class SampleInputError extends Error {}
+
+const policies = new ModelCache(2);
+
+export async function samplePolicy(relativePath: string, messages: Message[], opts: SampleOptions): Promise<Sample[]> {
+  return policies.use(checkpointPath(relativePath), async ({ config, params }) => {
+    const room = config.n_positions - opts.maxNewTokens;
+    if (room < 1) throw new SampleInputError(`maxNewTokens must be below the model's context of ${config.n_positions} tokens`);
+    const tok = tokenizerFor(config);
+    const prompt = tok.encode(formatPrompt(messages)).slice(-room);
+    const rows = await generate(config, params, Array.from({ length: opts.n }, () => prompt), {
+      maxNewTokens: opts.maxNewTokens,
+      temperature: opts.temperature,
+      topP: opts.topP,
+      topK: 0,
+      seed: opts.seed,
+      eos: tok.eos,
+    });
+    // generate() leaves eos out, so a row that stopped on eos is shorter than maxNewTokens
+    return rows.map((ids) => ({ text: withoutLeadingSpace(tok.decode(ids)), tokens: ids.length, finished: ids.length < opts.maxNewTokens }));
+  });
+}
+
+/** Answers are trained as " " + text (formatResponse); the space is formatting, not content. */
+function withoutLeadingSpace(text: string): string {
+  return text.startsWith(" ") ? text.slice(1) : text;
+}
