@@ -44,6 +44,9 @@ export default async function ProjectPage({ params }: { params: Promise<{ id: st
         <Link href={`/admin/projects/${id}/rounds`} className="text-sm text-brand-700 underline">
           Rounds and reward models
         </Link>
+        <Link href={`/admin/projects/${id}/playground`} className="text-sm text-brand-700 underline">
+          Try the model
+        </Link>
         <Link href={`/admin/projects/${id}/settings`} className="text-sm text-brand-700 underline">
           Settings
         </Link>
