@@ -42,7 +42,12 @@ test("an admin starts a round; the trainer fits a reward model (scores next to r
   expect((await api.post(`/api/v1/projects/${id}/rounds`)).status()).toBe(409);
   // followed live (server-sent events), without reloading the page
   await expect(page.getByTestId("live-status")).toHaveText("succeeded", { timeout: 150_000 });
-  await expect(page.getByRole("img", { name: "Reward-model metrics per epoch" })).toBeVisible();
+  const rewardModelChart = page.getByTestId("live-round").getByRole("figure", { name: "Reward-model metrics per epoch" });
+  await expect(rewardModelChart).toBeVisible();
+  // drawn by the charting library: a line per metric (validation accuracy, train and validation loss), with a legend
+  await expect(rewardModelChart.locator(".recharts-line-curve")).toHaveCount(3);
+  await expect(rewardModelChart.locator(".recharts-legend-wrapper")).toContainText("validation accuracy");
+  await expect(page.getByTestId("live-round").getByRole("figure", { name: "PPO reward per iteration" }).locator(".recharts-line-curve")).not.toHaveCount(0);
 
   const [round] = await (await api.get(`/api/v1/projects/${id}/rounds`)).json();
   let view: { status: string; error?: string; metrics: Record<string, number>; artifacts: { id: string; kind: string }[] } = await (await api.get(`/api/v1/rounds/${round.id}`)).json();
@@ -65,6 +70,22 @@ test("an admin starts a round; the trainer fits a reward model (scores next to r
   await expect(page.getByTestId("rounds")).toContainText("succeeded");
   await expect(page.getByTestId("round-epochs").locator("tbody tr")).not.toHaveCount(0);
   await expect(page.getByTestId("reward-models")).toContainText(rewardModel.id);
+  // a past round's charts stay browsable after the reload
+  await page.getByTestId("round-browser").getByLabel("Round 1").check();
+  await expect(page.getByTestId("round-browser").getByRole("figure", { name: "KL to the reference and its coefficient" }).locator(".recharts-line-curve")).toHaveCount(2);
+
+  // the new policy answers a prompt in the playground, sampled by the trainer process
+  await page.goto(`/admin/projects/${id}`);
+  await page.getByRole("link", { name: "Try the model" }).click();
+  await page.getByLabel("Prompt").fill("Can you help with task 5?");
+  await page.getByLabel("Max new tokens").fill("8");
+  await page.getByRole("button", { name: "Generate" }).click();
+  await expect(page.getByTestId("playground-sample")).toHaveCount(2, { timeout: 30_000 });
+  const policy = view.artifacts.find((a) => a.kind === "policy")!;
+  const sampled = await api.post(`/api/v1/models/${policy.id}/generate`, { data: { prompt: "Can you help with task 5?", n: 3, maxNewTokens: 8, seed: 1 } });
+  expect(sampled.status(), await sampled.text()).toBe(200);
+  expect((await sampled.json()).samples).toHaveLength(3);
+  expect((await api.post(`/api/v1/models/${rewardModel.id}/generate`, { data: { prompt: "x" } })).status()).toBe(404);
 
   // scores through the API, from the trainer process over HTTP
   const scored = await api.post(`/api/v1/reward-models/${rewardModel.id}/score`, {
@@ -98,6 +119,7 @@ test("an admin starts a round; the trainer fits a reward model (scores next to r
   expect((await theirs.post(`/api/v1/reward-models/${rewardModel.id}/score`, { data: { prompt: "x", responses: ["y"] } })).status()).toBe(403);
   expect((await theirs.post(`/api/v1/projects/${id}/rounds`)).status()).toBe(403);
   expect((await theirs.get(`/api/v1/models/${rewardModel.id}/download`)).status()).toBe(403);
+  expect((await theirs.post(`/api/v1/models/${rewardModel.id}/generate`, { data: { prompt: "x" } })).status()).toBe(403);
   await theirs.dispose();
   await api.dispose();
 });

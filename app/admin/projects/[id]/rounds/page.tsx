@@ -9,6 +9,7 @@ import { roundSettingsSchema } from "@/lib/rounds/round-settings";
 import { listRounds, roundView } from "@/lib/rounds/round-view";
 import { CancelRoundButton } from "./cancel-round-button";
 import { LiveRound } from "./live-round";
+import { RoundBrowser } from "./round-browser";
 import { StartRoundForm } from "./start-round-form";
 
 export const dynamic = "force-dynamic";
@@ -62,7 +63,20 @@ export default async function RoundsPage({ params }: { params: Promise<{ id: str
       </DataTable>
 
       {latest && (
-        <LiveRound key={latest.id} roundId={latest.id} number={latest.number} initial={{ status: latest.status, phase: latest.phase, error: latest.error ?? null }} />
+        <LiveRound
+          key={latest.id}
+          roundId={latest.id}
+          number={latest.number}
+          initial={{ status: latest.status, phase: latest.phase, error: latest.error ?? null }}
+          serverNow={Date.now()}
+        />
+      )}
+
+      {rounds.length > 0 && (
+        <RoundBrowser
+          rounds={rounds.map((r) => ({ id: r.id, number: r.number, status: r.status }))}
+          initiallyPicked={rounds.slice(1, 2).map((r) => r.id)}
+        />
       )}
 
       {latest && steps.length > 0 && (
