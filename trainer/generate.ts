@@ -59,24 +59,45 @@ export function sampleToken(logits: ArrayLike<number>, opts: Pick<SamplingOption
   return candidates[candidates.length - 1]!;
 }
 
+/** A prompt cut to fit: its last `room` tokens, or a lone <|endoftext|> (GPT-2's BOS) when empty. */
+export function fitPrompt(ids: number[], room: number, bos: number): number[] {
+  if (room < 1) throw new Error(`no room for a prompt (${room} positions)`);
+  return ids.length === 0 ? [bos] : ids.slice(-room);
+}
+
+export type Sampled = {
+  /** the prompts as fed to the model (cut by fitPrompt) */
+  prompts: number[][];
+  /** sampled tokens, ending with eos when the row finished */
+  tokens: number[][];
+  /** eos was sampled before maxNewTokens */
+  finished: boolean[];
+  /** log-probability of each sampled token under the tempered distribution softmax(logits / T) */
+  logprobs: number[][];
+};
+
 /**
- * Continues each prompt (token ids) with up to maxNewTokens sampled tokens, stopping a row
- * at eos (which is not returned). Prompts longer than the context allows keep their end.
+ * Samples a continuation of each prompt, keeping everything PPO needs: the end-of-text
+ * token when one is sampled (it is an action like any other), whether the row finished, and
+ * the log-probability of each token at the sampling temperature. Log-probs ignore top-k/top-p
+ * truncation: PPO samples with both off, so they are the sampling distribution's.
  */
-export async function generate(config: GPT2Config, params: Params, prompts: number[][], opts: SamplingOptions): Promise<number[][]> {
+export async function sample(config: GPT2Config, params: Params, prompts: number[][], opts: SamplingOptions): Promise<Sampled> {
   const rand = mulberry32(opts.seed ?? 0);
   const B = prompts.length;
-  if (B === 0) return [];
+  if (B === 0) return { prompts: [], tokens: [], finished: [], logprobs: [] };
   const room = config.n_positions - opts.maxNewTokens;
   if (room < 1) throw new Error(`maxNewTokens ${opts.maxNewTokens} leaves no room for a prompt in n_positions ${config.n_positions}`);
-  const rows = prompts.map((p) => (p.length === 0 ? [opts.eos] : p.slice(-room)));
+  const rows = prompts.map((p) => fitPrompt(p, room, opts.eos));
   const L = Math.max(...rows.map((r) => r.length));
   // left padding: every row's last prompt token sits at column L-1
   const ids = rows.map((r) => [...new Array<number>(L - r.length).fill(opts.eos), ...r]);
   const mask = rows.map((r) => [...new Array<number>(L - r.length).fill(0), ...new Array<number>(r.length).fill(1)]);
   const nextPos = rows.map((r) => r.length);
   const out: number[][] = rows.map(() => []);
+  const logprobs: number[][] = rows.map(() => []);
   const done = new Array<boolean>(B).fill(false);
+  const T = opts.temperature ?? 1;
 
   let cache: KVCache | undefined;
   let stepIds = ids;
@@ -104,9 +125,11 @@ export async function generate(config: GPT2Config, params: Params, prompts: numb
     const V = logits.length / B;
     const chosen = rows.map((_, b) => {
       if (done[b]) return opts.eos;
-      const tok = sampleToken(logits.subarray(b * V, (b + 1) * V), opts, rand);
+      const row = logits.subarray(b * V, (b + 1) * V);
+      const tok = sampleToken(row, opts, rand);
+      out[b]!.push(tok);
+      if (T > 0) logprobs[b]!.push(temperedLogProb(row, tok, T));
       if (tok === opts.eos) done[b] = true;
-      else out[b]!.push(tok);
       return tok;
     });
     stepIds = chosen.map((t) => [t]);
@@ -114,5 +137,23 @@ export async function generate(config: GPT2Config, params: Params, prompts: numb
     for (const m of mask) m.push(1);
   }
   disposeCache(cache);
-  return out;
+  return { prompts: rows, tokens: out, finished: done.slice(), logprobs };
+}
+
+/** log softmax(logits / T)[tok], in double precision. */
+function temperedLogProb(logits: ArrayLike<number>, tok: number, T: number): number {
+  let max = -Infinity;
+  for (let i = 0; i < logits.length; i++) if (logits[i]! > max) max = logits[i]!;
+  let z = 0;
+  for (let i = 0; i < logits.length; i++) z += Math.exp((logits[i]! - max) / T);
+  return (logits[tok]! - max) / T - Math.log(z);
+}
+
+/**
+ * Continues each prompt (token ids) with up to maxNewTokens sampled tokens, stopping a row
+ * at eos (which is not returned). Prompts longer than the context allows keep their end.
+ */
+export async function generate(config: GPT2Config, params: Params, prompts: number[][], opts: SamplingOptions): Promise<number[][]> {
+  const { tokens, finished } = await sample(config, params, prompts, opts);
+  return tokens.map((t, b) => (finished[b] ? t.slice(0, -1) : t));
 }

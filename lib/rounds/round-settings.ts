@@ -41,6 +41,17 @@ export const rewardModelSettingsSchema = z
   })
   .strict();
 
+export const scratchModelSchema = z
+  .object({
+    nEmbd: z.number().int().min(8).max(2048).default(128),
+    nLayer: z.number().int().min(1).max(48).default(4),
+    nHead: z.number().int().min(1).max(32).default(4),
+    nPositions: z.number().int().min(16).max(4096).default(256),
+  })
+  .strict()
+  .refine((m) => m.nEmbd % m.nHead === 0, "nEmbd must be a multiple of nHead");
+export type ScratchModel = z.output<typeof scratchModelSchema>;
+
 export const sftSettingsSchema = z
   .object({
     epochs: z.number().int().min(1).max(200).default(10),
@@ -120,6 +131,8 @@ export const roundSettingsSchema = z
       .refine((s) => s !== "." && s !== "..", "a folder name under the models directory")
       .nullable()
       .default(null),
+    /** the size of Arbiter's byte-level model when no baseModel is named (trained from a seed by sft or the reward model) */
+    scratchModel: scratchModelSchema.default(scratchModelSchema.parse({})),
     sft: sftSettingsSchema.default(sftSettingsSchema.parse({})),
     rewardModel: rewardModelSettingsSchema.default(rewardModelSettingsSchema.parse({})),
     policy: policySettingsSchema.default(policySettingsSchema.parse({})),
@@ -149,6 +162,7 @@ export function resolveRoundSettings(projectDefaults: unknown, overrides: unknow
   return roundSettingsSchema.parse({
     ...base,
     ...over,
+    scratchModel: { ...obj(base.scratchModel), ...obj(over.scratchModel) },
     sft: { ...obj(base.sft), ...obj(over.sft) },
     rewardModel: { ...obj(base.rewardModel), ...obj(over.rewardModel) },
     policy: { ...obj(base.policy), ...obj(over.policy) },

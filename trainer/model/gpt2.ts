@@ -176,15 +176,28 @@ export function lmLogits(params: Params, hidden: tf.Tensor3D): tf.Tensor2D {
   return tf.matMul(tf.reshape(hidden, [B * T, C]), param(params, `${P}wte.weight`), false, true);
 }
 
-/** Log-probability of each next token: [B, T-1] for ids [B, T] (Radford et al.'s LM objective). */
-export function tokenLogProbs(params: Params, hidden: tf.Tensor3D, ids: tf.Tensor2D): tf.Tensor2D {
+/**
+ * Log-probability of each next token: [B, T-1] for ids [B, T] (Radford et al.'s LM
+ * objective), under softmax(logits / temperature): PPO scores tokens at the temperature it
+ * sampled them with (TRL divides the logits the same way).
+ */
+export function tokenLogProbs(params: Params, hidden: tf.Tensor3D, ids: tf.Tensor2D, temperature = 1): tf.Tensor2D {
+  return nextTokenStats(params, hidden, ids, temperature).logprobs;
+}
+
+/** Next-token log-probs [B, T-1] and the entropy of each predicted distribution [B, T-1]. */
+export function nextTokenStats(params: Params, hidden: tf.Tensor3D, ids: tf.Tensor2D, temperature = 1): { logprobs: tf.Tensor2D; entropy: tf.Tensor2D } {
   const [B, T] = ids.shape;
-  const V = param(params, `${P}wte.weight`).shape[0];
+  const V = param(params, `${P}wte.weight`).shape[0]!;
   const h = tf.slice(hidden, [0, 0, 0], [B, T - 1, -1]) as tf.Tensor3D;
-  const logp = tf.logSoftmax(lmLogits(params, h)); // [B·(T-1), V]
+  const logits = lmLogits(params, h); // [B·(T-1), V]
+  const logp = tf.logSoftmax(temperature === 1 ? logits : tf.div(logits, temperature)); // [B·(T-1), V]
   const next = tf.reshape(tf.slice(ids, [0, 1], [B, T - 1]), [B * (T - 1)]);
-  const picked = tf.sum(tf.mul(logp, tf.oneHot(next, V!)), 1);
-  return tf.reshape(picked, [B, T - 1]);
+  // the chosen entry of each row by a flat gather (a one-hot [B·T, V] is large for GPT-2's vocabulary)
+  const flat = tf.add(tf.mul(tf.range(0, B * (T - 1), 1, "int32"), tf.scalar(V, "int32")), tf.cast(next, "int32"));
+  const picked = tf.gather(tf.reshape(logp, [-1]), flat);
+  const entropy = tf.neg(tf.sum(tf.mul(tf.exp(logp), logp), 1));
+  return { logprobs: tf.reshape(picked, [B, T - 1]), entropy: tf.reshape(entropy, [B, T - 1]) };
 }
 
 export function disposeCache(cache: KVCache | undefined): void {

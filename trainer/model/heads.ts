@@ -23,7 +23,19 @@ export function initValueHead(params: Params, nEmbd: number): void {
   params.set(VALUE_HEAD_B, tf.tidy(() => tf.variable(tf.zeros([1]), true)));
 }
 
-/** Rewards [B] from hidden [B, T, C], read at lastIndex[b] (the last real token). */
+/**
+ * Where a sequence's reward is read: its last token that is not padding, as Hugging Face's
+ * GPT2ForSequenceClassification reads it (the last index whose id differs from
+ * config.pad_token_id; Arbiter exports pad_token_id = eos_token_id). A sequence is
+ * prompt + response + end-of-text, so the score sits on the response's last token (the
+ * prompt's last, for an empty response), whatever padding or batch-mates surround it.
+ */
+export function scoreIndex(seq: ArrayLike<number>, pad: number): number {
+  for (let i = seq.length - 1; i >= 0; i--) if (seq[i] !== pad) return i;
+  return 0;
+}
+
+/** Rewards [B] from hidden [B, T, C], read at lastIndex[b] (see scoreIndex). */
 export function rewardAt(params: Params, hidden: tf.Tensor3D, lastIndex: tf.Tensor1D): tf.Tensor1D {
   const [, T] = hidden.shape;
   const pick = tf.expandDims(tf.oneHot(tf.cast(lastIndex, "int32"), T), 2); // [B, T, 1]

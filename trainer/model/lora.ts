@@ -1,8 +1,10 @@
 // LoRA (Hu et al. 2021): a frozen weight W gets a trainable low-rank update,
-//     y = x·W + b + (α / r) · (x·A)·B,     A ∈ R^{in×r} ~ N(0, 1/r),  B ∈ R^{r×out} = 0,
-// so training starts exactly at the base model, the adapter is small to store, and merging
+//     y = x·W + b + (α / r) · (x·A)·B,     A ∈ R^{in×r},  B ∈ R^{r×out} = 0,
+// so training starts exactly at the base model (B = 0), the adapter is small to store, and merging
 // (W' = W + (α/r)·A·B) gives a plain checkpoint back. Saved in PEFT's layout
 // (adapter_config.json + adapter_model.safetensors, lora_A [r, in], lora_B [out, r]).
+// A is initialised as PEFT does: kaiming_uniform_(a = √5) on lora_A [r, in] has gain √(1/3)
+// and bound gain·√(3 / fan_in) = 1/√in, so A ~ U(−1/√in, 1/√in).
 import * as tf from "@tensorflow/tfjs-core";
 import type { GPT2Config } from "./config";
 import { type Params, parameterShapes } from "./gpt2";
@@ -30,7 +32,8 @@ export class LoraAdapter {
       const module = name.slice(0, -".weight".length);
       if (!this.targets(module)) continue;
       const [nIn, nOut] = shape as [number, number];
-      const a = tf.randomNormal([nIn, config.r], 0, 1 / Math.sqrt(config.r), "float32", tfSeed(seed, 1, i++));
+      const bound = 1 / Math.sqrt(nIn);
+      const a = tf.randomUniform([nIn, config.r], -bound, bound, "float32", tfSeed(seed, 1, i++));
       this.params.set(`${module}.lora_A`, tf.variable(a, true));
       this.params.set(`${module}.lora_B`, tf.tidy(() => tf.variable(tf.zeros([config.r, nOut]), true)));
       a.dispose();

@@ -9,7 +9,7 @@ import { GradHelper } from "../parallel/grad-helper";
 import type { BackendChoice } from "../tf/backend";
 import type { GPT2Config } from "../model/config";
 import { forward, type Params } from "../model/gpt2";
-import { REWARD_HEAD, initRewardHead, rewardAt } from "../model/heads";
+import { REWARD_HEAD, initRewardHead, rewardAt, scoreIndex } from "../model/heads";
 import { LoraAdapter, type LoraConfig } from "../model/lora";
 import type { RewardExamples, Split } from "./examples";
 import { bradleyTerryLoss, davidsonTieLoss, davidsonWinLoss, plackettLuceLoss } from "./losses";
@@ -84,7 +84,7 @@ export class RewardTrainer {
     const ids = seqs.map((s) => [...s, ...new Array<number>(T - s.length).fill(this.modelConfig.eos_token_id)]);
     this.tokensSeen += seqs.length * T;
     const { hidden } = forward(this.modelConfig, this.params, { ids: tf.tensor2d(ids, undefined, "int32"), lora: this.lora ?? undefined });
-    return rewardAt(this.params, hidden, tf.tensor1d(seqs.map((s) => s.length - 1), "int32"));
+    return rewardAt(this.params, hidden, tf.tensor1d(seqs.map((s) => scoreIndex(s, this.modelConfig.eos_token_id)), "int32"));
   }
 
   /** The loss of a batch of comparisons: Σ_part mean_part · W_part / W. */

@@ -1,6 +1,8 @@
 // What a round's phases read and write besides their own work: the round's project, the
 // newest artifact of a kind for it (a policy phase reads the reward model the round just
 // trained, or the last one), and the row that records a saved folder.
+import fs from "node:fs";
+import path from "node:path";
 import { and, desc, eq } from "drizzle-orm";
 import type { Db } from "@/lib/db/client";
 import { modelArtifacts, projects, type ModelArtifact, type Project, type Round } from "@/lib/db/schema";
@@ -31,4 +33,21 @@ export async function recordArtifact(
     .values({ projectId: round.projectId, roundId: round.id, judgmentWatermark: round.judgmentWatermark, ...a })
     .returning({ id: modelArtifacts.id });
   return row!.id;
+}
+
+/**
+ * Writes a checkpoint folder under a temporary name and renames it into place, so a trainer
+ * killed mid-write leaves a `.partial-*` folder (swept at the next write) and never a
+ * half-written folder under the name an artifact row points at. The caller records the
+ * artifact after this returns.
+ */
+export async function writeArtifactDir<T>(dir: string, write: (tmp: string) => Promise<T>): Promise<T> {
+  const parent = path.dirname(dir);
+  fs.mkdirSync(parent, { recursive: true });
+  for (const f of fs.readdirSync(parent)) if (f.startsWith(`${path.basename(dir)}.partial-`)) fs.rmSync(path.join(parent, f), { recursive: true, force: true });
+  const tmp = `${dir}.partial-${process.pid}`;
+  const out = await write(tmp);
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.renameSync(tmp, dir);
+  return out;
 }

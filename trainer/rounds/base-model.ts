@@ -6,12 +6,13 @@ import { type Checkpoint, loadCheckpoint } from "../checkpoint/hf-gpt2";
 import { smallConfig } from "../model/config";
 import { initParams } from "../model/gpt2";
 import { modelsDir } from "@/lib/models/paths";
+import type { ScratchModel } from "@/lib/rounds/round-settings";
 
 export type BaseModel = Checkpoint & { name: string; dir: string | null };
 
-export function loadBaseModel(name: string | null, seed: number): BaseModel {
+export function loadBaseModel(name: string | null, seed: number, scratch?: ScratchModel): BaseModel {
   if (!name) {
-    const config = smallConfig();
+    const config = smallConfig(scratch ? { n_embd: scratch.nEmbd, n_layer: scratch.nLayer, n_head: scratch.nHead, n_positions: scratch.nPositions } : {});
     return { name: "arbiter-small (from scratch)", dir: null, config, params: initParams(config, seed) };
   }
   const dir = path.join(modelsDir(), name);

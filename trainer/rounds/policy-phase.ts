@@ -1,80 +1,102 @@
-// Phase 2 of a round: PPO on the project's prompts against the reward model (Ouyang et al.
-// 2022, §3.5), the policy being the base model plus a LoRA adapter and the reference the
-// base itself. Saves the adapter (PEFT layout) and the merged policy (GPT2LMHeadModel) as
-// artifacts, with metrics per iteration in round_metrics (phase "policy").
+// Phase "policy" of a round: PPO on the project's training prompts against the newest reward
+// model (Ouyang et al. 2022, §3.5). The reference is the SFT model (or a named base model;
+// never a randomly initialised one); the policy starts from the previous round's policy
+// trained against the same reference (init "previous", iterated RLHF as in Touvron et al.
+// 2023 §3.2) or from the reference (init "sft"), plus a fresh LoRA adapter. Saves the adapter
+// (PEFT layout) and the merged policy (GPT2LMHeadModel) as artifacts, with metrics per
+// iteration in round_metrics (phase "policy").
+import fs from "node:fs";
 import path from "node:path";
-import { desc, eq } from "drizzle-orm";
 import { checkpointPath, checkpointsDir } from "@/lib/models/paths";
-import { prompts as promptsTable } from "@/lib/db/schema";
 import { mulberry32 } from "@/lib/bt/bootstrap";
 import { disposeParams, loadCheckpoint, saveCheckpoint } from "../checkpoint/hf-gpt2";
 import { saveLoraAdapter } from "../checkpoint/peft-lora";
 import { LoraAdapter } from "../model/lora";
 import { DEFAULT_PPO, PpoTrainer } from "../ppo/ppo-trainer";
+import type { RewardNormalization } from "../reward/normalization";
 import { rewardsOf } from "../reward/score";
-import { formatPrompt, type Message } from "../tokenizer/format";
 import { tokenizerFor } from "../tokenizer/tokenizer";
-import { latestArtifact, recordArtifact, roundProject } from "./artifacts";
-import { loadBaseModel } from "./base-model";
+import { latestArtifact, recordArtifact, roundProject, writeArtifactDir } from "./artifacts";
 import type { PhaseContext } from "./reward-model-phase";
+import { loadPreviousPolicy, loadReference, NO_REFERENCE, referenceKey } from "./round-models";
+import { roundPrompts } from "./round-prompts";
 
-const MAX_PROMPTS = 2000;
-
-export async function policyPhase({ db, round, settings, log }: PhaseContext): Promise<void> {
+export async function policyPhase({ db, round, settings, log, checkCancelled }: PhaseContext): Promise<void> {
   const ps = settings.policy;
   const project = await roundProject(db, round);
   const rewardArtifact = await latestArtifact(db, project.id, "reward_model");
   if (!rewardArtifact) throw new Error("no reward model to optimise against: run the reward_model phase first");
+  const reference = await loadReference(db, project.id, settings);
+  if (!reference) throw new Error(NO_REFERENCE);
+  const previous = ps.init === "previous" ? await loadPreviousPolicy(db, project.id, reference) : null;
+  const start = previous ?? reference;
   const rm = loadCheckpoint(checkpointPath(rewardArtifact.path));
-  const base = loadBaseModel(settings.baseModel, settings.rewardModel.seed);
-  const tok = tokenizerFor(base.config);
-  if (tokenizerFor(rm.config).name !== tok.name) throw new Error(`the reward model reads ${tokenizerFor(rm.config).name} tokens, the policy ${tok.name}`);
-  const rows = await db.select({ messages: promptsTable.messages }).from(promptsTable).where(eq(promptsTable.projectId, project.id)).orderBy(desc(promptsTable.createdAt)).limit(MAX_PROMPTS);
-  if (rows.length === 0) throw new Error("the project has no prompts to train the policy on");
-  const room = base.config.n_positions - ps.maxNewTokens;
-  if (room < 8) throw new Error(`maxNewTokens ${ps.maxNewTokens} leaves too little context in n_positions ${base.config.n_positions}`);
-  const promptIds = rows.map((r) => tok.encode(formatPrompt(r.messages as Message[])).slice(-room));
-
-  const lora = new LoraAdapter(ps.lora, base.config, ps.seed);
-  const trainer = new PpoTrainer(base.config, base.params, lora, new Map(), {
-    ...DEFAULT_PPO,
-    maxNewTokens: ps.maxNewTokens,
-    ppoEpochs: ps.ppoEpochs,
-    miniBatch: ps.miniBatch,
-    learningRate: ps.learningRate,
-    initKl: ps.initKl,
-    targetKl: ps.targetKl,
-    seed: ps.seed,
-  });
-  // the reward model scores prompt + response + end-of-text, as it was trained
-  const score = (p: number[][], r: number[][]) => rewardsOf(rm.config, rm.params, p.map((x, i) => [...x, ...r[i]!, tok.eos]));
-  const rand = mulberry32(ps.seed + 11);
-  log.line(`policy: PPO on ${promptIds.length} prompts, ${ps.iterations} iterations of ${ps.promptsPerIteration}, base ${base.name}, reward model of ${rewardArtifact.createdAt.toISOString()}`);
+  const lora = new LoraAdapter(ps.lora, reference.config, ps.seed + round.number);
+  let trainer: PpoTrainer | null = null;
   try {
+    const tok = tokenizerFor(reference.config);
+    if (tokenizerFor(rm.config).name !== tok.name) throw new Error(`the reward model reads ${tokenizerFor(rm.config).name} tokens, the policy ${tok.name}`);
+    const room = reference.config.n_positions - ps.maxNewTokens;
+    if (room < 8) throw new Error(`maxNewTokens ${ps.maxNewTokens} leaves too little context in n_positions ${reference.config.n_positions}`);
+    const prompts = await roundPrompts(db, project.id, tok, room, "train");
+    if (prompts.length === 0) throw new Error("the project has no prompts to train the policy on (outside the held-out slice)");
+    const norm = rewardArtifact.config.rewardNormalization as RewardNormalization | undefined;
+    const samplesInRun = ps.iterations * Math.min(ps.promptsPerIteration, prompts.length);
+    trainer = new PpoTrainer(reference.config, start.params, reference.params, lora, new Map(), {
+      ...DEFAULT_PPO,
+      maxNewTokens: ps.maxNewTokens,
+      temperature: ps.temperature,
+      ppoEpochs: ps.ppoEpochs,
+      miniBatch: ps.miniBatch,
+      learningRate: ps.learningRate,
+      maxGradNorm: ps.maxGradNorm,
+      initKl: ps.initKl,
+      targetKl: ps.targetKl,
+      // a fifth of the run, so β can move by up to e^{±1} over it (Ziegler et al.'s 10,000
+      // samples would leave it fixed in a run of a few hundred)
+      klHorizon: ps.klHorizon ?? Math.max(1, Math.round(samplesInRun / 5)),
+      missingEosPenalty: ps.missingEosPenalty,
+      rewardShift: norm?.shift ?? 0,
+      rewardScale: norm?.scale ?? 1,
+      seed: ps.seed + round.number,
+    });
+    // the reward model reads prompt + response + end-of-text, as it was trained
+    const score = (p: number[][], r: number[][]) => rewardsOf(rm.config, rm.params, p.map((x, i) => [...x, ...r[i]!, tok.eos]));
+    const rand = mulberry32(ps.seed + 11 + round.number);
+    log.line(
+      `policy: PPO on ${prompts.length} prompts, ${ps.iterations} iterations of ${ps.promptsPerIteration}, start ${start.name}, reference ${reference.name}, ` +
+        `reward model ${rewardArtifact.path}${norm ? ` (normalised over ${norm.samples} ${norm.over})` : " (not normalised)"}`,
+    );
     let last: Record<string, number> = {};
     for (let it = 1; it <= ps.iterations; it++) {
-      const batch = Array.from({ length: Math.min(ps.promptsPerIteration, promptIds.length) }, () => promptIds[Math.floor(rand() * promptIds.length)]!);
+      await checkCancelled();
+      const batch = Array.from({ length: Math.min(ps.promptsPerIteration, prompts.length) }, () => prompts[Math.floor(rand() * prompts.length)]!.ids);
       const m = await trainer.step(batch, score);
       last = m;
-      await log.metrics("policy", it, m);
-      if (it === 1 || it === ps.iterations || it % 5 === 0) log.line(`policy iteration ${it}: reward ${m["env/reward_mean"].toFixed(3)} kl ${m["objective/kl"].toFixed(3)} clipfrac ${m["policy/clipfrac"].toFixed(3)}`);
+      await log.metrics("policy", it, { ...m, "progress/done": it, "progress/total": ps.iterations });
+      if (it === 1 || it === ps.iterations || it % 5 === 0) {
+        log.line(`policy iteration ${it}: reward ${m["env/reward_mean"].toFixed(3)} (raw ${m["env/reward_raw_mean"].toFixed(3)}) kl ${m["objective/kl"].toFixed(3)} β ${m["objective/kl_coef"].toFixed(4)} clipfrac ${m["policy/clipfrac"].toFixed(3)}`);
+      }
     }
+    await checkCancelled();
     const relative = path.join(project.id, `round-${round.number}`);
-    const adapterDir = path.join(checkpointsDir(), relative, "lora-adapter");
-    await saveLoraAdapter(adapterDir, lora, base.name);
-    await recordArtifact(db, round, { kind: "lora_adapter", path: path.join(relative, "lora-adapter"), config: { lora: ps.lora, baseModel: base.name }, metrics: last });
-    const merged = lora.merge(base.params);
-    const saved = await saveCheckpoint(path.join(checkpointsDir(), relative, "policy"), { config: base.config, params: merged }, {
-      tokenizerFrom: base.dir ?? undefined,
-      metadata: { arbiter_round: round.id, arbiter_kind: "policy" },
+    const provenance = { reference: referenceKey(reference), referenceName: reference.name, start: start.name, rewardModel: rewardArtifact.id };
+    await writeArtifactDir(path.join(checkpointsDir(), relative, "lora-adapter"), (dir) => saveLoraAdapter(dir, lora, start.name));
+    const merged = lora.merge(start.params);
+    const saved = await writeArtifactDir(path.join(checkpointsDir(), relative, "policy"), async (dir) => {
+      const out = await saveCheckpoint(dir, { config: reference.config, params: merged }, { tokenizerFrom: reference.dir ?? undefined, metadata: { arbiter_round: round.id, arbiter_kind: "policy" } });
+      fs.writeFileSync(path.join(dir, "training_config.json"), JSON.stringify({ settings: ps, ...provenance, ppo: trainer!.config }, null, 2) + "\n");
+      return out;
     });
     disposeParams(merged);
-    await recordArtifact(db, round, { kind: "policy", path: path.join(relative, "policy"), config: { settings: ps, baseModel: base.name, model: base.config }, metrics: last, ...saved });
+    await recordArtifact(db, round, { kind: "lora_adapter", path: path.join(relative, "lora-adapter"), config: { lora: ps.lora, baseModel: start.name, ...provenance }, metrics: last });
+    await recordArtifact(db, round, { kind: "policy", path: path.join(relative, "policy"), config: { settings: ps, model: reference.config, ...provenance }, metrics: last, ...saved });
     log.line(`policy saved: ${relative}/policy (LoRA merged) and ${relative}/lora-adapter`);
   } finally {
-    trainer.dispose();
+    trainer?.dispose();
     lora.dispose();
-    disposeParams(base.params);
+    if (previous) disposeParams(previous.params);
+    disposeParams(reference.params);
     disposeParams(rm.params);
   }
 }

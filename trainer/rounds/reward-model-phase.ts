@@ -14,8 +14,10 @@ import { helperCount } from "../parallel/grad-helper";
 import { loadRewardJudgments } from "../reward/load-judgments";
 import { RewardTrainer } from "../reward/reward-trainer";
 import { tokenizerFor } from "../tokenizer/tokenizer";
-import { recordArtifact, roundProject } from "./artifacts";
-import { loadBaseModel } from "./base-model";
+import { recordArtifact, roundProject, writeArtifactDir } from "./artifacts";
+import { isHeldOutPrompt } from "@/lib/rounds/held-out";
+import { loadTrunk } from "./round-models";
+import { rewardNormalization } from "../reward/normalization";
 import type { RoundLog } from "./round-log";
 
 export type PhaseContext = { db: Db; round: Round; settings: RoundSettings; log: RoundLog; backend: string; checkCancelled: () => Promise<void> };
@@ -24,9 +26,11 @@ export async function rewardModelPhase({ db, round, settings, log, backend, chec
   const rm = settings.rewardModel;
   const project = await roundProject(db, round);
 
-  const records = await loadRewardJudgments(db, { projectId: project.id, watermark: round.judgmentWatermark, weighting: rm.weighting, qualityBar: project.qualityBar });
-  if (records.length === 0) throw new Error("no judgments to train a reward model on (excluded annotators are left out)");
-  const base = loadBaseModel(settings.baseModel, rm.seed);
+  // the held-out evaluation slice never trains a reward model (lib/rounds/held-out.ts)
+  const records = (await loadRewardJudgments(db, { projectId: project.id, watermark: round.judgmentWatermark, weighting: rm.weighting, qualityBar: project.qualityBar })).filter((r) => !isHeldOutPrompt(r.promptId));
+  if (records.length === 0) throw new Error("no judgments to train a reward model on (excluded annotators and held-out prompts are left out)");
+  // initialised from the SFT model when there is one (Ouyang et al. 2022 §3.5), a fresh head on top
+  const base = await loadTrunk(db, project.id, settings, rm.seed, true);
   const tokenizer = tokenizerFor(base.config);
   const examples = buildExamples(records, {
     tokenizer,
@@ -53,15 +57,12 @@ export async function rewardModelPhase({ db, round, settings, log, backend, chec
       await checkCancelled(); // stops before anything is saved or recorded
     });
 
+    await checkCancelled();
     const relative = path.join(project.id, `round-${round.number}`, "reward-model");
-    const dir = path.join(checkpointsDir(), relative);
     const exported = trainer.exportParams();
-    const saved = await saveCheckpoint(dir, { config: base.config, params: exported }, {
-      architecture: "GPT2ForSequenceClassification",
-      tokenizerFrom: base.dir ?? undefined,
-      metadata: { arbiter_round: round.id, arbiter_kind: "reward_model" },
-    });
-    if (exported !== base.params) disposeParams(exported);
+    // scores shifted and scaled to mean 0, std 1 over the reference policy's samples
+    // (Ziegler et al. 2019 §2.2; Stiennon et al. 2020 §3.4), stored with the model
+    const normalization = await rewardNormalization(db, { projectId: project.id, settings, rm: { config: base.config, params: exported }, examples, log });
     const trainingConfig = {
       round: { id: round.id, number: round.number },
       judgmentWatermark: round.judgmentWatermark.toISOString(),
@@ -71,9 +72,20 @@ export async function rewardModelPhase({ db, round, settings, log, backend, chec
       backend,
       settings: rm,
       tieModel: trainer.logNu ? "davidson" : "bradley-terry",
+      rewardNormalization: normalization,
     };
-    fs.writeFileSync(path.join(dir, "metrics.json"), JSON.stringify({ best, history }, null, 2) + "\n");
-    fs.writeFileSync(path.join(dir, "training_config.json"), JSON.stringify(trainingConfig, null, 2) + "\n");
+    const saved = await writeArtifactDir(path.join(checkpointsDir(), relative), async (dir) => {
+      const out = await saveCheckpoint(dir, { config: base.config, params: exported }, {
+        architecture: "GPT2ForSequenceClassification",
+        tokenizerFrom: base.dir ?? undefined,
+        metadata: { arbiter_round: round.id, arbiter_kind: "reward_model" },
+      });
+      fs.writeFileSync(path.join(dir, "metrics.json"), JSON.stringify({ best, history }, null, 2) + "\n");
+      fs.writeFileSync(path.join(dir, "training_config.json"), JSON.stringify(trainingConfig, null, 2) + "\n");
+      fs.writeFileSync(path.join(dir, "reward_normalization.json"), JSON.stringify(normalization, null, 2) + "\n");
+      return out;
+    });
+    if (exported !== base.params) disposeParams(exported);
 
     const metrics = Object.fromEntries(Object.entries(best).filter((e): e is [string, number] => typeof e[1] === "number"));
     const artifactId = await recordArtifact(db, round, { kind: "reward_model", path: relative, config: { ...trainingConfig, model: base.config }, metrics, ...saved });

@@ -5,34 +5,33 @@ import { initParams, type Params } from "@/trainer/model/gpt2";
 import { LoraAdapter } from "@/trainer/model/lora";
 import { DEFAULT_PPO, PpoTrainer } from "@/trainer/ppo/ppo-trainer";
 import { backendReady } from "./tf-backend";
+import { toyBase } from "./toy-policy";
 
 beforeAll(async () => void (await backendReady));
 
 const config = smallConfig({ n_positions: 32, n_embd: 32, n_layer: 2, n_head: 2 });
-/** A toy reward a policy can learn quickly: the share of response bytes that are ASCII letters. */
-const letters = (_: number[][], responses: number[][]) =>
-  responses.map((r) => r.filter((b) => (b >= 65 && b <= 90) || (b >= 97 && b <= 122)).length / r.length);
+/**
+ * A toy reward a policy can learn quickly, and only by treating end-of-text as an action:
+ * 1 − length/8 for a finished response; a response cut at maxNewTokens gets −1 (the
+ * missing-EOS penalty), never a score.
+ */
+const short = (_: number[][], responses: number[][]) => responses.map((r) => 1 - r.length / 8);
 const prompts = Array.from({ length: 16 }, (_, i) => [...new TextEncoder().encode(`q${i}:`)]);
 
 describe("PPO", () => {
   it("starts with zero KL to the reference, raises the reward, and trains only the adapter and value head", async () => {
-    const base = initParams(config, 3);
-    // A fresh GPT-2's tied embedding (std 0.02) keeps every logit within about ±0.6: no
-    // adapter could sharpen such a flat policy. A trained model's embeddings are far larger;
-    // scaling them gives the toy base that range.
-    const wte = base.get("transformer.wte.weight")!;
-    wte.assign(tf.tidy(() => tf.mul(wte, 25)));
+    const base = toyBase(config, 3);
     const before = new Map([...base].map(([k, v]) => [k, v.dataSync().slice()]));
     const lora = new LoraAdapter({ r: 4, alpha: 8, targets: ["c_attn", "c_fc", "c_proj"] }, config, 4);
-    const trainer = new PpoTrainer(config, base, lora, new Map() as Params, { ...DEFAULT_PPO, maxNewTokens: 8, miniBatch: 8, ppoEpochs: 4, learningRate: 3e-3, seed: 1 });
+    const trainer = new PpoTrainer(config, base, base, lora, new Map() as Params, { ...DEFAULT_PPO, maxNewTokens: 8, miniBatch: 8, ppoEpochs: 4, learningRate: 3e-3, missingEosPenalty: 1, seed: 1 });
 
-    const first = await trainer.rollout(prompts, letters);
+    const first = await trainer.rollout(prompts, short);
     expect(Math.abs(first.kl)).toBeLessThan(1e-5); // B = 0: the policy is the reference
 
     const rewards: number[] = [];
     let tensors = 0;
     for (let it = 0; it < 8; it++) {
-      const m = await trainer.step(prompts, letters);
+      const m = await trainer.step(prompts, short);
       rewards.push(m["env/reward_mean"]);
       if (it === 1) tensors = tf.memory().numTensors;
       if (it > 1) expect(tf.memory().numTensors).toBe(tensors); // no leaks per iteration

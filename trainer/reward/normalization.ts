@@ -1,0 +1,61 @@
+// Reward normalisation (Ziegler et al. 2019 §2.2; Stiennon et al. 2020 §3.4): the reward
+// model's scores are shifted and scaled so that the reference policy's own samples score
+// mean 0 and standard deviation 1. PPO then sees rewards of a known scale whatever the
+// reward model's arbitrary offset, so its KL coefficient and the missing-EOS penalty mean
+// the same in every round. Without a reference policy (no SFT model, no named base) the
+// statistics come from the judged responses the model was trained on, and say so.
+import type { Db } from "@/lib/db/client";
+import type { RoundSettings } from "@/lib/rounds/round-settings";
+import { mulberry32 } from "@/lib/bt/bootstrap";
+import type { Checkpoint } from "../checkpoint/hf-gpt2";
+import { disposeParams } from "../checkpoint/hf-gpt2";
+import { sample } from "../generate";
+import { tokenizerFor } from "../tokenizer/tokenizer";
+import type { RoundLog } from "../rounds/round-log";
+import { loadReference } from "../rounds/round-models";
+import { roundPrompts } from "../rounds/round-prompts";
+import type { RewardExamples } from "./examples";
+import { rewardsOf } from "./score";
+
+export type RewardNormalization = { shift: number; scale: number; over: "reference samples" | "judged responses"; samples: number; reference: string | null };
+
+const PROMPTS = 64;
+const SAMPLES_PER_PROMPT = 2;
+
+export function meanAndStd(xs: number[]): { mean: number; std: number } {
+  const mean = xs.reduce((a, x) => a + x, 0) / Math.max(1, xs.length);
+  const variance = xs.reduce((a, x) => a + (x - mean) ** 2, 0) / Math.max(1, xs.length);
+  return { mean, std: Math.sqrt(variance) };
+}
+
+export async function rewardNormalization(
+  db: Db,
+  opts: { projectId: string; settings: RoundSettings; rm: Checkpoint; examples: RewardExamples; log: RoundLog },
+): Promise<RewardNormalization> {
+  const ref = await loadReference(db, opts.projectId, opts.settings);
+  let scores: number[];
+  let over: RewardNormalization["over"];
+  try {
+    if (ref) {
+      const ps = opts.settings.policy;
+      const tok = tokenizerFor(ref.config);
+      const all = await roundPrompts(db, opts.projectId, tok, ref.config.n_positions - ps.maxNewTokens, "train");
+      const rand = mulberry32(ps.seed + 101);
+      const picked = Array.from({ length: Math.min(PROMPTS, all.length) * SAMPLES_PER_PROMPT }, (_, i) => all[i < all.length * SAMPLES_PER_PROMPT ? Math.floor(rand() * all.length) : 0]!);
+      const s = await sample(ref.config, ref.params, picked.map((p) => p.ids), { maxNewTokens: ps.maxNewTokens, temperature: ps.temperature, eos: tok.eos, seed: ps.seed + 103 });
+      // finished samples, scored as PPO scores them: prompt + response (its eos kept, where the score is not read)
+      const seqs = s.prompts.flatMap((p, i) => (s.finished[i] ? [[...p, ...s.tokens[i]!]] : []));
+      scores = await rewardsOf(opts.rm.config, opts.rm.params, seqs);
+      over = "reference samples";
+    } else {
+      scores = await rewardsOf(opts.rm.config, opts.rm.params, opts.examples.sequences);
+      over = "judged responses";
+    }
+  } finally {
+    if (ref) disposeParams(ref.params);
+  }
+  const { mean, std } = meanAndStd(scores);
+  const out: RewardNormalization = { shift: scores.length ? mean : 0, scale: std > 1e-6 ? std : 1, over, samples: scores.length, reference: ref?.name ?? null };
+  opts.log.line(`reward normalisation over ${out.samples} ${over}: shift ${out.shift.toFixed(4)}, scale ${out.scale.toFixed(4)}`);
+  return out;
+}
