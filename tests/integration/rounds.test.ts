@@ -14,6 +14,7 @@ import { artifactDir, getArtifact, getRewardModel, scoreWithRewardModel } from "
 import { tarFolder } from "@/lib/models/tar-stream";
 import { roundEvents, type RoundEvent } from "@/lib/rounds/round-events";
 import { roundView } from "@/lib/rounds/round-view";
+import { isHeldOutPrompt } from "@/lib/rounds/held-out";
 import { startRound } from "@/lib/rounds/start-round";
 import { nextTask } from "@/lib/tasks/next-task";
 import { loadCheckpoint } from "@/trainer/checkpoint/hf-gpt2";
@@ -37,6 +38,9 @@ afterAll(async () => {
   await stopSender();
   delete process.env.ARBITER_DATA_DIR;
 });
+
+/** A model small enough for a whole round in seconds. */
+const TINY = { nEmbd: 32, nLayer: 1, nHead: 2, nPositions: 128 };
 
 /** Existing preferences: polite answers beat rude ones. */
 function preferences(n: number) {
@@ -81,7 +85,9 @@ describe("rounds: the reward-model phase", () => {
     expect(saved.params.has("score.weight")).toBe(true);
     expect(JSON.parse(fs.readFileSync(path.join(dir, "config.json"), "utf8")).architectures).toEqual(["GPT2ForSequenceClassification"]);
     const trainingConfig = JSON.parse(fs.readFileSync(path.join(dir, "training_config.json"), "utf8"));
-    expect(trainingConfig.counts.judgments).toBe(40);
+    // every judgment but those on the held-out evaluation prompts
+    const { rows: held } = await getDb().execute<{ id: string }>(sql`select id from prompts where project_id = ${project.id}`);
+    expect(trainingConfig.counts.judgments).toBe(40 - held.filter((p) => isHeldOutPrompt(p.id)).length);
     expect(fs.existsSync(path.join(dir, "metrics.json"))).toBe(true);
 
     // The next round may start now that this one has finished.
@@ -186,41 +192,78 @@ describe("rounds: the reward-model phase", () => {
     expect(new Set(metrics.map((m) => m.id)).size).toBe(metrics.length); // each metric once
   }, 120_000);
 
-  it("runs PPO against the reward model and puts the new policy's answers up for judging", async () => {
+  it("refuses PPO from a randomly initialised model with a clear error", async () => {
     const project = await aProject({ mode: "pairwise", redundancy: 1 });
     await importText(project, ndjson(preferences(10)));
-    const { id, number } = await startRound({
+    const { id } = await startRound({
       projectId: project.id,
       trigger: "admin",
       requestedBy: null,
-      overrides: {
-        phases: ["reward_model", "policy", "generate"],
-        rewardModel: { epochs: 1, batchSize: 8, maxTokens: 64 },
-        policy: { iterations: 2, promptsPerIteration: 4, maxNewTokens: 8, miniBatch: 4, ppoEpochs: 1 },
-        generate: { prompts: 6, maxNewTokens: 12, temperature: 1, topP: 1 },
-      },
+      overrides: { phases: ["reward_model", "policy"], scratchModel: TINY, rewardModel: { epochs: 1, batchSize: 8, maxTokens: 64 }, policy: { iterations: 1, maxNewTokens: 8 } },
     });
+    await runRound(getDb(), { roundId: id }, { workerId: "test", backend: "wasm (simd)" });
+    const view = await roundView(id);
+    expect(view?.status).toBe("failed");
+    expect(view?.error).toMatch(/randomly initialised/);
+    expect(view!.artifacts.map((a) => a.kind)).toEqual(["reward_model"]); // nothing from the refused phase
+  }, 120_000);
+
+  it("runs the loop: SFT → reward model (from SFT) → PPO (from SFT) → evaluate on held-out prompts → the policy's answers up for judging; round 2 continues round 1's policy", async () => {
+    const project = await aProject({ mode: "pairwise", redundancy: 1 });
+    const prefs = preferences(60);
+    await importText(project, ndjson([...prefs, ...prefs.map((p) => ({ prompt: p.prompt, completion: p.chosen }))]));
+    const settings = {
+      phases: ["sft", "reward_model", "policy", "evaluate", "generate"],
+      scratchModel: TINY,
+      sft: { epochs: 2, batchSize: 16, maxTokens: 96 },
+      rewardModel: { epochs: 1, batchSize: 8, maxTokens: 96 },
+      policy: { iterations: 2, promptsPerIteration: 4, maxNewTokens: 8, miniBatch: 4, ppoEpochs: 1 },
+      evaluate: { prompts: 4, samplesPerPrompt: 2, maxNewTokens: 8 },
+      generate: { prompts: 6, maxNewTokens: 12, temperature: 1, topP: 1 },
+    };
+    const { id, number } = await startRound({ projectId: project.id, trigger: "admin", requestedBy: null, overrides: settings });
     const lines: string[] = [];
     await runRound(getDb(), { roundId: id }, { workerId: "test", backend: "wasm (simd)", print: (l) => lines.push(l) });
     const view = await roundView(id);
     expect(view?.error, lines.join("\n")).toBeUndefined();
     expect(view?.status).toBe("succeeded");
+    expect(view!.artifacts.map((a) => a.kind).sort()).toEqual(["lora_adapter", "policy", "reward_model", "sft"]);
+    const names = (phase: string) => new Set(view!.history.filter((m) => m.phase === phase).map((m) => m.name));
+    expect([...names("sft")]).toEqual(expect.arrayContaining(["train/loss", "val/loss", "val/perplexity"]));
     expect(view!.history.filter((m) => m.phase === "policy" && m.name === "env/reward_mean").map((m) => m.step)).toEqual([1, 2]);
-    expect(view!.artifacts.map((a) => a.kind).sort()).toEqual(["lora_adapter", "policy", "reward_model"]);
+    expect([...names("evaluate")]).toEqual(expect.arrayContaining(["eval/policy/score_mean", "eval/sft/score_mean", "eval/win_rate_vs_sft", "eval/policy/kl"]));
 
-    const policy = (await getDb().select().from(modelArtifacts).where(eq(modelArtifacts.roundId, id))).find((a) => a.kind === "policy")!;
+    const artifacts = await getDb().select().from(modelArtifacts).where(eq(modelArtifacts.roundId, id));
+    const sft = artifacts.find((a) => a.kind === "sft")!;
+    const rm = artifacts.find((a) => a.kind === "reward_model")!;
+    const policy = artifacts.find((a) => a.kind === "policy")!;
+    expect(rm.config.baseModel).toMatch(/^sft /); // the reward model started from the SFT model
+    expect((rm.config.rewardNormalization as { over: string }).over).toBe("reference samples");
+    expect(policy.config.reference).toBe(sft.id); // KL reference: the SFT model
+    expect(policy.config.start).toMatch(/^sft /);
     const dir = path.join(dataDir, "checkpoints", policy.path);
     expect(JSON.parse(fs.readFileSync(path.join(dir, "config.json"), "utf8")).architectures).toEqual(["GPT2LMHeadModel"]);
     expect(loadCheckpoint(dir).params.has("transformer.h.0.attn.c_attn.weight")).toBe(true);
     expect(fs.existsSync(path.join(dataDir, "checkpoints", project.id, `round-${number}`, "lora-adapter", "adapter_config.json"))).toBe(true);
+    expect(fs.readFileSync(path.join(dataDir, "checkpoints", project.id, `round-${number}`, "evaluation.jsonl"), "utf8").trim().split("\n").length).toBeGreaterThan(0);
+    // nothing half-written left behind
+    expect(fs.readdirSync(path.join(dataDir, "checkpoints", project.id, `round-${number}`)).filter((f) => f.includes(".partial-"))).toEqual([]);
 
     const { rows } = await getDb().execute<{ responses: number; comparisons: number }>(sql`
       select (select count(*)::int from responses r join prompts p on p.id = r.prompt_id where p.project_id = ${project.id} and r.source = ${`policy@round-${number}`} and r.round_id = ${id}) as responses,
              (select count(*)::int from comparisons c where c.project_id = ${project.id} and c.round_id = ${id}) as comparisons`);
     expect(rows[0]!.responses).toBeGreaterThan(0);
-    expect(rows[0]!.comparisons).toBe(rows[0]!.responses); // one opponent per answer: these prompts have one other source
     const [annotator] = await annotators(project, 1);
-    const task = await nextTask(project, annotator!);
-    expect(task).not.toBeNull();
-  }, 180_000);
+    expect(await nextTask(project, annotator!)).not.toBeNull();
+
+    // round 2: no new SFT, PPO continues round 1's policy against the same reference
+    const second = await startRound({ projectId: project.id, trigger: "admin", requestedBy: null, overrides: { ...settings, phases: ["reward_model", "policy", "evaluate"] } });
+    await runRound(getDb(), { roundId: second.id }, { workerId: "test", backend: "wasm (simd)", print: (l) => lines.push(l) });
+    const view2 = await roundView(second.id);
+    expect(view2?.error, lines.join("\n")).toBeUndefined();
+    const policy2 = (await getDb().select().from(modelArtifacts).where(eq(modelArtifacts.roundId, second.id))).find((a) => a.kind === "policy")!;
+    expect(policy2.config.start).toBe(`policy ${policy.path}`);
+    expect(policy2.config.reference).toBe(sft.id);
+    expect(new Set(view2!.history.filter((m) => m.phase === "evaluate").map((m) => m.name))).toContain("eval/win_rate_vs_previous");
+  }, 300_000);
 });
