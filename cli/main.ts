@@ -11,7 +11,7 @@ const USAGE = `usage:
   arbiter user add --email E --role admin|annotator [--password P] [--name N]
   arbiter token create --email E [--name N]
   arbiter migrate
-  arbiter sim --url U --token T --project ID --annotators N [--noise X] [--oracle length|random|source-order] [--seed S]`;
+  arbiter sim --url U --token T --project ID --annotators N [--noise X] [--oracle length|random|source-order|number-words] [--seed S]`;
 
 class UsageError extends Error {}
 

@@ -3,11 +3,13 @@
 // tasks/next has nothing left for them, choosing by an oracle with some noise.
 import { randomUUID } from "node:crypto";
 import { mulberry32 } from "@/lib/bt/bootstrap";
+import { DEMO_TASK, oracleScore } from "@/lib/demo/number-words";
 
-export type Oracle = "length" | "random" | "source-order";
-export const ORACLES: Oracle[] = ["length", "random", "source-order"];
+/** `larger-number`: the demo task's hidden oracle (lib/demo), best answer first, equal scores tied at random. */
+export type Oracle = "length" | "random" | "source-order" | typeof DEMO_TASK;
+export const ORACLES: Oracle[] = ["length", "random", "source-order", DEMO_TASK];
 
-type Task = { comparisonId: string; responses: { id: string; text: string }[] };
+type Task = { comparisonId: string; prompt?: { role: string; content: string }[]; responses: { id: string; text: string }[] };
 
 export type SimOptions = {
   url: string;
@@ -29,6 +31,14 @@ export function oracleRanking(task: Task, oracle: Oracle, rand: () => number): s
     return [...task.responses].sort((a, b) => b.text.length - a.text.length).map((r) => [r.id]);
   }
   if (oracle === "random") return shuffle(ids, rand).map((id) => [id]);
+  if (oracle === DEMO_TASK) {
+    const prompt = (task.prompt ?? []).map((m) => m.content).join("\n");
+    // a random order first, so a stable sort leaves answers of equal score in random order
+    return shuffle(task.responses, rand)
+      .map((r) => ({ id: r.id, score: oracleScore(prompt, r.text) }))
+      .sort((a, b) => b.score - a.score)
+      .map((r) => [r.id]);
+  }
   return ids.map((id) => [id]);
 }
 
