@@ -5,6 +5,7 @@ import { redirect } from "next/navigation";
 import { ZodError } from "zod";
 import { ApiError } from "@/lib/api/errors";
 import { requirePermission } from "@/lib/auth/current-user";
+import { createDemoProject } from "@/lib/demo/demo-project";
 import { addMembers, createProject, setExcluded, updateProject } from "@/lib/projects/projects";
 import { projectPatchSchema } from "@/lib/projects/settings";
 
@@ -51,6 +52,13 @@ export async function createProjectAction(_prev: FormState, form: FormData): Pro
     return explain(err);
   }
   redirect(`/admin/projects/${id}`);
+}
+
+/** The demo project (lib/demo/demo-project.ts): its data, round settings and threshold; judge it with `arbiter sim --oracle number-words` or by hand. */
+export async function createDemoProjectAction(): Promise<void> {
+  const admin = await requirePermission("projects.manage", "/admin/projects");
+  const project = await createDemoProject(admin.id);
+  redirect(`/admin/projects/${project.id}`);
 }
 
 export async function updateProjectAction(projectId: string, _prev: FormState, form: FormData): Promise<FormState> {

@@ -1,7 +1,7 @@
 import Link from "next/link";
 import { requirePermission } from "@/lib/auth/current-user";
 import { listProjects, projectProgress } from "@/lib/projects/projects";
-import { createProjectAction } from "./actions";
+import { createDemoProjectAction, createProjectAction } from "./actions";
 import { NEW_PROJECT, ProjectForm } from "./project-form";
 
 export default async function ProjectsPage() {
@@ -26,6 +26,19 @@ export default async function ProjectsPage() {
           ))}
         </ul>
       )}
+      <section className="rounded-lg border border-slate-200 bg-white p-4 shadow-sm">
+        <h2 className="font-medium">Try the whole loop</h2>
+        <p className="mt-1 text-sm text-slate-600">
+          A demo project whose small model learns to write digits as words: 1,500 prompts, demonstrations right 70% of the time, and
+          round settings that run SFT, the reward model, PPO, evaluation and new answers in minutes on two CPU cores. Judge it by hand, or
+          with simulated annotators: <code>npx arbiter sim --oracle number-words …</code> (or run <code>npm run demo</code>).
+        </p>
+        <form action={createDemoProjectAction} className="mt-3">
+          <button type="submit" className="rounded-md bg-brand-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-brand-700">
+            Create demo project
+          </button>
+        </form>
+      </section>
       <section>
         <h2 className="mb-2 font-medium">New project</h2>
         <ProjectForm action={createProjectAction} initial={NEW_PROJECT} submitLabel="Create project" />
