@@ -38,9 +38,15 @@ export async function postToTrainer<T>(path: string, body: unknown, opts: { what
       signal: AbortSignal.timeout(opts.timeoutMs),
     });
   } catch (err) {
-    throw new ApiError("unavailable", `The trainer did not answer: ${err instanceof Error ? err.message : String(err)}`);
+    console.error(`[arbiter] ${opts.what}: the trainer did not answer: ${err instanceof Error ? err.message : String(err)}`);
+    throw new ApiError("unavailable", `The trainer did not answer for ${opts.what}`);
   }
   const answer = (await res.json().catch(() => ({}))) as T & { error?: string };
-  if (!res.ok) throw new ApiError(res.status === 400 ? "invalid_input" : "internal", `${opts.what} failed: ${answer.error ?? res.status}`);
+  if (res.status === 400) throw new ApiError("invalid_input", `${opts.what} failed: ${answer.error ?? res.status}`);
+  if (!res.ok) {
+    // the trainer's own errors (paths, tensor shapes) stay in the log
+    console.error(`[arbiter] ${opts.what}: trainer answered ${res.status}: ${answer.error ?? ""}`);
+    throw new ApiError("internal", `${opts.what} failed on the trainer`);
+  }
   return answer;
 }

@@ -25,7 +25,7 @@ function printable(text: string): string {
 /** Existing responses each new answer is compared with (pairwise: that many pairs). */
 const PAIRWISE_OPPONENTS = 2;
 
-export async function generatePhase({ db, round, settings, log }: PhaseContext): Promise<void> {
+export async function generatePhase({ db, round, settings, log, checkCancelled }: PhaseContext): Promise<void> {
   const gs = settings.generate;
   const project = await roundProject(db, round);
   const policyArtifact = await latestArtifact(db, project.id, "policy");
@@ -46,11 +46,13 @@ export async function generatePhase({ db, round, settings, log }: PhaseContext):
       const chunk = rows.slice(i, i + BATCH);
       const ids = chunk.map((r) => tok.encode(formatPrompt(r.messages as Message[])).slice(-room));
       const out = await generate(policy.config, policy.params, ids, { maxNewTokens: gs.maxNewTokens, temperature: gs.temperature, topP: gs.topP, eos: tok.eos, seed: gs.seed + i });
+      await checkCancelled();
       out.forEach((tokens, k) => {
         const text = printable(tok.decode(tokens)).trim();
         if (text) answers.push({ promptId: chunk[k]!.id, text });
       });
     }
+    await checkCancelled(); // before anything is written
     const existing = await db
       .select({ id: responses.id, promptId: responses.promptId, text: responses.text, source: responses.source })
       .from(responses)

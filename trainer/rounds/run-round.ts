@@ -36,16 +36,25 @@ export async function runRound(db: Db, job: RoundJob, ctx: RunContext): Promise<
       await log.phase(phase);
       await PHASE_RUNNERS[phase]({ db, round, settings, log, backend: ctx.backend, checkCancelled });
     }
-    await db.update(rounds).set({ status: "succeeded", phase: null, finishedAt: new Date() }).where(eq(rounds.id, round.id));
+    // only a round still running on this worker: once the orphan sweep failed it, another
+    // round may already be running in the project, and this one must not come back to life
+    const [done] = await db
+      .update(rounds)
+      .set({ status: "succeeded", phase: null, finishedAt: new Date() })
+      .where(and(eq(rounds.id, round.id), eq(rounds.status, "running"), eq(rounds.workerId, ctx.workerId)))
+      .returning({ id: rounds.id });
     await log.phase(null);
-    print(`round ${round.number}: succeeded`);
+    print(done ? `round ${round.number}: succeeded` : `round ${round.number}: finished, but it had already been ended (failed by the orphan sweep?); left as it is`);
   } catch (err) {
-    if (isRoundCancelled(err)) return endCancelled(db, round, log, print);
+    if (isRoundCancelled(err)) return endCancelled(db, round, ctx.workerId, log, print);
     // NUL cannot go into a text column; a failure to record the failure is logged, and the
     // orphaned-round sweep ends the round once this worker stops.
     const message = (err instanceof Error ? err.message : String(err)).replace(/\u0000/g, "") || "failed";
     try {
-      await db.update(rounds).set({ status: "failed", error: message, finishedAt: new Date() }).where(eq(rounds.id, round.id));
+      await db
+        .update(rounds)
+        .set({ status: "failed", error: message, finishedAt: new Date() })
+        .where(and(eq(rounds.id, round.id), eq(rounds.status, "running"), eq(rounds.workerId, ctx.workerId)));
       await log.phase(null).catch(() => {}); // tells listeners (live charts) at once
     } catch (recordErr) {
       print(`round ${round.number}: could not record its failure: ${recordErr instanceof Error ? recordErr.message : String(recordErr)}`);
@@ -55,9 +64,12 @@ export async function runRound(db: Db, job: RoundJob, ctx: RunContext): Promise<
 }
 
 /** A cancelled round keeps what earlier phases registered; the phase it stopped in registered nothing. */
-async function endCancelled(db: Db, round: Round, log: RoundLog, print: (line: string) => void): Promise<void> {
+async function endCancelled(db: Db, round: Round, workerId: string, log: RoundLog, print: (line: string) => void): Promise<void> {
   try {
-    await db.update(rounds).set({ status: "cancelled", phase: null, error: null, finishedAt: new Date() }).where(eq(rounds.id, round.id));
+    await db
+      .update(rounds)
+      .set({ status: "cancelled", phase: null, error: null, finishedAt: new Date() })
+      .where(and(eq(rounds.id, round.id), eq(rounds.status, "running"), eq(rounds.workerId, workerId)));
     await log.phase(null).catch(() => {}); // tells listeners (live charts) at once
     print(`round ${round.number}: cancelled by an admin`);
   } catch (recordErr) {

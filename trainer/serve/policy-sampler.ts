@@ -22,7 +22,10 @@ export async function samplePolicy(relativePath: string, messages: Message[], op
     const room = config.n_positions - opts.maxNewTokens;
     if (room < 1) throw new SampleInputError(`maxNewTokens must be below the model's context of ${config.n_positions} tokens`);
     const tok = tokenizerFor(config);
-    const prompt = tok.encode(formatPrompt(messages)).slice(-room);
+    // only the end of the text is tokenised (8 characters a token is more than BPE averages, and byte-level
+    // tokens are at most one character), so a long prompt costs no long tokenisation
+    const text = formatPrompt(messages);
+    const prompt = tok.encode(text.slice(-room * 8)).slice(-room);
     const rows = await generate(config, params, Array.from({ length: opts.n }, () => prompt), {
       maxNewTokens: opts.maxNewTokens,
       temperature: opts.temperature,

@@ -5,10 +5,14 @@ import { parseJson, withPermission } from "@/lib/api/route";
 import { uuidParam } from "@/lib/api/uuid-param";
 import { getGenerativeModel, sampleFromModel } from "@/lib/models/policies";
 
-const message = z.object({ role: z.enum(["system", "user", "assistant"]), content: z.string().max(200_000) }).strict();
+/** A prompt longer than this is refused rather than cut: no model served here reads more. */
+const MAX_PROMPT_CHARS = 32_000;
+/** Samples × new tokens per request: a bound on one request's time on the trainer. */
+const MAX_TOKENS_PER_REQUEST = 1024;
+const message = z.object({ role: z.enum(["system", "user", "assistant"]), content: z.string().max(MAX_PROMPT_CHARS) }).strict();
 const body = z
   .object({
-    prompt: z.union([z.string().max(200_000), z.array(message).min(1).max(200)]),
+    prompt: z.union([z.string().max(MAX_PROMPT_CHARS), z.array(message).min(1).max(200)]),
     n: z.number().int().min(1).max(8).default(1),
     maxNewTokens: z.number().int().min(1).max(512).default(128),
     temperature: z.number().min(0).max(2).default(1),
@@ -16,7 +20,9 @@ const body = z
     // unseeded requests get a fresh seed, echoed back so a sample can be drawn again
     seed: z.number().int().min(0).max(2 ** 32 - 1).optional(),
   })
-  .strict();
+  .strict()
+  .refine((b) => (typeof b.prompt === "string" ? b.prompt.length : b.prompt.reduce((a, m) => a + m.content.length, 0)) <= MAX_PROMPT_CHARS, `the prompt is longer than ${MAX_PROMPT_CHARS} characters`)
+  .refine((b) => b.n * b.maxNewTokens <= MAX_TOKENS_PER_REQUEST, `n × maxNewTokens must be at most ${MAX_TOKENS_PER_REQUEST}`);
 
 /**
  * Samples answers from a saved policy or SFT model (API.md):
