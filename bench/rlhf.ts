@@ -28,6 +28,23 @@ function interval(xs: number[]): { mean: number; low: number; high: number } {
   return { mean, low: mean - (1.96 * sd) / Math.sqrt(n), high: mean + (1.96 * sd) / Math.sqrt(n) };
 }
 
+/**
+ * The best validation accuracy the annotators' noise allows, over the judgments so far: on a
+ * pair the oracle orders, a random verdict (probability NOISE) is wrong half the time, so the
+ * label agrees with the oracle with probability 1 − NOISE/2; on a pair it ties (two wrong
+ * words), the label is a coin flip.
+ */
+async function accuracyCeiling(url: string, token: string, projectId: string): Promise<number> {
+  const res = await api(url, token, "GET", `/api/v1/projects/${projectId}/export?format=raw`);
+  const lines = (await res.text()).split("\n").filter(Boolean).map((l) => JSON.parse(l) as { prompt: string | { content: string }[]; responses: { text: string }[] });
+  const best = lines.map((j) => {
+    const prompt = typeof j.prompt === "string" ? j.prompt : j.prompt.map((m) => m.content).join("\n");
+    const [a, b] = j.responses.map((x) => oracleScore(prompt, x.text));
+    return a === b ? 0.5 : 1 - NOISE / 2;
+  });
+  return best.reduce((x, y) => x + y, 0) / Math.max(1, best.length);
+}
+
 async function runSeed(seed: number): Promise<void> {
   await withBenchPlatform(PORT, { ARBITER_AUTO_ROUND_INTERVAL_MS: "0" }, async ({ url, adminToken }) => {
     const bench = (metric: string, value: number, unit: string, extra: Record<string, unknown> = {}) =>
@@ -67,9 +84,8 @@ async function runSeed(seed: number): Promise<void> {
       bench(`round${r}_judgments_used`, judgments, "judgments", { round: r, judgmentsThisRound: sim.judgments });
 
       const rmAccuracy = Math.max(...view.history.filter((m) => m.phase === "reward_model" && m.name === "val/accuracy").map((m) => m.value));
-      // a random verdict (probability NOISE) is wrong half the time on a pair the oracle orders
-      bench(`round${r}_rm_val_accuracy`, rmAccuracy, "fraction", { round: r, bestTheNoiseAllows: 1 - NOISE / 2 });
-      bench(`round${r}_policy_kl`, view.metrics["eval/policy/kl"] ?? NaN, "nats", { round: r, targetKl: demoRoundSettings(seed).policy.targetKl });
+      bench(`round${r}_rm_val_accuracy`, rmAccuracy, "fraction", { round: r, bestTheNoiseAllows: Number((await accuracyCeiling(url, adminToken, projectId)).toFixed(4)) });
+      bench(`round${r}_policy_kl`, view.metrics["evaluate/eval/policy/kl"] ?? NaN, "nats", { round: r, targetKl: demoRoundSettings(seed).policy.targetKl });
 
       const { samples } = (await (await api(url, adminToken, "GET", `/api/v1/rounds/${roundId}/evaluation`)).json()) as { samples: Sample[] };
       for (const model of ["policy", "previous", "sft"]) {

@@ -17,7 +17,7 @@ export function demoRoundSettings(seed = 0) {
     // on held-out prompts in 7–11 epochs; the reward model peaks after 3–4 epochs
     scratchModel: { nEmbd: 64, nLayer: 3, nHead: 4, nPositions: 128 },
     sft: { epochs: 11, batchSize: 16, learningRate: 3e-3, patience: 3, maxTokens: 128, seed },
-    rewardModel: { epochs: 4, batchSize: 16, learningRate: 1e-3, maxTokens: 128, patience: 2, seed },
+    rewardModel: { epochs: 6, batchSize: 16, learningRate: 1e-3, maxTokens: 128, patience: 2, seed },
     policy: { init: "previous", iterations: 30, promptsPerIteration: 32, maxNewTokens: 8, miniBatch: 16, ppoEpochs: 4, learningRate: 1e-3, targetKl: 3, seed },
     evaluate: { prompts: 100, samplesPerPrompt: 4, maxNewTokens: 8, temperature: 1, seed },
     generate: { prompts: 300, maxNewTokens: 8, temperature: 1, topP: 1, seed },

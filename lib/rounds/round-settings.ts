@@ -84,12 +84,17 @@ export const policySettingsSchema = z
     learningRate: z.number().positive().max(1).default(2e-4),
     /** global-norm gradient clipping (TRL's max_grad_norm) */
     maxGradNorm: z.number().positive().max(1000).default(1),
-    initKl: z.number().min(0).max(10).default(0.05),
+    /** β's start; positive (the adaptive controller scales it, so 0 would stay 0) */
+    initKl: z.number().positive().max(10).default(0.05),
     targetKl: z.number().positive().max(100).default(6),
     /** the adaptive KL controller's horizon in samples; null: a fifth of the run's samples */
     klHorizon: z.number().int().positive().nullable().default(null),
-    /** the normalised score of a response cut at maxNewTokens without end-of-text is −this (TRL's missing_eos_penalty) */
-    missingEosPenalty: z.number().min(0).max(100).default(1),
+    /**
+     * the normalised score of a response cut at maxNewTokens without end-of-text is −this
+     * (TRL's missing_eos_penalty subtracts it from the score instead): three standard
+     * deviations below the reference's mean, so rambling to the limit rarely pays
+     */
+    missingEosPenalty: z.number().min(0).max(100).default(3),
     lora: loraSchema.default({ r: 8, alpha: 16, targets: ["c_attn", "c_proj", "c_fc"] }),
     seed: z.number().int().min(0).default(0),
   })

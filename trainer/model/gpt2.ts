@@ -127,6 +127,26 @@ function heads(x: tf.Tensor, B: number, T: number, H: number, D: number): tf.Ten
   return tf.transpose(tf.reshape(x, [B, T, H, D]), [0, 2, 1, 3]);
 }
 
+/** softmax(q·kᵀ/√D + bias)·v for q [B, H, T, D], k and v [B, H, S, D]. */
+function attention(q: tf.Tensor4D, k: tf.Tensor, v: tf.Tensor, bias: tf.Tensor4D): tf.Tensor4D {
+  const D = q.shape[3];
+  const scores = tf.add(tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(D)), bias); // [B, H, T, S]
+  return tf.matMul(tf.softmax(scores), v) as tf.Tensor4D; // [B, H, T, D]
+}
+
+/**
+ * The same for one query per row (T = 1: each step of generation with a cache), as
+ * broadcast products and sums: a handful of kernels, where the batched matmuls would run
+ * one small product per (row, head) on wasm (tf/wasm-kernels.ts), B·H calls twice per layer.
+ */
+function singleQueryAttention(q: tf.Tensor4D, k: tf.Tensor, v: tf.Tensor, bias: tf.Tensor4D): tf.Tensor4D {
+  const [B, H, , D] = q.shape;
+  const S = k.shape[2]!;
+  const scores = tf.add(tf.reshape(tf.mul(tf.sum(tf.mul(q, k), -1), 1 / Math.sqrt(D)), [B, H, 1, S]), bias); // [B, H, 1, S]
+  const p = tf.reshape(tf.softmax(scores), [B, H, S, 1]);
+  return tf.sum(tf.mul(p, v), 2, true) as tf.Tensor4D; // [B, H, 1, D]
+}
+
 /** Runs the trunk: final hidden states [B, T, C] and the updated key/value cache. */
 export function forward(c: GPT2Config, params: Params, input: ForwardInput): ForwardOutput {
   const { ids, past, lora } = input;
@@ -157,8 +177,7 @@ export function forward(c: GPT2Config, params: Params, input: ForwardInput): For
     const k = past ? tf.concat([past[i]!.k, kNew!], 2) : kNew!; // [B, H, S, D]
     const v = past ? tf.concat([past[i]!.v, vNew!], 2) : vNew!;
     present.push({ k: k as tf.Tensor4D, v: v as tf.Tensor4D });
-    const scores = tf.add(tf.mul(tf.matMul(q!, k, false, true), 1 / Math.sqrt(D)), bias); // [B, H, T, S]
-    const y = tf.matMul(tf.softmax(scores), v); // [B, H, T, D]
+    const y = T === 1 ? singleQueryAttention(q!, k, v, bias) : attention(q!, k, v, bias); // [B, H, T, D]
     const merged = tf.reshape(tf.transpose(y, [0, 2, 1, 3]), [B * T, C]);
     x = tf.add(x, tf.reshape(linear(params, `${h}attn.c_proj`, merged as tf.Tensor2D, lora), [B, T, C]));
     // MLP
@@ -198,6 +217,23 @@ export function nextTokenStats(params: Params, hidden: tf.Tensor3D, ids: tf.Tens
   const picked = tf.gather(tf.reshape(logp, [-1]), flat);
   const entropy = tf.neg(tf.sum(tf.mul(tf.exp(logp), logp), 1));
   return { logprobs: tf.reshape(picked, [B, T - 1]), entropy: tf.reshape(entropy, [B, T - 1]) };
+}
+
+/**
+ * Log-probs and entropies for chosen rows only: hidden rows [N, C] (the positions that
+ * predict the tokens of interest) and the tokens they predict [N]. The LM head and its
+ * softmax run over N rows, not over every position of the batch: with GPT-2's 50,257-word
+ * vocabulary the prompt positions alone would cost gigabytes.
+ */
+export function rowTokenStats(params: Params, rows: tf.Tensor2D, next: tf.Tensor1D, temperature = 1): { logprobs: tf.Tensor1D; entropy: tf.Tensor1D } {
+  const [N] = rows.shape;
+  const V = param(params, `${P}wte.weight`).shape[0]!;
+  const logits = tf.matMul(rows, param(params, `${P}wte.weight`), false, true); // [N, V]
+  const logp = tf.logSoftmax(temperature === 1 ? logits : tf.div(logits, temperature)); // [N, V]
+  const flat = tf.add(tf.mul(tf.range(0, N, 1, "int32"), tf.scalar(V, "int32")), tf.cast(next, "int32"));
+  const picked = tf.gather(tf.reshape(logp, [-1]), flat) as tf.Tensor1D; // [N]
+  const entropy = tf.neg(tf.sum(tf.mul(tf.exp(logp), logp), 1)) as tf.Tensor1D; // [N]
+  return { logprobs: picked, entropy };
 }
 
 export function disposeCache(cache: KVCache | undefined): void {

@@ -58,7 +58,8 @@ export class AdaptiveKl {
 
   update(kl: number, steps: number): number {
     const error = Math.max(-0.2, Math.min(0.2, kl / this.target - 1));
-    this.beta *= 1 + (error * steps) / this.horizon;
+    // Ziegler et al.'s β(1 + K·e); the floor keeps β positive when steps exceed the horizon
+    this.beta *= Math.max(0.5, 1 + (error * steps) / this.horizon);
     return this.beta;
   }
 }

@@ -11,7 +11,7 @@
 //      response cut at maxNewTokens (TRL's missing_eos_penalty)
 //   3. per-token rewards: −β·KL to the reference at every token, the score at the last
 //   4. advantages by GAE, whitened over the batch; returns as value targets (the value head
-//      fitted to the first rollout's returns before any update: value-warmup.ts)
+//      fitted before the first update to the returns of a rollout of its own: value-warmup.ts)
 //   5. PPO epochs over minibatches: clipped policy loss + clipped value loss, gradients
 //      clipped to a global norm
 //   6. adapt β toward the KL target
@@ -20,13 +20,13 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { mulberry32 } from "@/lib/bt/bootstrap";
 import type { GPT2Config } from "../model/config";
-import { forward, nextTokenStats, type Params } from "../model/gpt2";
+import { forward, type Params, rowTokenStats } from "../model/gpt2";
 import { VALUE_HEAD_B, VALUE_HEAD_W, initValueHead, valuesOf } from "../model/heads";
 import type { LoraAdapter } from "../model/lora";
 import { sample } from "../generate";
 import { AdaptiveKl, gae, tokenRewards, whiten } from "./advantages";
 import { ppoLosses } from "./losses";
-import { discountedReturns, ridgeFit } from "./value-warmup";
+import { discountedReturns, ridgeFitCV } from "./value-warmup";
 
 export type PpoConfig = {
   maxNewTokens: number;
@@ -69,7 +69,7 @@ export const DEFAULT_PPO: PpoConfig = {
   initKl: 0.05,
   targetKl: 6,
   klHorizon: 10_000,
-  missingEosPenalty: 1,
+  missingEosPenalty: 3,
   rewardShift: 0,
   rewardScale: 1,
   valueWarmup: true,
@@ -153,33 +153,53 @@ export class PpoTrainer {
     const ids = tf.tensor2d(samples.map((s) => [...s.ids, ...new Array<number>(T - s.ids.length).fill(eos)]), undefined, "int32"); // [B, T]
     const params = which === "policy" ? new Map([...this.start, ...this.valueHead]) : this.reference;
     const { hidden } = forward(this.modelConfig, params, { ids, lora: which === "policy" ? this.lora : undefined }); // [B, T, C]
-    // response token j of sample b is predicted at position promptLength − 1 + j
-    const logpIdx: number[] = [];
-    const valueIdx: number[] = [];
+    // response token j of sample b is predicted at position promptLength − 1 + j; the value
+    // before it is read at the same position
+    const rowIdx: number[] = [];
+    const next: number[] = [];
     samples.forEach((s, b) => {
       for (let j = 0; j < s.ids.length - s.promptLength; j++) {
-        logpIdx.push(b * (T - 1) + s.promptLength - 1 + j);
-        valueIdx.push(b * T + s.promptLength - 1 + j);
+        rowIdx.push(b * T + s.promptLength - 1 + j);
+        next.push(s.ids[s.promptLength + j]!);
       }
     });
-    const at = (idx: number[]) => tf.tensor1d(idx, "int32");
-    const stats = nextTokenStats(params, hidden, ids, this.config.temperature); // [B, T-1] each
-    const logprobs = tf.gather(tf.reshape(stats.logprobs, [-1]), at(logpIdx)) as tf.Tensor1D; // [N]
-    const entropy = tf.gather(tf.reshape(stats.entropy, [-1]), at(logpIdx)) as tf.Tensor1D; // [N]
     const C = this.modelConfig.n_embd;
-    const features = tf.gather(tf.reshape(hidden, [-1, C]), at(valueIdx)) as tf.Tensor2D; // [N, C]
+    const features = tf.gather(tf.reshape(hidden, [-1, C]), tf.tensor1d(rowIdx, "int32")) as tf.Tensor2D; // [N, C]
+    const { logprobs, entropy } = rowTokenStats(params, features, tf.tensor1d(next, "int32"), this.config.temperature); // [N] each
     const values = which === "policy" ? (tf.reshape(valuesOf(params, tf.expandDims(features, 0) as tf.Tensor3D), [-1]) as tf.Tensor1D) : tf.zerosLike(logprobs);
     return { logprobs, values, entropy, features };
   }
 
+  /**
+   * The critic's start: before the first update, the value head is fitted to the returns of
+   * a rollout of its own (value-warmup.ts). Fitted on the rollout it then scores, it would
+   * nearly memorise each sequence's score and take that signal out of the advantages.
+   */
+  async warmUpValueHead(prompts: number[][], score: Scorer): Promise<void> {
+    const { samples, rewards, features } = await this.rollout(prompts, score, { seedOffset: 50_000, withFeatures: true });
+    this.warmedUp = true;
+    if (!samples.length || !features) return;
+    const targets = Float64Array.from(rewards.flatMap((r) => Array.from(discountedReturns(r, this.config.gamma))));
+    const sequence = Float64Array.from(rewards.flatMap((r, i) => Array.from(r, () => i)));
+    const { w, b } = ridgeFitCV(features, targets, this.modelConfig.n_embd, sequence);
+    tf.tidy(() => {
+      this.valueHead.get(VALUE_HEAD_W)!.assign(tf.tensor2d(Float32Array.from(w), [1, w.length]));
+      this.valueHead.get(VALUE_HEAD_B)!.assign(tf.tensor1d([b]));
+    });
+  }
+
   /** Steps 1–4: a batch of samples with advantages and returns, and the scores. */
-  async rollout(prompts: number[][], score: Scorer): Promise<{ samples: Sample[]; scores: number[]; raw: number[]; kl: number; entropy: number }> {
+  async rollout(
+    prompts: number[][],
+    score: Scorer,
+    opts: { seedOffset?: number; withFeatures?: boolean } = {},
+  ): Promise<{ samples: Sample[]; scores: number[]; raw: number[]; kl: number; entropy: number; rewards: Float64Array[]; features: Float32Array | null }> {
     const eos = this.modelConfig.eos_token_id;
     const sampled = await sample(this.modelConfig, this.start, prompts, {
       maxNewTokens: this.config.maxNewTokens,
       temperature: this.config.temperature,
       eos,
-      seed: this.config.seed * 100_003 + this.iteration,
+      seed: this.config.seed * 100_003 + this.iteration + (opts.seedOffset ?? 0),
       lora: this.lora,
     });
     const empty = new Float64Array();
@@ -190,7 +210,7 @@ export class PpoTrainer {
       samplerLogprobs: Float64Array.from(sampled.logprobs[i]!),
       logprobs: empty, refLogprobs: empty, values: empty, advantages: empty, returns: empty,
     }));
-    if (samples.length === 0) return { samples, scores: [], raw: [], kl: 0, entropy: 0 };
+    if (samples.length === 0) return { samples, scores: [], raw: [], kl: 0, entropy: 0, rewards: [], features: null };
 
     // 2. scores: the reward model reads finished responses (without their eos, which it appends)
     const done = samples.map((s, i) => ({ s, i })).filter((x) => x.s.finished);
@@ -219,23 +239,6 @@ export class PpoTrainer {
     }
     samples.forEach((s, i) => rewards.push(tokenRewards(s.logprobs, s.refLogprobs, scores[i]!, this.kl.beta)));
 
-    // the critic's start: fitted to this rollout's returns before the first update
-    if (!this.warmedUp) {
-      const targets = Float64Array.from(rewards.flatMap((r) => Array.from(discountedReturns(r, this.config.gamma))));
-      const { w, b } = ridgeFit(policy!.features!, targets, this.modelConfig.n_embd, 1e-2 * Math.max(1, targets.length / 100));
-      this.valueHead.get(VALUE_HEAD_W)!.assign(tf.tensor2d(Float32Array.from(w), [1, w.length]));
-      this.valueHead.get(VALUE_HEAD_B)!.assign(tf.tensor1d([b]));
-      const x = policy!.features!;
-      const C = this.modelConfig.n_embd;
-      let k = 0;
-      for (const s of samples) for (let t = 0; t < s.values.length; t++, k++) {
-        let v = b;
-        for (let c = 0; c < C; c++) v += x[k * C + c]! * w[c]!;
-        s.values[t] = v;
-      }
-      this.warmedUp = true;
-    }
-
     const advantages: Float64Array[] = [];
     samples.forEach((s, i) => {
       const { advantages: a, returns } = gae(rewards[i]!, s.values, this.config.gamma, this.config.lambda);
@@ -245,12 +248,13 @@ export class PpoTrainer {
     whiten(advantages).forEach((a, i) => (samples[i]!.advantages = a));
     const tokens = policy!.entropy.length;
     const entropy = tokens ? policy!.entropy.reduce((a, e) => a + e, 0) / tokens : 0;
-    return { samples, scores, raw, kl: kl / samples.length, entropy };
+    return { samples, scores, raw, kl: kl / samples.length, entropy, rewards, features: policy!.features };
   }
 
   /** Steps 1–6: one PPO iteration on these prompts. */
   async step(prompts: number[][], score: Scorer): Promise<PpoMetrics> {
     this.iteration++;
+    if (!this.warmedUp) await this.warmUpValueHead(prompts, score);
     const { samples, scores, raw, kl, entropy } = await this.rollout(prompts, score);
     let approxKl = 0, clipFrac = 0, pgLoss = 0, vLoss = 0, updates = 0;
     this.minibatchLog = [];
@@ -311,8 +315,11 @@ export class PpoTrainer {
     };
   }
 
+  /** Frees the optimiser and the value head (owned by the trainer); start, reference and adapter belong to the caller. */
   dispose(): void {
     this.optimizer.dispose();
+    for (const v of this.valueHead.values()) v.dispose();
+    this.valueHead.clear();
   }
 }
 

@@ -12,11 +12,12 @@ import { disposeParams } from "../checkpoint/hf-gpt2";
 import { sample } from "../generate";
 import { tokenizerFor } from "../tokenizer/tokenizer";
 import type { RoundLog } from "../rounds/round-log";
-import { loadReference } from "../rounds/round-models";
+import { loadReference, referenceKey } from "../rounds/round-models";
 import { roundPrompts } from "../rounds/round-prompts";
 import type { RewardExamples } from "./examples";
 import { rewardsOf } from "./score";
 
+/** `reference`: the reference's key (round-models.ts referenceKey), so a policy phase can tell whether the statistics are its reference's. */
 export type RewardNormalization = { shift: number; scale: number; over: "reference samples" | "judged responses"; samples: number; reference: string | null };
 
 const PROMPTS = 64;
@@ -40,11 +41,17 @@ export async function rewardNormalization(
       const ps = opts.settings.policy;
       const tok = tokenizerFor(ref.config);
       const all = await roundPrompts(db, opts.projectId, tok, ref.config.n_positions - ps.maxNewTokens, "train");
+      // PROMPTS prompts (a seeded shuffle), SAMPLES_PER_PROMPT samples each
       const rand = mulberry32(ps.seed + 101);
-      const picked = Array.from({ length: Math.min(PROMPTS, all.length) * SAMPLES_PER_PROMPT }, (_, i) => all[i < all.length * SAMPLES_PER_PROMPT ? Math.floor(rand() * all.length) : 0]!);
+      const order = all.map((_, i) => i);
+      for (let i = order.length - 1; i > 0; i--) {
+        const j = Math.floor(rand() * (i + 1));
+        [order[i], order[j]] = [order[j]!, order[i]!];
+      }
+      const picked = order.slice(0, PROMPTS).flatMap((i) => Array.from({ length: SAMPLES_PER_PROMPT }, () => all[i]!));
       const s = await sample(ref.config, ref.params, picked.map((p) => p.ids), { maxNewTokens: ps.maxNewTokens, temperature: ps.temperature, eos: tok.eos, seed: ps.seed + 103 });
-      // finished samples, scored as PPO scores them: prompt + response (its eos kept, where the score is not read)
-      const seqs = s.prompts.flatMap((p, i) => (s.finished[i] ? [[...p, ...s.tokens[i]!]] : []));
+      // every sample, as Ziegler et al. normalise (finished or not), scored at its last token
+      const seqs = s.prompts.map((p, i) => [...p, ...s.tokens[i]!]);
       scores = await rewardsOf(opts.rm.config, opts.rm.params, seqs);
       over = "reference samples";
     } else {
@@ -55,7 +62,7 @@ export async function rewardNormalization(
     if (ref) disposeParams(ref.params);
   }
   const { mean, std } = meanAndStd(scores);
-  const out: RewardNormalization = { shift: scores.length ? mean : 0, scale: std > 1e-6 ? std : 1, over, samples: scores.length, reference: ref?.name ?? null };
+  const out: RewardNormalization = { shift: scores.length ? mean : 0, scale: std > 1e-6 ? std : 1, over, samples: scores.length, reference: ref ? referenceKey(ref) : null };
   opts.log.line(`reward normalisation over ${out.samples} ${over}: shift ${out.shift.toFixed(4)}, scale ${out.scale.toFixed(4)}`);
   return out;
 }

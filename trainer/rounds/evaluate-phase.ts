@@ -89,7 +89,7 @@ export async function evaluatePhase({ db, round, settings, log, checkCancelled }
     const promptIds = held.flatMap((p) => Array.from({ length: es.samplesPerPrompt }, () => p));
     log.line(`evaluate: ${models.map((m) => `${m.label} (${m.name})`).join(", ")} on ${held.length} held-out prompts × ${es.samplesPerPrompt}`);
 
-    const results = new Map<string, { sampled: Sampled; scores: number[]; kl: number[] }>();
+    const results = new Map<string, { sampled: Sampled; scores: number[]; kl: number[] | null }>();
     let done = 0;
     for (const m of models) {
       await checkCancelled();
@@ -98,11 +98,14 @@ export async function evaluatePhase({ db, round, settings, log, checkCancelled }
       const raw = await rewardsOf(rm.config, rm.params, finished.map((i) => [...sampled.prompts[i]!, ...sampled.tokens[i]!]));
       const scores = sampled.prompts.map(() => -settings.policy.missingEosPenalty);
       finished.forEach((i, k) => (scores[i] = (raw[k]! - (norm?.shift ?? 0)) / (norm?.scale ?? 1)));
-      // KL to the reference on this model's own samples; the sampler's log-probs are the model's
-      const T = es.temperature > 0 ? es.temperature : 1;
-      const refLp = m.ckpt === reference ? null : await responseLogprobs(reference, sampled.prompts, sampled.tokens, T);
-      const ownLp = sampled.logprobs.map((l) => l.reduce((a, x) => a + x, 0));
-      const kl = refLp ? ownLp.map((x, i) => x - refLp[i]!) : ownLp.map(() => 0);
+      // KL to the reference on this model's own samples (the sampler's log-probs are the
+      // model's); greedy samples are not draws from the model, so no KL is reported for them
+      let kl: number[] | null = null;
+      if (es.temperature > 0) {
+        const refLp = m.ckpt === reference ? null : await responseLogprobs(reference, sampled.prompts, sampled.tokens, es.temperature);
+        const ownLp = sampled.logprobs.map((l) => l.reduce((a, x) => a + x, 0));
+        kl = refLp ? ownLp.map((x, i) => x - refLp[i]!) : ownLp.map(() => 0);
+      }
       results.set(m.label, { sampled, scores, kl });
       done++;
       await log.metrics("evaluate", done, { "progress/done": done, "progress/total": models.length });
@@ -115,7 +118,7 @@ export async function evaluatePhase({ db, round, settings, log, checkCancelled }
         [`eval/${label}/score_mean`]: s.mean,
         [`eval/${label}/score_ci_low`]: s.low,
         [`eval/${label}/score_ci_high`]: s.high,
-        [`eval/${label}/kl`]: meanInterval(r.kl).mean,
+        ...(r.kl ? { [`eval/${label}/kl`]: meanInterval(r.kl).mean } : {}),
         [`eval/${label}/length`]: meanInterval(r.sampled.tokens.map((t) => t.length)).mean,
         [`eval/${label}/finished`]: meanInterval(r.sampled.finished.map((f) => (f ? 1 : 0))).mean,
       });
@@ -134,13 +137,13 @@ export async function evaluatePhase({ db, round, settings, log, checkCancelled }
       const r = results.get(m.label)!;
       r.sampled.tokens.forEach((t, i) => {
         const p = promptIds[i]!;
-        lines.push(JSON.stringify({ promptId: p.id, model: m.label, modelPath: m.name, sample: i % es.samplesPerPrompt, text: tok.decode(t), finished: r.sampled.finished[i], score: r.scores[i], kl: r.kl[i] }));
+        lines.push(JSON.stringify({ promptId: p.id, model: m.label, modelPath: m.name, sample: i % es.samplesPerPrompt, text: tok.decode(t), finished: r.sampled.finished[i], score: r.scores[i], kl: r.kl?.[i] ?? null }));
       });
     }
     fs.writeFileSync(path.join(dir, "evaluation.jsonl.tmp"), lines.join("\n") + "\n");
     fs.renameSync(path.join(dir, "evaluation.jsonl.tmp"), path.join(dir, "evaluation.jsonl"));
     log.line(
-      `evaluate: ${[...results.keys()].map((l) => `${l} ${metrics[`eval/${l}/score_mean`]!.toFixed(3)} [${metrics[`eval/${l}/score_ci_low`]!.toFixed(3)}, ${metrics[`eval/${l}/score_ci_high`]!.toFixed(3)}] kl ${metrics[`eval/${l}/kl`]!.toFixed(3)}`).join("; ")}`,
+      `evaluate: ${[...results.keys()].map((l) => `${l} ${metrics[`eval/${l}/score_mean`]!.toFixed(3)} [${metrics[`eval/${l}/score_ci_low`]!.toFixed(3)}, ${metrics[`eval/${l}/score_ci_high`]!.toFixed(3)}] kl ${metrics[`eval/${l}/kl`]?.toFixed(3) ?? "-"}`).join("; ")}`,
     );
   } finally {
     for (const c of loaded) disposeParams(c.params);

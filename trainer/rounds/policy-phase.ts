@@ -13,7 +13,7 @@ import { disposeParams, loadCheckpoint, saveCheckpoint } from "../checkpoint/hf-
 import { saveLoraAdapter } from "../checkpoint/peft-lora";
 import { LoraAdapter } from "../model/lora";
 import { DEFAULT_PPO, PpoTrainer } from "../ppo/ppo-trainer";
-import type { RewardNormalization } from "../reward/normalization";
+import { type RewardNormalization, rewardNormalization } from "../reward/normalization";
 import { rewardsOf } from "../reward/score";
 import { tokenizerFor } from "../tokenizer/tokenizer";
 import { latestArtifact, recordArtifact, roundProject, writeArtifactDir } from "./artifacts";
@@ -40,7 +40,13 @@ export async function policyPhase({ db, round, settings, log, checkCancelled }: 
     if (room < 8) throw new Error(`maxNewTokens ${ps.maxNewTokens} leaves too little context in n_positions ${reference.config.n_positions}`);
     const prompts = await roundPrompts(db, project.id, tok, room, "train");
     if (prompts.length === 0) throw new Error("the project has no prompts to train the policy on (outside the held-out slice)");
-    const norm = rewardArtifact.config.rewardNormalization as RewardNormalization | undefined;
+    // statistics of this reference's samples: a reward model normalised against another
+    // reference (an SFT model trained since, in a round that then failed) is normalised again
+    let norm = rewardArtifact.config.rewardNormalization as RewardNormalization | undefined;
+    if (norm && norm.reference !== referenceKey(reference)) {
+      log.line(`policy: the reward model was normalised over ${norm.reference ?? "its judged responses"}, not this reference; normalising again`);
+      norm = await rewardNormalization(db, { projectId: project.id, settings, rm, examples: { sequences: [], train: { wins: [], ties: [], rankings: [] }, validation: { wins: [], ties: [], rankings: [] }, counts: { judgments: 0, prompts: 0, validationPrompts: 0 } }, log });
+    }
     const samplesInRun = ps.iterations * Math.min(ps.promptsPerIteration, prompts.length);
     trainer = new PpoTrainer(reference.config, start.params, reference.params, lora, new Map(), {
       ...DEFAULT_PPO,

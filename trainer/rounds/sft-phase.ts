@@ -18,7 +18,13 @@ import { loadTrunk } from "./round-models";
 export async function sftPhase({ db, round, settings, log, checkCancelled }: PhaseContext): Promise<{ artifactId: string }> {
   const s = settings.sft;
   const project = await roundProject(db, round);
-  const demos = await loadDemonstrations(db, { projectId: project.id, watermark: round.judgmentWatermark, includeJudgedBest: s.includeJudgedBest });
+  const rm = settings.rewardModel;
+  const demos = await loadDemonstrations(db, {
+    projectId: project.id,
+    watermark: round.judgmentWatermark,
+    includeJudgedBest: s.includeJudgedBest,
+    rewardValidation: (promptId) => isValidationPrompt(promptId, rm.validationFraction, rm.seed),
+  });
   if (demos.length === 0) {
     throw new Error(`no demonstrations to fine-tune on: import {prompt, completion} records${s.includeJudgedBest ? "" : " or set sft.includeJudgedBest to use the judged-best responses"}`);
   }

@@ -10,14 +10,23 @@ import type { Message } from "../tokenizer/format";
 
 export type Demonstration = { promptId: string; messages: Message[]; completion: string; origin: "demonstration" | "judged-best" };
 
-export async function loadDemonstrations(db: Db, opts: { projectId: string; watermark: Date; includeJudgedBest: boolean }): Promise<Demonstration[]> {
+/**
+ * `rewardValidation`: prompts in the reward model's validation split. Their judged-best
+ * responses stay out of SFT: the SFT model is the reward model's start, and having trained
+ * on the winners of those comparisons it would make the reward model's validation accuracy
+ * look better than it is.
+ */
+export async function loadDemonstrations(
+  db: Db,
+  opts: { projectId: string; watermark: Date; includeJudgedBest: boolean; rewardValidation: (promptId: string) => boolean },
+): Promise<Demonstration[]> {
   const { rows } = await db.execute<{ prompt_id: string; messages: Message[]; completion: string }>(sql`
     select d.prompt_id, p.messages, d.completion
     from demonstrations d join prompts p on p.id = d.prompt_id
     where d.project_id = ${opts.projectId} and d.created_at <= ${opts.watermark.toISOString()}
     order by d.created_at, d.id`);
   const out: Demonstration[] = rows.map((r) => ({ promptId: r.prompt_id, messages: r.messages, completion: r.completion, origin: "demonstration" }));
-  if (opts.includeJudgedBest) out.push(...(await judgedBest(db, opts.projectId, opts.watermark)));
+  if (opts.includeJudgedBest) out.push(...(await judgedBest(db, opts.projectId, opts.watermark)).filter((d) => !opts.rewardValidation(d.promptId)));
   return out.filter((d) => !isHeldOutPrompt(d.promptId));
 }
 

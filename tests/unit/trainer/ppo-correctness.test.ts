@@ -11,8 +11,8 @@ import { initParams, type Params } from "@/trainer/model/gpt2";
 import { initRewardHead } from "@/trainer/model/heads";
 import { LoraAdapter } from "@/trainer/model/lora";
 import { ppoLosses } from "@/trainer/ppo/losses";
-import { DEFAULT_PPO, PpoTrainer } from "@/trainer/ppo/ppo-trainer";
-import { discountedReturns, ridgeFit } from "@/trainer/ppo/value-warmup";
+import { DEFAULT_PPO, PpoTrainer, type Sample, type Scorer } from "@/trainer/ppo/ppo-trainer";
+import { discountedReturns, ridgeFit, ridgeFitCV } from "@/trainer/ppo/value-warmup";
 import { rewardsOf } from "@/trainer/reward/score";
 import { backendReady } from "./tf-backend";
 import { toyBase } from "./toy-policy";
@@ -105,18 +105,24 @@ describe("PPO correctness", () => {
     t.dispose();
   });
 
-  it("starts the value head fitted to the first rollout's returns (no position-dependent lag)", async () => {
+  it("starts the value head fitted, on a rollout of its own, to the returns (no lag the first updates must make up)", async () => {
+    const scorer: Scorer = (_, r) => r.map((x) => 1 + x.length);
+    const many = [...prompts, ...prompts, ...prompts, ...prompts]; // 32 rows: means that hold from one rollout to the next
     const fitted = trainer({ maxNewTokens: 12, missingEosPenalty: 0 });
-    const { samples } = await fitted.rollout(prompts, (_, r) => r.map((x) => x.length));
-    // with the warm-up, the values before any update track the Monte-Carlo returns
-    const err = (s: (typeof samples)[number]) => s.values.reduce((a, v, t) => a + Math.abs(v - discountedReturns(Array.from(s.returns, () => 0).map((_, k) => (k === s.returns.length - 1 ? s.returns[k]! : 0)), 1)[t]!), 0);
+    await fitted.warmUpValueHead(many, scorer);
     const cold = trainer({ maxNewTokens: 12, missingEosPenalty: 0, valueWarmup: false });
-    const coldRollout = await cold.rollout(prompts, (_, r) => r.map((x) => x.length));
-    const meanAbs = (xs: Float64Array[]) => xs.reduce((a, x) => a + x.reduce((b, y) => b + Math.abs(y), 0), 0) / xs.reduce((a, x) => a + x.length, 0);
-    // returns − values: the advantages before whitening are much smaller with the fitted head
-    const gap = (ss: typeof samples) => meanAbs(ss.map((s) => s.returns.map((r, k) => r - s.values[k]!)));
-    expect(gap(samples)).toBeLessThan(0.5 * gap(coldRollout.samples));
-    expect(typeof err).toBe("function");
+    // out of sample: the rollouts scored below are not the one the head was fitted on; the
+    // error against the Monte-Carlo returns the head was fitted to
+    const [warm, zero] = [await fitted.rollout(many, scorer), await cold.rollout(many, scorer)];
+    // the critic's systematic error (mean of G − V over tokens): what a zero head makes every
+    // advantage carry until the value loss has caught up
+    const offset = (r: { samples: Sample[]; rewards: Float64Array[] }) => {
+      const errs = r.samples.flatMap((s, i) => Array.from(discountedReturns(r.rewards[i]!, 1), (g, k) => g - s.values[k]!));
+      return Math.abs(errs.reduce((a, e) => a + e, 0) / errs.length);
+    };
+    expect(zero.samples.every((s) => s.values.every((v) => v === 0))).toBe(true);
+    expect(offset(zero)).toBeGreaterThan(1);
+    expect(offset(warm)).toBeLessThan(0.3 * offset(zero));
     fitted.dispose();
     cold.dispose();
   }, 120_000);
@@ -132,6 +138,25 @@ describe("PPO parts", () => {
     expect(w[1]).toBeCloseTo(-2, 5);
     expect(w[2]).toBeCloseTo(0.25, 5);
     expect(b).toBeCloseTo(1.5, 5);
+  });
+
+  it("cross-validated ridge picks features that predict held-out sequences, and the mean when none do", () => {
+    const C = 4;
+    const N = 400;
+    const x = Float64Array.from({ length: N * C }, (_, i) => Math.sin(i * 12.9898) * 43758.5453 % 1);
+    const group = Float64Array.from({ length: N }, (_, n) => Math.floor(n / 10));
+    const linear = Array.from({ length: N }, (_, n) => 3 * x[n * C]! - x[n * C + 2]! + 0.5);
+    const fit = ridgeFitCV(x, linear, C, group);
+    expect(fit.lambda).not.toBeNull();
+    expect(fit.w[0]).toBeCloseTo(3, 1);
+    // a target that is one value per sequence, unrelated to the features: only the mean generalises
+    const perSequence = Array.from({ length: N }, (_, n) => ((Math.floor(n / 10) * 7919) % 13) - 6);
+    const noise = ridgeFitCV(x, perSequence, C, group);
+    const mean = perSequence.reduce((a, v) => a + v, 0) / N;
+    const sd = Math.sqrt(perSequence.reduce((a, v) => a + (v - mean) ** 2, 0) / N);
+    const preds = Array.from({ length: N }, (_, n) => noise.b + Array.from(noise.w).reduce((a, w, i) => a + w * x[n * C + i]!, 0));
+    // the mean, or so heavily penalised that it is close to it
+    for (const p of preds) expect(Math.abs(p - mean)).toBeLessThan(0.2 * sd);
   });
 
   it("initialises LoRA A as PEFT does: uniform in ±1/√fan_in, B zero", () => {
