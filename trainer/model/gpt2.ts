@@ -124,6 +124,8 @@ function attentionBias(B: number, T: number, S: number, mask?: tf.Tensor2D): tf.
 
 /** Splits [B, T, C] into heads [B, H, T, D]. */
 function heads(x: tf.Tensor, B: number, T: number, H: number, D: number): tf.Tensor4D {
+  // one position: [B, 1, H, D] and [B, H, 1, D] are the same memory, so no transpose
+  if (T === 1) return tf.reshape(x, [B, H, 1, D]);
   return tf.transpose(tf.reshape(x, [B, T, H, D]), [0, 2, 1, 3]);
 }
 
@@ -173,12 +175,15 @@ export function forward(c: GPT2Config, params: Params, input: ForwardInput): For
     // c_attn's columns are [q | k | v]; three products on weight slices instead of one product
     // split afterwards, because splitting the [B·T, 3C] activations is slow on wasm
     const a2 = tf.reshape(a, [B * T, C]) as tf.Tensor2D;
-    const [q, kNew, vNew] = [0, 1, 2].map((j) => heads(attnInput(params, `${h}attn.c_attn`, a2, j, C, lora), B, T, H, D)); // [B, H, T, D]
+    // one position per row (generation with a cache): one product with the whole weight and a
+    // split of its small output, where three weight slices would copy 3·C² floats a layer
+    const qkv = T === 1 ? tf.split(linear(params, `${h}attn.c_attn`, a2, lora), 3, 1) : [0, 1, 2].map((j) => attnInput(params, `${h}attn.c_attn`, a2, j, C, lora));
+    const [q, kNew, vNew] = qkv.map((x) => heads(x, B, T, H, D)); // [B, H, T, D]
     const k = past ? tf.concat([past[i]!.k, kNew!], 2) : kNew!; // [B, H, S, D]
     const v = past ? tf.concat([past[i]!.v, vNew!], 2) : vNew!;
     present.push({ k: k as tf.Tensor4D, v: v as tf.Tensor4D });
     const y = T === 1 ? singleQueryAttention(q!, k, v, bias) : attention(q!, k, v, bias); // [B, H, T, D]
-    const merged = tf.reshape(tf.transpose(y, [0, 2, 1, 3]), [B * T, C]);
+    const merged = T === 1 ? tf.reshape(y, [B, C]) : tf.reshape(tf.transpose(y, [0, 2, 1, 3]), [B * T, C]);
     x = tf.add(x, tf.reshape(linear(params, `${h}attn.c_proj`, merged as tf.Tensor2D, lora), [B, T, C]));
     // MLP
     const m = layerNorm(x, param(params, `${h}ln_2.weight`), param(params, `${h}ln_2.bias`), c.layer_norm_epsilon);
