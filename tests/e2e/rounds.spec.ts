@@ -8,8 +8,8 @@ const preferences = Array.from({ length: 24 }, (_, i) => ({
   rejected: `No. Task ${i} is your problem.`,
 }));
 
-test("an admin starts a round; the trainer fits a reward model (scores next to responses), runs PPO and puts the policy's answers up for judging", async ({ page, playwright }) => {
-  test.setTimeout(180_000);
+test("an admin starts a round; the trainer fine-tunes on demonstrations, fits a reward model (scores next to responses), runs PPO and puts the policy's answers up for judging", async ({ page, playwright }) => {
+  test.setTimeout(240_000);
   const token = await arbiterCli("token", "create", "--email", E2E.admin.email);
   const api = await playwright.request.newContext({ baseURL: E2E.baseUrl, extraHTTPHeaders: { authorization: `Bearer ${token}` } });
   const created = await api.post("/api/v1/projects", {
@@ -17,7 +17,9 @@ test("an admin starts a round; the trainer fits a reward model (scores next to r
       name: "Reward model e2e",
       mode: "pairwise",
       roundSettings: {
+        sft: { epochs: 2, batchSize: 8, maxTokens: 96 },
         rewardModel: { epochs: 3, batchSize: 8, learningRate: 0.001, maxTokens: 96 },
+        evaluate: { prompts: 4, samplesPerPrompt: 2, maxNewTokens: 8 },
         policy: { iterations: 2, promptsPerIteration: 4, maxNewTokens: 8, miniBatch: 4, ppoEpochs: 1 },
         generate: { prompts: 6, maxNewTokens: 16 },
       },
@@ -27,7 +29,8 @@ test("an admin starts a round; the trainer fits a reward model (scores next to r
   const { id } = await created.json();
   const imported = await api.post(`/api/v1/projects/${id}/import`, {
     headers: { "content-type": "application/x-ndjson" },
-    data: preferences.map((r) => JSON.stringify(r)).join("\n"),
+    // preferences, and the preferred answers as demonstrations for SFT
+    data: [...preferences, ...preferences.map((p) => ({ prompt: p.prompt, completion: p.chosen }))].map((r) => JSON.stringify(r)).join("\n"),
   });
   expect(imported.status(), await imported.text()).toBe(201);
 
@@ -35,13 +38,13 @@ test("an admin starts a round; the trainer fits a reward model (scores next to r
   await page.goto(`/admin/projects/${id}`);
   await page.getByRole("link", { name: "Rounds and reward models" }).click();
   await page.getByLabel("Reward-model epochs").fill("3");
-  await page.getByLabel("then PPO and new responses for annotators").check();
+  await page.getByLabel("Phases").selectOption("full");
   await page.getByRole("button", { name: "Start a round" }).click();
   await expect(page.getByRole("status")).toHaveText("Round 1 queued");
   // a second one while the first is queued or running is refused
   expect((await api.post(`/api/v1/projects/${id}/rounds`)).status()).toBe(409);
   // followed live (server-sent events), without reloading the page
-  await expect(page.getByTestId("live-status")).toHaveText("succeeded", { timeout: 150_000 });
+  await expect(page.getByTestId("live-status")).toHaveText("succeeded", { timeout: 200_000 });
   const rewardModelChart = page.getByTestId("live-round").getByRole("figure", { name: "Reward-model metrics per epoch" });
   await expect(rewardModelChart).toBeVisible();
   // drawn by the charting library: a line per metric (validation accuracy, train and validation loss), with a legend
@@ -60,8 +63,9 @@ test("an admin starts a round; the trainer fits a reward model (scores next to r
   expect(view.metrics["reward_model/train/loss"]).toBeGreaterThan(0);
   const rewardModel = view.artifacts.find((a) => a.kind === "reward_model")!;
   expect(rewardModel).toBeDefined();
-  // PPO ran, and the policy's answers wait for annotators in new comparisons
-  expect(view.artifacts.map((a) => a.kind).sort()).toEqual(["lora_adapter", "policy", "reward_model"]);
+  // SFT and PPO ran, and the policy's answers wait for annotators in new comparisons
+  expect(view.artifacts.map((a) => a.kind).sort()).toEqual(["lora_adapter", "policy", "reward_model", "sft"]);
+  expect(view.metrics["sft/val/perplexity"] ?? view.metrics["sft/train/loss"]).toBeGreaterThan(0);
   expect(view.metrics["policy/env/reward_mean"]).toEqual(expect.any(Number));
   const { progress } = await (await api.get(`/api/v1/projects/${id}`)).json();
   expect(progress.comparisons).toBeGreaterThan(preferences.length);

@@ -77,7 +77,11 @@ export async function evaluatePhase({ db, round, settings, log, checkCancelled }
     const norm = rmArtifact.config.rewardNormalization as RewardNormalization | undefined;
     const tok = tokenizerFor(reference.config);
     const held = (await roundPrompts(db, project.id, tok, reference.config.n_positions - es.maxNewTokens, "held-out")).slice(0, es.prompts);
-    if (held.length === 0) throw new Error("the project has no held-out prompts to evaluate on (a tenth of its prompts are held out; import more)");
+    if (held.length === 0) {
+      // a tenth of the prompts are held out: a project of a few prompts may have none
+      log.line("evaluate: the project has no held-out prompts yet (a tenth of its prompts are held out); nothing to evaluate");
+      return;
+    }
     const models: { label: string; name: string; ckpt: Checkpoint }[] = [{ label: "policy", name: policyArtifact.path, ckpt: loadCheckpoint(checkpointPath(policyArtifact.path)) }];
     loaded.push(models[0]!.ckpt);
     if (previousArtifact) {

@@ -8,6 +8,13 @@ import { startRound } from "@/lib/rounds/start-round";
 
 export type StartState = { error?: string; message?: string };
 
+/** The form's choices of phases; "" leaves the project's round settings as they are. */
+const PLANS: Record<string, string[]> = {
+  reward_model: ["reward_model"],
+  rlhf: ["reward_model", "policy", "evaluate", "generate"],
+  full: ["sft", "reward_model", "policy", "evaluate", "generate"],
+};
+
 export async function startRoundAction(projectId: string, _prev: StartState, form: FormData): Promise<StartState> {
   const admin = await requirePermission("rounds.manage", `/admin/projects/${projectId}/rounds`);
   const epochs = form.get("epochs");
@@ -18,7 +25,7 @@ export async function startRoundAction(projectId: string, _prev: StartState, for
       trigger: "admin",
       requestedBy: admin.id,
       overrides: {
-        ...(form.get("ppo") === "on" ? { phases: ["reward_model", "policy", "generate"] } : {}),
+        ...(PLANS[String(form.get("plan") ?? "")] ? { phases: PLANS[String(form.get("plan"))] } : {}),
         ...(baseModel ? { baseModel } : {}),
         ...(epochs ? { rewardModel: { epochs: Number(epochs) } } : {}),
       },

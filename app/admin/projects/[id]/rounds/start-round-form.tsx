@@ -22,8 +22,14 @@ export function StartRoundForm({ projectId, baseModels, defaultEpochs }: { proje
         <span className="block text-xs text-slate-500">Reward-model epochs</span>
         <input name="epochs" type="number" min={1} max={100} defaultValue={defaultEpochs} className="w-24 rounded-md border border-slate-300 px-2 py-1" />
       </label>
-      <label className="flex items-center gap-1 text-sm">
-        <input type="checkbox" name="ppo" /> then PPO and new responses for annotators
+      <label className="text-sm">
+        <span className="block text-xs text-slate-500">Phases</span>
+        <select name="plan" className="rounded-md border border-slate-300 px-2 py-1">
+          <option value="">the project&apos;s round settings</option>
+          <option value="reward_model">reward model only</option>
+          <option value="rlhf">reward model → PPO → evaluation → new answers (from the SFT model)</option>
+          <option value="full">SFT → reward model → PPO → evaluation → new answers</option>
+        </select>
       </label>
       <button type="submit" disabled={pending} className="rounded-md bg-brand-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-brand-700 disabled:opacity-50">
         {pending ? "Starting…" : "Start a round"}
