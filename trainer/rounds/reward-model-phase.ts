@@ -53,7 +53,7 @@ export async function rewardModelPhase({ db, round, settings, log, backend, chec
     const { history, best } = await trainer.train(async (m) => {
       log.line(`epoch ${m.epoch}: train ${m["train/loss"].toFixed(4)} val ${m["val/loss"]?.toFixed(4) ?? "-"} acc ${m["val/accuracy"]?.toFixed(3) ?? "-"} ${Math.round(m.tokensPerSecond)} tok/s`);
       const { epoch, tokensPerSecond, ...values } = m;
-      await log.metrics("reward_model", epoch, { ...values, tokens_per_second: tokensPerSecond });
+      await log.metrics("reward_model", epoch, { ...values, tokens_per_second: tokensPerSecond, "progress/done": epoch, "progress/total": rm.epochs });
       await checkCancelled(); // stops before anything is saved or recorded
     });
 
