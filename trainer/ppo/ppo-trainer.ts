@@ -27,6 +27,7 @@ import { sample } from "../generate";
 import { AdaptiveKl, gae, tokenRewards, whiten } from "./advantages";
 import { ppoLosses } from "./losses";
 import { discountedReturns, ridgeFitCV } from "./value-warmup";
+import { clipByGlobalNorm } from "../model/grad-clip";
 
 export type PpoConfig = {
   maxNewTokens: number;
@@ -279,11 +280,8 @@ export class PpoTrainer {
           return l.loss;
         }, vars);
         tf.tidy(() => {
-          // global-norm clipping (Pascanu et al. 2013), TRL's max_grad_norm
-          const list = vars.map((v) => grads[v.name]!);
-          const norm = tf.sqrt(tf.addN(list.map((g) => tf.sum(tf.square(g)))));
-          const scale = tf.minimum(1, tf.div(this.config.maxGradNorm, tf.add(norm, 1e-6)));
-          this.optimizer.applyGradients(Object.fromEntries(vars.map((v, k) => [v.name, tf.mul(list[k]!, scale)])));
+          const clipped = clipByGlobalNorm(vars.map((v) => grads[v.name]!), this.config.maxGradNorm);
+          this.optimizer.applyGradients(Object.fromEntries(vars.map((v, k) => [v.name, clipped[k]!])));
         });
         tf.dispose([value, ...Object.values(grads)]);
         this.minibatchLog.push({ approxKl: parts[0]!, clipFrac: parts[1]! });

@@ -16,6 +16,8 @@ export function discountedReturns(rewards: ArrayLike<number>, gamma: number): Fl
   return G;
 }
 
+import { solveSpd } from "@/lib/bt/solve-spd";
+
 type Normal = { A: Float64Array; r: Float64Array; n: number; sumY: number; sumYY: number };
 
 /** XᵀX and Xᵀy of the rows `rows` (features with a constant 1 appended). */
@@ -41,36 +43,14 @@ function normalEquations(x: ArrayLike<number>, y: ArrayLike<number>, C: number, 
   return { A, r, n: rows.length, sumY, sumYY };
 }
 
-/** Solves (A + λ·I_w)·θ = r by Cholesky (the bias is not penalised); θ = [w, b]. */
+/** Solves (A + λ·I_w)·θ = r (the bias is not penalised); θ = [w, b]. A holds the lower triangle. */
 function solve(A0: Float64Array, r: Float64Array, C: number, lambda: number): Float64Array {
   const D = C + 1;
-  const A = Float64Array.from(A0);
+  const A = new Float64Array(D * D);
+  for (let i = 0; i < D; i++) for (let j = 0; j <= i; j++) A[i * D + j] = A[j * D + i] = A0[i * D + j]!;
   for (let i = 0; i < C; i++) A[i * D + i]! += lambda;
   A[C * D + C]! += 1e-9; // keeps the factorisation defined with no data
-  for (let j = 0; j < D; j++) {
-    let d = A[j * D + j]!;
-    for (let k = 0; k < j; k++) d -= A[j * D + k]! ** 2;
-    const ljj = Math.sqrt(Math.max(d, 1e-12));
-    A[j * D + j] = ljj;
-    for (let i = j + 1; i < D; i++) {
-      let s = A[i * D + j]!;
-      for (let k = 0; k < j; k++) s -= A[i * D + k]! * A[j * D + k]!;
-      A[i * D + j] = s / ljj;
-    }
-  }
-  const z = new Float64Array(D);
-  for (let i = 0; i < D; i++) {
-    let s = r[i]!;
-    for (let k = 0; k < i; k++) s -= A[i * D + k]! * z[k]!;
-    z[i] = s / A[i * D + i]!;
-  }
-  const sol = new Float64Array(D);
-  for (let i = D - 1; i >= 0; i--) {
-    let s = z[i]!;
-    for (let k = i + 1; k < D; k++) s -= A[k * D + i]! * sol[k]!;
-    sol[i] = s / A[i * D + i]!;
-  }
-  return sol;
+  return solveSpd(A, r, D);
 }
 
 /** w, b minimising Σ_n (x_n·w + b − y_n)² + λ‖w‖² (the bias is not penalised). x: N rows of C features, row-major. */

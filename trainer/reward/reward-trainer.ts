@@ -13,6 +13,7 @@ import { REWARD_HEAD, initRewardHead, rewardAt, scoreIndex } from "../model/head
 import { LoraAdapter, type LoraConfig } from "../model/lora";
 import type { RewardExamples, Split } from "./examples";
 import { bradleyTerryLoss, davidsonTieLoss, davidsonWinLoss, plackettLuceLoss } from "./losses";
+import { clipByGlobalNorm } from "../model/grad-clip";
 
 export type RewardTrainConfig = {
   epochs: number;
@@ -185,9 +186,8 @@ export class RewardTrainer {
       const list = vars.map((v, i) =>
         others.reduce<tf.Tensor>((acc, o, s) => tf.add(acc, tf.mul(tf.tensor(o.grads[i]!, v.shape), weight[s + 1]! / total)), tf.mul(local.tensors[i]!, weight[0]! / total)),
       );
-      const norm = tf.sqrt(tf.addN(list.map((g) => tf.sum(tf.square(g)))));
-      const scale = tf.minimum(1, tf.div(this.config.clipNorm, tf.add(norm, 1e-6)));
-      this.optimizer.applyGradients(Object.fromEntries(vars.map((v, i) => [v.name, tf.mul(list[i]!, scale)])));
+      const clipped = clipByGlobalNorm(list, this.config.clipNorm);
+      this.optimizer.applyGradients(Object.fromEntries(vars.map((v, i) => [v.name, clipped[i]!])));
     });
     tf.dispose(local.tensors);
     return loss;

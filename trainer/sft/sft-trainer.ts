@@ -11,6 +11,7 @@ import { mulberry32 } from "@/lib/bt/bootstrap";
 import type { GPT2Config } from "../model/config";
 import { forward, type Params, tokenLogProbs } from "../model/gpt2";
 import { LoraAdapter, type LoraConfig } from "../model/lora";
+import { clipByGlobalNorm } from "../model/grad-clip";
 
 /** One demonstration as token ids: the completion ends with end-of-text. */
 export type SftExample = { prompt: number[]; completion: number[] };
@@ -81,10 +82,8 @@ export class SftTrainer {
     }, vars);
     loss = value.dataSync()[0]!;
     tf.tidy(() => {
-      const list = vars.map((v) => grads[v.name]!);
-      const norm = tf.sqrt(tf.addN(list.map((g) => tf.sum(tf.square(g)))));
-      const scale = tf.minimum(1, tf.div(this.config.clipNorm, tf.add(norm, 1e-6)));
-      this.optimizer.applyGradients(Object.fromEntries(vars.map((v, i) => [v.name, tf.mul(list[i]!, scale)])));
+      const clipped = clipByGlobalNorm(vars.map((v) => grads[v.name]!), this.config.clipNorm);
+      this.optimizer.applyGradients(Object.fromEntries(vars.map((v, i) => [v.name, clipped[i]!])));
     });
     tf.dispose([value, ...Object.values(grads)]);
     return loss;
