@@ -14,6 +14,7 @@ import { artifactDir, getArtifact, getRewardModel, scoreWithRewardModel } from "
 import { tarFolder } from "@/lib/models/tar-stream";
 import { roundEvents, type RoundEvent } from "@/lib/rounds/round-events";
 import { roundView } from "@/lib/rounds/round-view";
+import { areNearDuplicates } from "@/lib/comparisons/form-comparisons";
 import { isHeldOutPrompt } from "@/lib/rounds/held-out";
 import { startRound } from "@/lib/rounds/start-round";
 import { nextTask } from "@/lib/tasks/next-task";
@@ -210,7 +211,8 @@ describe("rounds: the reward-model phase", () => {
 
   it("runs the loop: SFT → reward model (from SFT) → PPO (from SFT) → evaluate on held-out prompts → the policy's answers up for judging; round 2 continues round 1's policy", async () => {
     const project = await aProject({ mode: "pairwise", redundancy: 1 });
-    const prefs = preferences(60);
+    // sources named before "policy@…" alphabetically, so only a deliberate order pairs a policy with its predecessor
+    const prefs = preferences(60).map((p) => ({ ...p, chosen_source: "alpha", rejected_source: "beta" }));
     await importText(project, ndjson([...prefs, ...prefs.map((p) => ({ prompt: p.prompt, completion: p.chosen }))]));
     const settings = {
       phases: ["sft", "reward_model", "policy", "evaluate", "generate"],
@@ -257,7 +259,7 @@ describe("rounds: the reward-model phase", () => {
     expect(await nextTask(project, annotator!)).not.toBeNull();
 
     // round 2: no new SFT, PPO continues round 1's policy against the same reference
-    const second = await startRound({ projectId: project.id, trigger: "admin", requestedBy: null, overrides: { ...settings, phases: ["reward_model", "policy", "evaluate"] } });
+    const second = await startRound({ projectId: project.id, trigger: "admin", requestedBy: null, overrides: { ...settings, phases: ["reward_model", "policy", "evaluate", "generate"] } });
     await runRound(getDb(), { roundId: second.id }, { workerId: "test", backend: "wasm (simd)", print: (l) => lines.push(l) });
     const view2 = await roundView(second.id);
     expect(view2?.error, lines.join("\n")).toBeUndefined();
@@ -265,5 +267,15 @@ describe("rounds: the reward-model phase", () => {
     expect(policy2.config.start).toBe(`policy ${policy.path}`);
     expect(policy2.config.reference).toBe(sft.id);
     expect(new Set(view2!.history.filter((m) => m.phase === "evaluate").map((m) => m.name))).toContain("eval/win_rate_vs_previous");
+    // round 2's answers are judged against round 1's where round 1 answered the same prompt
+    // (unless the two are near-duplicates, which are never compared)
+    const { rows: answers } = await getDb().execute<{ prompt_id: string; text: string; previous: string | null; compared: boolean }>(sql`
+      select n.prompt_id, n.text, p.text as previous,
+             exists (select 1 from comparison_responses a join comparison_responses b on b.comparison_id = a.comparison_id
+                     where a.response_id = n.id and b.response_id = p.id) as compared
+      from responses n left join responses p on p.prompt_id = n.prompt_id and p.source = ${`policy@round-${number}`}
+      where n.round_id = ${second.id}`);
+    const comparable = answers.filter((a) => a.previous !== null && !areNearDuplicates(a.previous, a.text));
+    expect(comparable.every((a) => a.compared)).toBe(true);
   }, 300_000);
 });

@@ -22,6 +22,12 @@ const BATCH = 16;
 function printable(text: string): string {
   return text.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g, "");
 }
+/** Earlier policies first, newest first (policy@round-N sorts at −N), every other source after. */
+export function opponentRank(source: string): number {
+  const m = /^policy@round-(\d+)$/.exec(source);
+  return m ? -Number(m[1]) : 0;
+}
+
 /** Existing responses each new answer is compared with (pairwise: that many pairs). */
 const PAIRWISE_OPPONENTS = 2;
 
@@ -62,8 +68,9 @@ export async function generatePhase({ db, round, settings, log, checkCancelled }
     await db.transaction(async (tx) => {
       for (const a of answers) {
         const others = existing.filter((r) => r.promptId === a.promptId && r.source !== source && !areNearDuplicates(r.text, a.text));
-        // one response per other source, the sources in a fixed order
-        const bySource = [...new Map(others.map((r) => [r.source, r])).values()].sort((x, y) => (x.source < y.source ? -1 : 1));
+        // one response per other source: the newest earlier policy first (so the leaderboard
+        // rates each policy against its predecessor from human judgments), then the rest by name
+        const bySource = [...new Map(others.map((r) => [r.source, r])).values()].sort((x, y) => opponentRank(x.source) - opponentRank(y.source) || (x.source < y.source ? -1 : 1));
         if (bySource.length < (project.mode === "pairwise" ? 1 : project.k - 1)) continue;
         const [inserted] = await tx
           .insert(responses)
