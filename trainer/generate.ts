@@ -100,6 +100,7 @@ export async function sample(config: GPT2Config, params: Params, prompts: number
   const T = opts.temperature ?? 1;
 
   let cache: KVCache | undefined;
+  const wteT = tf.tidy(() => tf.transpose(params.get("transformer.wte.weight")!) as tf.Tensor2D); // once for every step
   let stepIds = ids;
   let stepPos = mask.map((m) => {
     let p = 0;
@@ -116,7 +117,7 @@ export async function sample(config: GPT2Config, params: Params, prompts: number
       });
       const T = stepIds[0]!.length;
       const lastHidden = tf.slice(hidden, [0, T - 1, 0], [B, 1, -1]) as tf.Tensor3D;
-      return { last: lmLogits(params, lastHidden), present };
+      return { last: lmLogits(params, lastHidden, wteT), present };
     });
     disposeCache(cache);
     cache = present;
@@ -137,6 +138,7 @@ export async function sample(config: GPT2Config, params: Params, prompts: number
     for (const m of mask) m.push(1);
   }
   disposeCache(cache);
+  wteT.dispose();
   return { prompts: rows, tokens: out, finished: done.slice(), logprobs };
 }
 

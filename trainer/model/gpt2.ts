@@ -92,8 +92,11 @@ export function layerNorm(x: tf.Tensor, weight: tf.Tensor, bias: tf.Tensor, eps:
  * tanh and pow run 10–20× slower than sigmoid and multiplies.
  */
 export function gelu(x: tf.Tensor): tf.Tensor {
-  const u = tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.mul(tf.mul(x, x), x))));
-  return tf.mul(x, tf.sigmoid(tf.mul(2, u)));
+  // 2u = x·(a + b·x²), a = 2√(2/π), b = 0.044715·a: four products where the formula as
+  // written takes six (each a kernel call, which is what small batches pay for)
+  const a = 2 * Math.sqrt(2 / Math.PI);
+  const twoU = tf.mul(x, tf.add(tf.mul(tf.mul(x, x), 0.044715 * a), a));
+  return tf.mul(x, tf.sigmoid(twoU));
 }
 
 /** Conv1D of GPT-2: x [N, in] · W [in, out] + b, plus the LoRA update when one targets it. */
@@ -194,10 +197,15 @@ export function forward(c: GPT2Config, params: Params, input: ForwardInput): For
   return { hidden, present };
 }
 
-/** LM head tied to the token embedding: logits [B·T, V] from hidden [B, T, C]. */
-export function lmLogits(params: Params, hidden: tf.Tensor3D): tf.Tensor2D {
+/**
+ * LM head tied to the token embedding: logits [B·T, V] from hidden [B, T, C]. `wteT`, the
+ * embedding already transposed [C, V], saves a transpose per call where many calls share
+ * one (each step of generation).
+ */
+export function lmLogits(params: Params, hidden: tf.Tensor3D, wteT?: tf.Tensor2D): tf.Tensor2D {
   const [B, T, C] = hidden.shape;
-  return tf.matMul(tf.reshape(hidden, [B * T, C]), param(params, `${P}wte.weight`), false, true);
+  const h = tf.reshape(hidden, [B * T, C]) as tf.Tensor2D;
+  return wteT ? tf.matMul(h, wteT) : tf.matMul(h, param(params, `${P}wte.weight`), false, true);
 }
 
 /**

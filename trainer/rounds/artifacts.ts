@@ -4,7 +4,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { and, desc, eq } from "drizzle-orm";
-import type { Db } from "@/lib/db/client";
+import type { Db, Tx } from "@/lib/db/client";
 import { modelArtifacts, projects, type ModelArtifact, type Project, type Round } from "@/lib/db/schema";
 
 export async function roundProject(db: Db, round: Round): Promise<Project> {
@@ -24,7 +24,7 @@ export async function latestArtifact(db: Db, projectId: string, kind: ModelArtif
 }
 
 export async function recordArtifact(
-  db: Db,
+  db: Db | Tx,
   round: Round,
   a: { kind: ModelArtifact["kind"]; path: string; config: Record<string, unknown>; metrics: Record<string, number>; sizeBytes?: number; sha256?: string },
 ): Promise<string> {

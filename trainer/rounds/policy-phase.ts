@@ -95,8 +95,12 @@ export async function policyPhase({ db, round, settings, log, checkCancelled }: 
       return out;
     });
     disposeParams(merged);
-    await recordArtifact(db, round, { kind: "lora_adapter", path: path.join(relative, "lora-adapter"), config: { lora: ps.lora, baseModel: start.name, ...provenance }, metrics: last });
-    await recordArtifact(db, round, { kind: "policy", path: path.join(relative, "policy"), config: { settings: ps, model: reference.config, ...provenance }, metrics: last, ...saved });
+    await checkCancelled();
+    // both rows or neither: a policy without its adapter (or the reverse) is never registered
+    await db.transaction(async (tx) => {
+      await recordArtifact(tx, round, { kind: "lora_adapter", path: path.join(relative, "lora-adapter"), config: { lora: ps.lora, baseModel: start.name, ...provenance }, metrics: last });
+      await recordArtifact(tx, round, { kind: "policy", path: path.join(relative, "policy"), config: { settings: ps, model: reference.config, ...provenance }, metrics: last, ...saved });
+    });
     log.line(`policy saved: ${relative}/policy (LoRA merged) and ${relative}/lora-adapter`);
   } finally {
     trainer?.dispose();

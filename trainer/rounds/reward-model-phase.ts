@@ -88,6 +88,7 @@ export async function rewardModelPhase({ db, round, settings, log, backend, chec
     if (exported !== base.params) disposeParams(exported);
 
     const metrics = Object.fromEntries(Object.entries(best).filter((e): e is [string, number] => typeof e[1] === "number"));
+    await checkCancelled(); // the normalisation's sampling takes a while: a cancel during it registers nothing
     const artifactId = await recordArtifact(db, round, { kind: "reward_model", path: relative, config: { ...trainingConfig, model: base.config }, metrics, ...saved });
     log.line(`reward model saved: ${relative} (val accuracy ${best["val/accuracy"]?.toFixed(3) ?? "n/a"})`);
     return { artifactId };
