@@ -13,7 +13,7 @@ import { openDatabase } from "@/lib/db/open-database";
 import { projects, users } from "@/lib/db/schema";
 import { createDemoProject } from "@/lib/demo/demo-project";
 import { DEMO_TASK, oracleScore } from "@/lib/demo/number-words";
-import { addMembers } from "@/lib/projects/projects";
+import { addMembers, updateProject } from "@/lib/projects/projects";
 import { runSimulation } from "@/lib/sim/simulated-annotators";
 
 const root = path.resolve(import.meta.dirname, "..");
@@ -59,8 +59,12 @@ async function main(): Promise<void> {
 
   const headers = { authorization: `Bearer ${(await createApiToken(admin.id, "demo")).token}` };
   const reported = new Set<string>();
+  const threshold = project.roundThreshold;
   for (let pass = 1; ; pass++) {
+    // the first round trains on every first judgment, not on the threshold's first few
+    if (pass === 1) await updateProject(project.id, { roundThreshold: null });
     const { judgments } = await runSimulation({ url, projectId: project.id, tokens, oracle: DEMO_TASK, noise: NOISE, seed: pass });
+    if (pass === 1) await updateProject(project.id, { roundThreshold: threshold });
     if (judgments) say(`${judgments} judgments`);
     const rounds = (await (await fetch(`${url}/api/v1/projects/${project.id}/rounds`, { headers })).json()) as { id: string; number: number; status: string }[];
     for (const r of rounds.filter((x) => x.status === "succeeded" && !reported.has(x.id))) {

@@ -223,7 +223,7 @@ export class PpoTrainer {
     const [policy, reference] = (["policy", "reference"] as const).map((which) => {
       const e = tf.tidy(() => this.evaluate(samples, which));
       const read = (t: tf.Tensor) => t.dataSync() as Float32Array;
-      const out = { logprobs: read(e.logprobs), values: read(e.values), entropy: read(e.entropy), features: which === "policy" && !this.warmedUp ? read(e.features) : null };
+      const out = { logprobs: read(e.logprobs), values: read(e.values), entropy: read(e.entropy), features: which === "policy" && opts.withFeatures ? read(e.features) : null };
       tf.dispose(Object.values(e));
       return out;
     });
