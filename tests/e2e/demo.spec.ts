@@ -21,7 +21,7 @@ test("an admin creates the demo project; simulated annotators judge it; a round 
   await page.getByRole("button", { name: "Create demo project" }).click();
   await page.waitForURL(/\/admin\/projects\/[0-9a-f-]{36}$/);
   const id = page.url().split("/").at(-1)!;
-  await expect(page.getByText("Demonstrations")).toBeVisible();
+  await expect(page.getByText("Demonstrations", { exact: true })).toBeVisible();
 
   const token = await arbiterCli("token", "create", "--email", E2E.admin.email);
   const api = await playwright.request.newContext({ baseURL: E2E.baseUrl, extraHTTPHeaders: { authorization: `Bearer ${token}` } });
