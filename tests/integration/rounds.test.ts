@@ -258,12 +258,15 @@ describe("rounds: the reward-model phase", () => {
     const [annotator] = await annotators(project, 1);
     expect(await nextTask(project, annotator!)).not.toBeNull();
 
-    // round 2: no new SFT, PPO continues round 1's policy against the same reference
-    const second = await startRound({ projectId: project.id, trigger: "admin", requestedBy: null, overrides: { ...settings, phases: ["reward_model", "policy", "evaluate", "generate"] } });
+    // round 2, with the same phases (as a round started by the threshold runs them): the SFT
+    // model is kept (same demonstrations), and PPO continues round 1's policy against it
+    const second = await startRound({ projectId: project.id, trigger: "admin", requestedBy: null, overrides: settings });
     await runRound(getDb(), { roundId: second.id }, { workerId: "test", backend: "wasm (simd)", print: (l) => lines.push(l) });
     const view2 = await roundView(second.id);
     expect(view2?.error, lines.join("\n")).toBeUndefined();
-    const policy2 = (await getDb().select().from(modelArtifacts).where(eq(modelArtifacts.roundId, second.id))).find((a) => a.kind === "policy")!;
+    const artifacts2 = await getDb().select().from(modelArtifacts).where(eq(modelArtifacts.roundId, second.id));
+    expect(artifacts2.map((a) => a.kind).sort()).toEqual(["lora_adapter", "policy", "reward_model"]);
+    const policy2 = artifacts2.find((a) => a.kind === "policy")!;
     expect(policy2.config.start).toBe(`policy ${policy.path}`);
     expect(policy2.config.reference).toBe(sft.id);
     expect(new Set(view2!.history.filter((m) => m.phase === "evaluate").map((m) => m.name))).toContain("eval/win_rate_vs_previous");

@@ -2,6 +2,7 @@
 // model on the project's demonstrations, split by prompt into training and validation,
 // early-stopped on validation loss. Saved as a GPT2LMHeadModel folder, recorded as an
 // artifact of kind "sft": the reference policy and the reward model's start from then on.
+import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { checkpointsDir } from "@/lib/models/paths";
@@ -11,7 +12,7 @@ import { loadDemonstrations } from "../sft/load-demonstrations";
 import { type SftExample, SftTrainer } from "../sft/sft-trainer";
 import { formatPrompt, formatResponse } from "../tokenizer/format";
 import { tokenizerFor } from "../tokenizer/tokenizer";
-import { recordArtifact, roundProject, writeArtifactDir } from "./artifacts";
+import { latestArtifact, recordArtifact, roundProject, writeArtifactDir } from "./artifacts";
 import type { PhaseContext } from "./reward-model-phase";
 import { loadTrunk } from "./round-models";
 
@@ -27,6 +28,17 @@ export async function sftPhase({ db, round, settings, log, checkCancelled }: Pha
   });
   if (demos.length === 0) {
     throw new Error(`no demonstrations to fine-tune on: import {prompt, completion} records${s.includeJudgedBest ? "" : " or set sft.includeJudgedBest to use the judged-best responses"}`);
+  }
+  // Rounds that start themselves run the project's phases every time: an SFT model trained
+  // on exactly these demonstrations with these settings is kept, not trained again (a new
+  // one would be a new reference and restart PPO from it).
+  const fingerprint = createHash("sha256")
+    .update(JSON.stringify({ demos: demos.map((d) => [d.promptId, d.completion]).sort(), settings: s, base: settings.baseModel ?? settings.scratchModel }))
+    .digest("hex");
+  const previous = await latestArtifact(db, project.id, "sft");
+  if (previous?.config.dataFingerprint === fingerprint) {
+    log.line(`sft: no new demonstrations or settings since ${previous.path}; keeping it`);
+    return { artifactId: previous.id };
   }
   // SFT starts from the base model (not from an earlier SFT model: each SFT is one step 1)
   const base = await loadTrunk(db, project.id, settings, s.seed, false);
@@ -80,6 +92,7 @@ export async function sftPhase({ db, round, settings, log, checkCancelled }: Pha
       baseModel: base.name,
       tokenizer: tok.name,
       settings: s,
+      dataFingerprint: fingerprint,
     };
     const saved = await writeArtifactDir(path.join(checkpointsDir(), relative), async (dir) => {
       const out = await saveCheckpoint(dir, { config: base.config, params: exported }, { tokenizerFrom: base.dir ?? undefined, metadata: { arbiter_round: round.id, arbiter_kind: "sft" } });
