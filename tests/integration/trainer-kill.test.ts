@@ -76,6 +76,8 @@ describe("a trainer killed mid-PPO", () => {
     const [round] = await getDb().select().from(rounds).where(eq(rounds.id, id));
     await getDb().update(trainerWorkers).set({ lastSeen: sql`now() - interval '1 hour'` }).where(eq(trainerWorkers.id, round!.workerId!));
     expect(await failOrphanedRounds(getDb())).toBeGreaterThanOrEqual(1);
+    // the dead worker's row, as an operator would retire it (health tests after this one count workers)
+    await getDb().update(trainerWorkers).set({ stoppedAt: sql`now()` }).where(eq(trainerWorkers.id, round!.workerId!));
     const ended = await roundView(id);
     expect(ended!.status).toBe("failed");
     expect(ended!.error).toMatch(/stopped before it finished/);
