@@ -52,9 +52,14 @@ export const projectSettingsSchema = z
   .transform((s) => ({ ...s, k: s.mode === "pairwise" ? 2 : s.k!, criteria: [...new Set(s.criteria)] }));
 export type ProjectSettings = z.output<typeof projectSettingsSchema>;
 
-/** Edits: every field optional; mode and k cannot change once comparisons exist (checked by the caller). */
+/**
+ * Edits: every field optional; mode and k cannot change once comparisons exist (checked by
+ * the caller). A field's default is taken off first: zod applies a default inside
+ * `.optional()`, so a PATCH of one field would otherwise reset every other to its default.
+ */
+const withoutDefault = (t: z.ZodType): z.ZodType => (t instanceof z.ZodDefault ? (t.unwrap() as z.ZodType) : t);
 export const projectPatchSchema = z
-  .object(Object.fromEntries(Object.entries(settingsFields).map(([k, v]) => [k, (v as z.ZodType).optional()])) as {
+  .object(Object.fromEntries(Object.entries(settingsFields).map(([k, v]) => [k, withoutDefault(v as z.ZodType).optional()])) as {
     [K in keyof typeof settingsFields]: z.ZodOptional<(typeof settingsFields)[K]>;
   })
   .strict();

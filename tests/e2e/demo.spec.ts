@@ -33,10 +33,14 @@ test("an admin creates the demo project; simulated annotators judge it; a round 
   expect(patched.status(), await patched.text()).toBe(200);
 
   // simulated annotators judge by the demo task's hidden oracle, through the HTTP API
+  let simOutcome = "running";
   const sim = promisify(execFile)(
     process.execPath,
     ["bin/arbiter.mjs", "sim", "--url", E2E.baseUrl, "--token", token, "--project", id, "--annotators", "4", "--oracle", "number-words", "--seed", "3"],
     { env: { ...process.env, ARBITER_DATA_DIR: E2E.dataDir, DATABASE_URL: "" }, timeout: 240_000 },
+  ).then(
+    (r) => void (simOutcome = `done: ${r.stdout}`),
+    (err: { stderr?: string; message?: string }) => void (simOutcome = `failed: ${err.stderr ?? err.message}`),
   );
 
   // the trainer starts a round by itself once the threshold's judgments are in
@@ -46,7 +50,8 @@ test("an admin creates the demo project; simulated annotators judge it; a round 
     await page.waitForTimeout(1000);
     rounds = await (await api.get(`/api/v1/projects/${id}/rounds`)).json();
   }
-  expect(rounds[0]?.trigger).toBe("threshold");
+  const { progress } = await (await api.get(`/api/v1/projects/${id}`)).json();
+  expect(rounds[0]?.trigger, `sim ${simOutcome}; progress ${JSON.stringify(progress)}`).toBe("threshold");
   // one is enough for this test: no more rounds after it
   expect((await api.patch(`/api/v1/projects/${id}`, { data: { roundThreshold: null } })).status()).toBe(200);
   await sim;

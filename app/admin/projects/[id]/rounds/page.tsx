@@ -37,9 +37,10 @@ export default async function RoundsPage({ params }: { params: Promise<{ id: str
         </Link>
       </div>
       <p className="text-sm text-slate-600">
-        A round trains a reward model on the judgments so far (excluded annotators left out) and saves it as a checkpoint in Hugging Face's GPT-2
-        layout. Asked to, it then runs PPO on a LoRA adapter against that reward model and puts the new policy's answers into comparisons for
-        annotators (source "policy@round-N").
+        A round runs the phases its settings list: SFT on the imported demonstrations, a reward model on the judgments so far (excluded
+        annotators left out), PPO on a LoRA adapter against it with a KL penalty to the SFT model, an evaluation on held-out prompts, and the
+        new policy&apos;s answers back to annotators (source &quot;policy@round-N&quot;). Models are saved in Hugging Face&apos;s GPT-2 layout. A
+        project&apos;s round threshold starts rounds by themselves.
       </p>
       <StartRoundForm projectId={id} baseModels={listBaseModels()} defaultEpochs={settings.rewardModel.epochs} />
 
