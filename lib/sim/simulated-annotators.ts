@@ -56,12 +56,23 @@ export async function runSimulation(opts: SimOptions): Promise<{ judgments: numb
   let errors = 0;
   const rand = mulberry32(opts.seed ?? 1);
   const headers = (token: string) => ({ authorization: `Bearer ${token}`, "content-type": "application/json" });
+  // "Nothing for you" can be for a moment only: the last open slots may be leased by other
+  // simulated annotators about to submit (or skip), so an annotator asks again a few times
+  // before it stops, or a project could end one judgment short.
+  const nextTask = async (token: string): Promise<Response | null> => {
+    for (let attempt = 0; ; attempt++) {
+      const res = await fetch(`${opts.url}/api/v1/projects/${opts.projectId}/tasks/next`, { headers: headers(token) });
+      if (res.status !== 204) return res;
+      if (attempt >= 4) return null;
+      await new Promise((r) => setTimeout(r, 100 * (attempt + 1)));
+    }
+  };
   await Promise.all(
     opts.tokens.map(async (token) => {
       for (;;) {
         if (opts.maxJudgments !== undefined && judgments >= opts.maxJudgments) return;
-        const res = await fetch(`${opts.url}/api/v1/projects/${opts.projectId}/tasks/next`, { headers: headers(token) });
-        if (res.status === 204) return;
+        const res = await nextTask(token);
+        if (res === null) return;
         if (!res.ok) throw new Error(`tasks/next: ${res.status} ${await res.text()}`);
         const task = (await res.json()) as Task;
         const ranking = rand() < opts.noise ? oracleRanking(task, "random", rand) : oracleRanking(task, opts.oracle, rand);
