@@ -43,6 +43,7 @@ export async function postToTrainer<T>(path: string, body: unknown, opts: { what
   }
   const answer = (await res.json().catch(() => ({}))) as T & { error?: string };
   if (res.status === 400) throw new ApiError("invalid_input", `${opts.what} failed: ${answer.error ?? res.status}`);
+  if (res.status === 503) throw new ApiError("unavailable", `The trainer is busy with other ${opts.what.toLowerCase()} requests; try again in a moment`);
   if (!res.ok) {
     // the trainer's own errors (paths, tensor shapes) stay in the log
     console.error(`[arbiter] ${opts.what}: trainer answered ${res.status}: ${answer.error ?? ""}`);

@@ -1,6 +1,7 @@
 // POST /api/v1/models/:id/generate: samples from a saved policy, served by a trainer's HTTP
 // server started in this process, the way the web app reaches a running trainer.
 import { randomUUID } from "node:crypto";
+import http from "node:http";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -9,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiToken } from "@/lib/auth/api-tokens";
 import { getDb } from "@/lib/db/client";
 import { modelArtifacts, type Project } from "@/lib/db/schema";
+import { INTERNAL_HEADER, internalKey } from "@/lib/models/internal-auth";
 import { listGenerativeModels } from "@/lib/models/policies";
 import { saveCheckpoint } from "@/trainer/checkpoint/hf-gpt2";
 import { smallConfig } from "@/trainer/model/config";
@@ -122,6 +124,18 @@ describe("POST /api/v1/models/:id/generate", () => {
       const tooLong = await generate(policyId, { prompt: "hi", maxNewTokens: 256 });
       expect(tooLong.status).toBe(400);
       expect(JSON.stringify(await tooLong.json())).toContain("context");
+
+      // one generation at a time on the trainer: while a request holds the slot (here one
+      // whose body is still arriving), the next is told to come back (503, Retry-After)
+      const holder = http.request(`${server.url}/generate`, { method: "POST", headers: { [INTERNAL_HEADER]: internalKey(process.env.NEXTAUTH_SECRET!) } });
+      holder.on("error", () => {});
+      holder.write("{");
+      await new Promise((r) => setTimeout(r, 200));
+      const busy = await generate(policyId, { prompt: "hi" });
+      expect(busy.status).toBe(503);
+      holder.destroy();
+      await new Promise((r) => setTimeout(r, 200));
+      expect((await generate(policyId, { prompt: "hi" })).status).toBe(200); // and the slot is free again
 
       const stranger = await fetch(`${server.url}/generate`, { method: "POST", body: "{}" });
       expect(stranger.status).toBe(403);

@@ -46,6 +46,13 @@ const ROUTES: Record<string, (body: unknown) => Promise<object>> = {
 
 const MAX_BODY = 4 * 1024 * 1024;
 
+/**
+ * Requests of a kind in flight at once. Both run on the trainer's one thread, next to a
+ * round's training: more at once would only queue there and hold their memory (a cache of
+ * keys and values per request) meanwhile. Beyond the limit: 503 with Retry-After.
+ */
+const IN_FLIGHT_LIMIT: Record<string, number> = { "/score": 4, "/generate": 1 };
+
 function send(res: http.ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { "content-type": "application/json" });
   res.end(JSON.stringify(body));
@@ -56,10 +63,18 @@ function isInputError(err: unknown): boolean {
 }
 
 export async function startScoreServer(opts: { secret: string; host: string; port: number; log: (line: string) => void }): Promise<{ url: string; close(): Promise<void> }> {
+  const inFlight = new Map<string, number>();
   const server = http.createServer((req, res) => {
     if (!isInternalKey(opts.secret, req.headers[INTERNAL_HEADER] as string | undefined)) return send(res, 403, { error: "forbidden" });
-    const route = req.method === "POST" ? ROUTES[req.url ?? ""] : undefined;
+    const path = req.url ?? "";
+    const route = req.method === "POST" && Object.hasOwn(ROUTES, path) ? ROUTES[path] : undefined;
     if (!route) return send(res, 404, { error: "not found" });
+    if ((inFlight.get(path) ?? 0) >= IN_FLIGHT_LIMIT[path]!) {
+      res.setHeader("retry-after", "2");
+      return send(res, 503, { error: `busy: ${IN_FLIGHT_LIMIT[path]} ${path.slice(1)} request(s) already running` });
+    }
+    inFlight.set(path, (inFlight.get(path) ?? 0) + 1);
+    res.on("close", () => inFlight.set(path, inFlight.get(path)! - 1));
     const chunks: Buffer[] = [];
     let size = 0;
     req.on("data", (c: Buffer) => {
