@@ -10,22 +10,14 @@ import type { BackendChoice } from "../tf/backend";
 import type { GPT2Config } from "../model/config";
 import { forward, type Params } from "../model/gpt2";
 import { REWARD_HEAD, initRewardHead, rewardAt, scoreIndex } from "../model/heads";
-import { LoraAdapter, type LoraConfig } from "../model/lora";
+import { LoraAdapter } from "../model/lora";
 import type { RewardExamples, Split } from "./examples";
 import { bradleyTerryLoss, davidsonTieLoss, davidsonWinLoss, plackettLuceLoss } from "./losses";
 import { clipByGlobalNorm } from "../model/grad-clip";
+import type { TrainConfig } from "../model/train-config";
 
-export type RewardTrainConfig = {
-  epochs: number;
-  /** comparisons (wins, ties or rankings) per step */
-  batchSize: number;
-  learningRate: number;
-  clipNorm: number;
-  patience: number;
-  seed: number;
-  /** train LoRA adapters and the head only; null trains every trunk parameter */
-  lora: LoraConfig | null;
-};
+/** batchSize counts comparisons (wins, ties or rankings); LoRA trains the adapter and the head. */
+export type RewardTrainConfig = TrainConfig;
 
 export const DEFAULT_REWARD_TRAIN: RewardTrainConfig = {
   epochs: 8,

@@ -10,21 +10,15 @@ import * as tf from "@tensorflow/tfjs-core";
 import { mulberry32 } from "@/lib/bt/bootstrap";
 import type { GPT2Config } from "../model/config";
 import { forward, type Params, tokenLogProbs } from "../model/gpt2";
-import { LoraAdapter, type LoraConfig } from "../model/lora";
+import { LoraAdapter } from "../model/lora";
 import { clipByGlobalNorm } from "../model/grad-clip";
+import type { TrainConfig } from "../model/train-config";
 
 /** One demonstration as token ids: the completion ends with end-of-text. */
 export type SftExample = { prompt: number[]; completion: number[] };
 
-export type SftTrainConfig = {
-  epochs: number;
-  batchSize: number;
-  learningRate: number;
-  clipNorm: number;
-  patience: number;
-  seed: number;
-  lora: LoraConfig | null;
-};
+/** batchSize counts demonstrations. */
+export type SftTrainConfig = TrainConfig;
 
 export type SftEpochMetrics = {
   epoch: number;

@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { smallConfig } from "@/trainer/model/config";
-import { initParams, type Params } from "@/trainer/model/gpt2";
+import type { Params } from "@/trainer/model/gpt2";
 import { LoraAdapter } from "@/trainer/model/lora";
 import { DEFAULT_PPO, PpoTrainer } from "@/trainer/ppo/ppo-trainer";
 import { backendReady } from "./tf-backend";
