@@ -7,10 +7,9 @@
 // reward model or the policy, which learn from judgments alone.
 //
 // Prompts: 12 templates × 10 digits × 8 prefixes × 6 suffixes (5,760 distinct texts), so the
-// digit sits at many positions and prompts are rarely repeated. Two digits per template are
-// held out (`isHeldOut`): training prompts never pair that template with those digits, and
-// held-out prompts (`demoPrompts(n, seed, "heldout")`) are exactly those pairs, a test of
-// generalisation rather than memory.
+// digit sits at many positions and prompts are rarely repeated. Two digits per template never
+// occur in the demo's prompts (`isHeldOut`): a wording of a digit no phase has seen, to try
+// in the playground. (Rounds hold out their own tenth of the prompts: lib/rounds/held-out.ts.)
 //
 // Why this task: a byte-level GPT-2 trained from scratch finds one digit by attention and
 // maps it to a word quickly; comparing two numbers ("which is larger, A or B?") stayed at
@@ -61,11 +60,8 @@ export function isHeldOut(template: number, digit: number): boolean {
   return digit === template % 10 || digit === (template + 5) % 10;
 }
 
-/**
- * n distinct prompts (fewer if the split has fewer): "train" never pairs a template with its
- * held-out digits, "heldout" only does.
- */
-export function demoPrompts(n: number, seed: number, split: "train" | "heldout" = "train"): DemoPrompt[] {
+/** n distinct prompts (fewer if there are not that many), never pairing a template with its held-out digits. */
+export function demoPrompts(n: number, seed: number): DemoPrompt[] {
   const rand = mulberry32(seed);
   const seen = new Set<string>();
   const out: DemoPrompt[] = [];
@@ -75,7 +71,7 @@ export function demoPrompts(n: number, seed: number, split: "train" | "heldout" 
     const digit = Math.floor(rand() * 10);
     const pre = PREFIXES[Math.floor(rand() * PREFIXES.length)]!;
     const suf = SUFFIXES[Math.floor(rand() * SUFFIXES.length)]!;
-    if (isHeldOut(template, digit) !== (split === "heldout")) continue;
+    if (isHeldOut(template, digit)) continue;
     const text = pre + TEMPLATES[template]!.replace("{d}", String(digit)) + suf;
     if (seen.has(text)) continue;
     seen.add(text);

@@ -12,6 +12,3 @@ export function isHeldOutPrompt(promptId: string): boolean {
   return h.readUInt32BE(0) / 2 ** 32 < HELD_OUT_FRACTION;
 }
 
-/** The same rule in SQL (pgcrypto-free: sha256() is built into PostgreSQL ≥ 11), for queries that filter many prompts. */
-export const HELD_OUT_SQL = (promptIdColumn: string) =>
-  `(('x' || substr(encode(sha256(('arbiter-held-out:' || ${promptIdColumn}::text)::bytea), 'hex'), 1, 8))::bit(32)::bigint / 4294967296.0 < ${HELD_OUT_FRACTION})`;
