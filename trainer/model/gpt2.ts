@@ -214,22 +214,11 @@ export function lmLogits(params: Params, hidden: tf.Tensor3D, wteT?: tf.Tensor2D
  * sampled them with (TRL divides the logits the same way).
  */
 export function tokenLogProbs(params: Params, hidden: tf.Tensor3D, ids: tf.Tensor2D, temperature = 1): tf.Tensor2D {
-  return nextTokenStats(params, hidden, ids, temperature).logprobs;
-}
-
-/** Next-token log-probs [B, T-1] and the entropy of each predicted distribution [B, T-1]. */
-export function nextTokenStats(params: Params, hidden: tf.Tensor3D, ids: tf.Tensor2D, temperature = 1): { logprobs: tf.Tensor2D; entropy: tf.Tensor2D } {
   const [B, T] = ids.shape;
-  const V = param(params, `${P}wte.weight`).shape[0]!;
-  const h = tf.slice(hidden, [0, 0, 0], [B, T - 1, -1]) as tf.Tensor3D;
-  const logits = lmLogits(params, h); // [B·(T-1), V]
-  const logp = tf.logSoftmax(temperature === 1 ? logits : tf.div(logits, temperature)); // [B·(T-1), V]
-  const next = tf.reshape(tf.slice(ids, [0, 1], [B, T - 1]), [B * (T - 1)]);
-  // the chosen entry of each row by a flat gather (a one-hot [B·T, V] is large for GPT-2's vocabulary)
-  const flat = tf.add(tf.mul(tf.range(0, B * (T - 1), 1, "int32"), tf.scalar(V, "int32")), tf.cast(next, "int32"));
-  const picked = tf.gather(tf.reshape(logp, [-1]), flat);
-  const entropy = tf.neg(tf.sum(tf.mul(tf.exp(logp), logp), 1));
-  return { logprobs: tf.reshape(picked, [B, T - 1]), entropy: tf.reshape(entropy, [B, T - 1]) };
+  const C = hidden.shape[2];
+  const rows = tf.reshape(tf.slice(hidden, [0, 0, 0], [B, T - 1, -1]), [B * (T - 1), C]) as tf.Tensor2D; // position t predicts token t + 1
+  const next = tf.reshape(tf.slice(ids, [0, 1], [B, T - 1]), [B * (T - 1)]) as tf.Tensor1D;
+  return tf.reshape(pick(temperedLogSoftmax(params, rows, temperature), next), [B, T - 1]);
 }
 
 /**
@@ -239,14 +228,21 @@ export function nextTokenStats(params: Params, hidden: tf.Tensor3D, ids: tf.Tens
  * vocabulary the prompt positions alone would cost gigabytes.
  */
 export function rowTokenStats(params: Params, rows: tf.Tensor2D, next: tf.Tensor1D, temperature = 1): { logprobs: tf.Tensor1D; entropy: tf.Tensor1D } {
-  const [N] = rows.shape;
-  const V = param(params, `${P}wte.weight`).shape[0]!;
+  const logp = temperedLogSoftmax(params, rows, temperature); // [N, V]
+  return { logprobs: pick(logp, next), entropy: tf.neg(tf.sum(tf.mul(tf.exp(logp), logp), 1)) as tf.Tensor1D };
+}
+
+/** log softmax(rows · wteᵀ / temperature): [N, V]. */
+function temperedLogSoftmax(params: Params, rows: tf.Tensor2D, temperature: number): tf.Tensor2D {
   const logits = tf.matMul(rows, param(params, `${P}wte.weight`), false, true); // [N, V]
-  const logp = tf.logSoftmax(temperature === 1 ? logits : tf.div(logits, temperature)); // [N, V]
+  return tf.logSoftmax(temperature === 1 ? logits : tf.div(logits, temperature)) as tf.Tensor2D;
+}
+
+/** Row n's entry next[n], by a flat gather (a one-hot [N, V] is large for GPT-2's vocabulary): [N]. */
+function pick(logp: tf.Tensor2D, next: tf.Tensor1D): tf.Tensor1D {
+  const [N, V] = logp.shape;
   const flat = tf.add(tf.mul(tf.range(0, N, 1, "int32"), tf.scalar(V, "int32")), tf.cast(next, "int32"));
-  const picked = tf.gather(tf.reshape(logp, [-1]), flat) as tf.Tensor1D; // [N]
-  const entropy = tf.neg(tf.sum(tf.mul(tf.exp(logp), logp), 1)) as tf.Tensor1D; // [N]
-  return { logprobs: picked, entropy };
+  return tf.gather(tf.reshape(logp, [-1]), flat) as tf.Tensor1D;
 }
 
 export function disposeCache(cache: KVCache | undefined): void {

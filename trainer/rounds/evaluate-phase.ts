@@ -14,7 +14,7 @@ import { modelArtifacts } from "@/lib/db/schema";
 import { checkpointPath, checkpointsDir } from "@/lib/models/paths";
 import { type Checkpoint, disposeParams, loadCheckpoint } from "../checkpoint/hf-gpt2";
 import { sample, type Sampled } from "../generate";
-import { forward, nextTokenStats } from "../model/gpt2";
+import { forward, tokenLogProbs } from "../model/gpt2";
 import type { RewardNormalization } from "../reward/normalization";
 import { rewardsOf } from "../reward/score";
 import { tokenizerFor } from "../tokenizer/tokenizer";
@@ -32,7 +32,7 @@ export async function responseLogprobs(ckpt: Checkpoint, prompts: number[][], re
     const lp = tf.tidy(() => {
       const ids = tf.tensor2d(seqs.map((s) => [...s, ...new Array<number>(T - s.length).fill(ckpt.config.eos_token_id)]), undefined, "int32");
       const { hidden } = forward(ckpt.config, ckpt.params, { ids });
-      return nextTokenStats(ckpt.params, hidden, ids, temperature).logprobs; // [B, T-1]
+      return tokenLogProbs(ckpt.params, hidden, ids, temperature); // [B, T-1]
     });
     const data = (await lp.data()) as Float32Array;
     lp.dispose();
