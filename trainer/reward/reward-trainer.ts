@@ -13,6 +13,7 @@ import { REWARD_HEAD, initRewardHead, rewardAt, scoreIndex } from "../model/head
 import { LoraAdapter } from "../model/lora";
 import type { RewardExamples, Split } from "./examples";
 import { bradleyTerryLoss, davidsonTieLoss, davidsonWinLoss, plackettLuceLoss } from "./losses";
+import { BestEpoch } from "../model/early-stopping";
 import { clipByGlobalNorm } from "../model/grad-clip";
 import type { TrainConfig } from "../model/train-config";
 
@@ -271,53 +272,36 @@ export class RewardTrainer {
     };
   }
 
-  /** Copies of the trained values, to restore the best epoch. */
-  snapshot(): Map<string, tf.Tensor> {
-    return new Map(this.trainable().map((v) => [v.name, v.clone()]));
-  }
-
-  restore(s: Map<string, tf.Tensor>): void {
-    for (const v of this.trainable()) v.assign(s.get(v.name)!);
-  }
-
   /** Epochs with early stopping on validation loss; returns every epoch's metrics. */
   async train(onEpoch: (m: EpochMetrics) => void | Promise<void> = () => {}): Promise<{ history: EpochMetrics[]; best: EpochMetrics }> {
     const history: EpochMetrics[] = [];
-    let best: EpochMetrics | null = null;
-    let bestValues: Map<string, tf.Tensor> | null = null;
-    let sinceBest = 0;
-    for (let epoch = 1; epoch <= this.config.epochs; epoch++) {
-      const started = performance.now();
-      const tokens0 = this.tokensSeen;
-      let sum = 0, n = 0;
-      for (const batch of this.batches()) {
-        sum += (await this.step(batch)) * batch.length;
-        n += batch.length;
-        await new Promise((r) => setImmediate(r)); // let heartbeats and signals through
+    const stopper = new BestEpoch<EpochMetrics>(() => this.trainable(), this.config.patience);
+    try {
+      for (let epoch = 1; epoch <= this.config.epochs; epoch++) {
+        const started = performance.now();
+        const tokens0 = this.tokensSeen;
+        let sum = 0, n = 0;
+        for (const batch of this.batches()) {
+          sum += (await this.step(batch)) * batch.length;
+          n += batch.length;
+          await new Promise((r) => setImmediate(r)); // let heartbeats and signals through
+        }
+        const tokensPerSecond = (this.tokensSeen - tokens0) / ((performance.now() - started) / 1000);
+        const m: EpochMetrics = {
+          epoch,
+          "train/loss": n ? sum / n : 0,
+          ...(await this.evaluate(this.examples.validation)),
+          "tie/nu": this.logNu ? Math.exp(this.logNu.dataSync()[0]!) : null,
+          tokensPerSecond,
+        };
+        history.push(m);
+        await onEpoch(m);
+        if (stopper.record(m)) break;
       }
-      const tokensPerSecond = (this.tokensSeen - tokens0) / ((performance.now() - started) / 1000);
-      const m: EpochMetrics = {
-        epoch,
-        "train/loss": n ? sum / n : 0,
-        ...(await this.evaluate(this.examples.validation)),
-        "tie/nu": this.logNu ? Math.exp(this.logNu.dataSync()[0]!) : null,
-        tokensPerSecond,
-      };
-      history.push(m);
-      await onEpoch(m);
-      const score = m["val/loss"] ?? m["train/loss"];
-      if (!best || score < (best["val/loss"] ?? best["train/loss"])) {
-        best = m;
-        if (bestValues) tf.dispose([...bestValues.values()]);
-        bestValues = this.snapshot();
-        sinceBest = 0;
-      } else if (m["val/loss"] !== null && ++sinceBest >= this.config.patience) break;
+      return { history, best: stopper.restore() };
+    } finally {
+      stopper.free();
     }
-    if (bestValues) {
-      this.restore(bestValues);
-      tf.dispose([...bestValues.values()]);
-    }
-    return { history, best: best! };
   }
 
   /** The parameters to save: trunk with any adapter merged, plus the head. */

@@ -11,6 +11,7 @@ import { mulberry32 } from "@/lib/bt/bootstrap";
 import type { GPT2Config } from "../model/config";
 import { forward, type Params, tokenLogProbs } from "../model/gpt2";
 import { LoraAdapter } from "../model/lora";
+import { BestEpoch } from "../model/early-stopping";
 import { clipByGlobalNorm } from "../model/grad-clip";
 import type { TrainConfig } from "../model/train-config";
 
@@ -102,43 +103,35 @@ export class SftTrainer {
   /** Epochs over shuffled batches with early stopping on validation loss. */
   async fit(onEpoch: (m: SftEpochMetrics) => void | Promise<void> = () => {}, onStep: () => Promise<void> = async () => {}): Promise<{ history: SftEpochMetrics[]; best: SftEpochMetrics }> {
     const history: SftEpochMetrics[] = [];
-    let best: SftEpochMetrics | null = null;
-    let bestValues: Map<string, tf.Tensor> | null = null;
-    let sinceBest = 0;
-    for (let epoch = 1; epoch <= this.config.epochs; epoch++) {
-      const started = performance.now();
-      const tokens0 = this.tokensSeen;
-      const order = this.train.map((_, i) => i);
-      for (let i = order.length - 1; i > 0; i--) {
-        const j = Math.floor(this.rand() * (i + 1));
-        [order[i], order[j]] = [order[j]!, order[i]!];
+    const stopper = new BestEpoch<SftEpochMetrics>(() => this.trainable(), this.config.patience);
+    try {
+      for (let epoch = 1; epoch <= this.config.epochs; epoch++) {
+        const started = performance.now();
+        const tokens0 = this.tokensSeen;
+        const order = this.train.map((_, i) => i);
+        for (let i = order.length - 1; i > 0; i--) {
+          const j = Math.floor(this.rand() * (i + 1));
+          [order[i], order[j]] = [order[j]!, order[i]!];
+        }
+        let sum = 0, n = 0;
+        for (let i = 0; i < order.length; i += this.config.batchSize) {
+          const batch = order.slice(i, i + this.config.batchSize).map((k) => this.train[k]!);
+          sum += this.step(batch) * batch.length;
+          n += batch.length;
+          await onStep();
+          await new Promise((r) => setImmediate(r)); // heartbeats and signals
+        }
+        const tokensPerSecond = (this.tokensSeen - tokens0) / ((performance.now() - started) / 1000);
+        const val = await this.evaluate(this.validation);
+        const m: SftEpochMetrics = { epoch, "train/loss": n ? sum / n : 0, "val/loss": val?.loss ?? null, "val/perplexity": val?.perplexity ?? null, tokensPerSecond };
+        history.push(m);
+        await onEpoch(m);
+        if (stopper.record(m)) break;
       }
-      let sum = 0, n = 0;
-      for (let i = 0; i < order.length; i += this.config.batchSize) {
-        const batch = order.slice(i, i + this.config.batchSize).map((k) => this.train[k]!);
-        sum += this.step(batch) * batch.length;
-        n += batch.length;
-        await onStep();
-        await new Promise((r) => setImmediate(r)); // heartbeats and signals
-      }
-      const tokensPerSecond = (this.tokensSeen - tokens0) / ((performance.now() - started) / 1000);
-      const val = await this.evaluate(this.validation);
-      const m: SftEpochMetrics = { epoch, "train/loss": n ? sum / n : 0, "val/loss": val?.loss ?? null, "val/perplexity": val?.perplexity ?? null, tokensPerSecond };
-      history.push(m);
-      await onEpoch(m);
-      const score = m["val/loss"] ?? m["train/loss"];
-      if (!best || score < (best["val/loss"] ?? best["train/loss"])) {
-        best = m;
-        if (bestValues) tf.dispose([...bestValues.values()]);
-        bestValues = new Map(this.trainable().map((v) => [v.name, v.clone()]));
-        sinceBest = 0;
-      } else if (m["val/loss"] !== null && ++sinceBest >= this.config.patience) break;
+      return { history, best: stopper.restore() };
+    } finally {
+      stopper.free();
     }
-    if (bestValues) {
-      for (const v of this.trainable()) v.assign(bestValues.get(v.name)!);
-      tf.dispose([...bestValues.values()]);
-    }
-    return { history, best: best! };
   }
 
   /** The weights to save: the trunk with any adapter merged (new variables), else the trained params. */
