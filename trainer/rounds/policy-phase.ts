@@ -45,7 +45,7 @@ export async function policyPhase({ db, round, settings, log, checkCancelled }: 
     let norm = rewardArtifact.config.rewardNormalization as RewardNormalization | undefined;
     if (norm && norm.reference !== referenceKey(reference)) {
       log.line(`policy: the reward model was normalised over ${norm.reference ?? "its judged responses"}, not this reference; normalising again`);
-      norm = await rewardNormalization(db, { projectId: project.id, settings, rm, examples: { sequences: [], train: { wins: [], ties: [], rankings: [] }, validation: { wins: [], ties: [], rankings: [] }, counts: { judgments: 0, prompts: 0, validationPrompts: 0 } }, log });
+      norm = await rewardNormalization(db, { projectId: project.id, settings, rm, reference, fallback: [], log });
     }
     const samplesInRun = ps.iterations * Math.min(ps.promptsPerIteration, prompts.length);
     trainer = new PpoTrainer(reference.config, start.params, reference.params, lora, new Map(), {

@@ -16,7 +16,7 @@ import { RewardTrainer } from "../reward/reward-trainer";
 import { tokenizerFor } from "../tokenizer/tokenizer";
 import { recordArtifact, roundProject, writeArtifactDir } from "./artifacts";
 import { isHeldOutPrompt } from "@/lib/rounds/held-out";
-import { loadTrunk } from "./round-models";
+import { loadReference, loadTrunk } from "./round-models";
 import { rewardNormalization } from "../reward/normalization";
 import type { RoundLog } from "./round-log";
 
@@ -62,7 +62,10 @@ export async function rewardModelPhase({ db, round, settings, log, backend, chec
     const exported = trainer.exportParams();
     // scores shifted and scaled to mean 0, std 1 over the reference policy's samples
     // (Ziegler et al. 2019 §2.2; Stiennon et al. 2020 §3.4), stored with the model
-    const normalization = await rewardNormalization(db, { projectId: project.id, settings, rm: { config: base.config, params: exported }, examples, log });
+    const reference = await loadReference(db, project.id, settings);
+    const normalization = await rewardNormalization(db, { projectId: project.id, settings, rm: { config: base.config, params: exported }, reference, fallback: examples.sequences, log }).finally(
+      () => reference && disposeParams(reference.params),
+    );
     const trainingConfig = {
       round: { id: round.id, number: round.number },
       judgmentWatermark: round.judgmentWatermark.toISOString(),
