@@ -36,13 +36,7 @@ export async function runRound(db: Db, job: RoundJob, ctx: RunContext): Promise<
       await log.phase(phase);
       await PHASE_RUNNERS[phase]({ db, round, settings, log, backend: ctx.backend, checkCancelled });
     }
-    // only a round still running on this worker: once the orphan sweep failed it, another
-    // round may already be running in the project, and this one must not come back to life
-    const [done] = await db
-      .update(rounds)
-      .set({ status: "succeeded", phase: null, finishedAt: new Date() })
-      .where(and(eq(rounds.id, round.id), eq(rounds.status, "running"), eq(rounds.workerId, ctx.workerId)))
-      .returning({ id: rounds.id });
+    const done = await endRound(db, round, ctx.workerId, { status: "succeeded", phase: null });
     await log.phase(null);
     print(done ? `round ${round.number}: succeeded` : `round ${round.number}: finished, but it had already been ended (failed by the orphan sweep?); left as it is`);
   } catch (err) {
@@ -51,10 +45,7 @@ export async function runRound(db: Db, job: RoundJob, ctx: RunContext): Promise<
     // orphaned-round sweep ends the round once this worker stops.
     const message = (err instanceof Error ? err.message : String(err)).replace(/\u0000/g, "") || "failed";
     try {
-      await db
-        .update(rounds)
-        .set({ status: "failed", error: message, finishedAt: new Date() })
-        .where(and(eq(rounds.id, round.id), eq(rounds.status, "running"), eq(rounds.workerId, ctx.workerId)));
+      await endRound(db, round, ctx.workerId, { status: "failed", error: message });
       await log.phase(null).catch(() => {}); // tells listeners (live charts) at once
     } catch (recordErr) {
       print(`round ${round.number}: could not record its failure: ${recordErr instanceof Error ? recordErr.message : String(recordErr)}`);
@@ -66,13 +57,24 @@ export async function runRound(db: Db, job: RoundJob, ctx: RunContext): Promise<
 /** A cancelled round keeps what earlier phases registered; the phase it stopped in registered nothing. */
 async function endCancelled(db: Db, round: Round, workerId: string, log: RoundLog, print: (line: string) => void): Promise<void> {
   try {
-    await db
-      .update(rounds)
-      .set({ status: "cancelled", phase: null, error: null, finishedAt: new Date() })
-      .where(and(eq(rounds.id, round.id), eq(rounds.status, "running"), eq(rounds.workerId, workerId)));
+    await endRound(db, round, workerId, { status: "cancelled", phase: null, error: null });
     await log.phase(null).catch(() => {}); // tells listeners (live charts) at once
     print(`round ${round.number}: cancelled by an admin`);
   } catch (recordErr) {
     print(`round ${round.number}: could not record its cancellation: ${recordErr instanceof Error ? recordErr.message : String(recordErr)}`);
   }
+}
+
+/**
+ * Ends a round that is still running on this worker; false when it was not (once the orphan
+ * sweep failed it, another round may already run in the project, and this one must not come
+ * back to life).
+ */
+async function endRound(db: Db, round: Round, workerId: string, set: Partial<Pick<Round, "status" | "phase" | "error">>): Promise<boolean> {
+  const ended = await db
+    .update(rounds)
+    .set({ ...set, finishedAt: new Date() })
+    .where(and(eq(rounds.id, round.id), eq(rounds.status, "running"), eq(rounds.workerId, workerId)))
+    .returning({ id: rounds.id });
+  return ended.length > 0;
 }
