@@ -1,10 +1,8 @@
 // Models that write text (policies from PPO, SFT models) as the web app sees them: the
 // project's saved ones, and samples from them computed by a live trainer
 // (trainer/serve/policy-sampler.ts) over HTTP.
-import { and, desc, eq, inArray } from "drizzle-orm";
-import { getDb } from "@/lib/db/client";
-import { modelArtifacts, rounds, type ModelArtifact } from "@/lib/db/schema";
-import type { Message } from "./reward-models";
+import type { ModelArtifact } from "@/lib/db/schema";
+import { getArtifactOfKind, listArtifacts, type Message } from "./reward-models";
 import { postToTrainer } from "./trainer-client";
 
 export const GENERATIVE_KINDS = ["policy", "sft"] as const satisfies readonly ModelArtifact["kind"][];
@@ -13,24 +11,10 @@ export type SamplingRequest = { n: number; maxNewTokens: number; temperature: nu
 export type Sample = { text: string; tokens: number; finished: boolean };
 
 /** A policy or SFT model by id; undefined for other kinds and unknown ids. */
-export async function getGenerativeModel(id: string): Promise<ModelArtifact | undefined> {
-  const [row] = await getDb()
-    .select()
-    .from(modelArtifacts)
-    .where(and(eq(modelArtifacts.id, id), inArray(modelArtifacts.kind, [...GENERATIVE_KINDS])));
-  return row;
-}
+export const getGenerativeModel = (id: string) => getArtifactOfKind(id, GENERATIVE_KINDS);
 
 /** The project's policies and SFT models, newest first, with their round's number. */
-export async function listGenerativeModels(projectId: string): Promise<(ModelArtifact & { roundNumber: number | null })[]> {
-  const rows = await getDb()
-    .select({ artifact: modelArtifacts, roundNumber: rounds.number })
-    .from(modelArtifacts)
-    .leftJoin(rounds, eq(rounds.id, modelArtifacts.roundId))
-    .where(and(eq(modelArtifacts.projectId, projectId), inArray(modelArtifacts.kind, [...GENERATIVE_KINDS])))
-    .orderBy(desc(modelArtifacts.createdAt));
-  return rows.map((r) => ({ ...r.artifact, roundNumber: r.roundNumber }));
-}
+export const listGenerativeModels = (projectId: string) => listArtifacts(projectId, GENERATIVE_KINDS);
 
 /** n answers to the conversation, sampled by a live trainer (503 `unavailable` without one). */
 export async function sampleFromModel(model: ModelArtifact, messages: Message[], opts: SamplingRequest): Promise<Sample[]> {

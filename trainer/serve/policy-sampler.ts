@@ -4,20 +4,19 @@
 // each row drawing its own tokens from one seeded stream. The last two models used stay
 // loaded (model-cache.ts).
 import { checkpointPath } from "@/lib/models/paths";
+import type { Sample, SamplingRequest } from "@/lib/models/policies";
 import { generate } from "../generate";
 import { formatPrompt, type Message } from "../tokenizer/format";
 import { tokenizerFor } from "../tokenizer/tokenizer";
 import { ModelCache } from "./model-cache";
 
-export type SampleOptions = { n: number; maxNewTokens: number; temperature: number; topP: number; seed: number };
-export type Sample = { text: string; tokens: number; finished: boolean };
 
 /** A request the model cannot serve as asked (answered 400, not 500). */
 export class SampleInputError extends Error {}
 
 const policies = new ModelCache(2);
 
-export async function samplePolicy(relativePath: string, messages: Message[], opts: SampleOptions): Promise<Sample[]> {
+export async function samplePolicy(relativePath: string, messages: Message[], opts: SamplingRequest): Promise<Sample[]> {
   return policies.use(checkpointPath(relativePath), async ({ config, params }) => {
     const room = config.n_positions - opts.maxNewTokens;
     if (room < 1) throw new SampleInputError(`maxNewTokens must be below the model's context of ${config.n_positions} tokens`);
