@@ -11,6 +11,7 @@ import { report } from "./harness";
 import { demoImportNdjson, demoProjectSettings, demoRoundSettings } from "@/lib/demo/demo-project";
 import { DEMO_TASK, oracleScore } from "@/lib/demo/number-words";
 import { runSimulation } from "@/lib/sim/simulated-annotators";
+import { meanInterval } from "@/lib/stats/moments";
 
 const SEEDS = (process.env.BENCH_SEEDS ?? "1,2,3").split(",").map(Number);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -20,13 +21,6 @@ const PORT = Number(process.env.BENCH_PORT ?? 3391);
 
 type Sample = { model: string; text: string; prompt: { content: string }[] | null };
 type View = { status: string; phase: string | null; error?: string; history: { phase: string; step: number; name: string; value: number; at: string }[]; metrics: Record<string, number> };
-
-function interval(xs: number[]): { mean: number; low: number; high: number } {
-  const n = xs.length;
-  const mean = xs.reduce((a, x) => a + x, 0) / n;
-  const sd = Math.sqrt(xs.reduce((a, x) => a + (x - mean) ** 2, 0) / Math.max(1, n - 1));
-  return { mean, low: mean - (1.96 * sd) / Math.sqrt(n), high: mean + (1.96 * sd) / Math.sqrt(n) };
-}
 
 /**
  * The best validation accuracy the annotators' noise allows, over the judgments so far: on a
@@ -91,7 +85,7 @@ async function runSeed(seed: number): Promise<void> {
       for (const model of ["policy", "previous", "sft"]) {
         const scores = samples.filter((s) => s.model === model).map((s) => oracleScore((s.prompt ?? []).map((m) => m.content).join("\n"), s.text));
         if (!scores.length) continue;
-        const ci = interval(scores);
+        const ci = meanInterval(scores);
         bench(`round${r}_oracle_${model}`, ci.mean, "fraction", { round: r, ci95: [Number(ci.low.toFixed(4)), Number(ci.high.toFixed(4))], samples: scores.length });
       }
     }

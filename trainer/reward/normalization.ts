@@ -7,6 +7,7 @@
 import type { Db } from "@/lib/db/client";
 import type { RoundSettings } from "@/lib/rounds/round-settings";
 import { mulberry32 } from "@/lib/bt/bootstrap";
+import { meanAndStd } from "@/lib/stats/moments";
 import type { Checkpoint } from "../checkpoint/hf-gpt2";
 import { sample } from "../generate";
 import { tokenizerFor } from "../tokenizer/tokenizer";
@@ -20,12 +21,6 @@ export type RewardNormalization = { shift: number; scale: number; over: "referen
 
 const PROMPTS = 64;
 const SAMPLES_PER_PROMPT = 2;
-
-export function meanAndStd(xs: number[]): { mean: number; std: number } {
-  const mean = xs.reduce((a, x) => a + x, 0) / Math.max(1, xs.length);
-  const variance = xs.reduce((a, x) => a + (x - mean) ** 2, 0) / Math.max(1, xs.length);
-  return { mean, std: Math.sqrt(variance) };
-}
 
 /**
  * `reference`: the policy PPO will be penalised toward (the caller's, left loaded); without

@@ -11,6 +11,7 @@ import path from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import { and, desc, eq, ne } from "drizzle-orm";
 import { modelArtifacts } from "@/lib/db/schema";
+import { meanInterval } from "@/lib/stats/moments";
 import { checkpointPath, checkpointsDir } from "@/lib/models/paths";
 import { type Checkpoint, disposeParams, loadCheckpoint } from "../checkpoint/hf-gpt2";
 import { sample, type Sampled } from "../generate";
@@ -44,15 +45,6 @@ export async function responseLogprobs(ckpt: Checkpoint, prompts: number[][], re
     });
   }
   return out;
-}
-
-/** Mean and normal-approximation 95% interval. */
-export function meanInterval(xs: number[]): { mean: number; low: number; high: number } {
-  const n = xs.length;
-  const mean = xs.reduce((a, x) => a + x, 0) / Math.max(1, n);
-  const sd = n > 1 ? Math.sqrt(xs.reduce((a, x) => a + (x - mean) ** 2, 0) / (n - 1)) : 0;
-  const half = n > 1 ? (1.96 * sd) / Math.sqrt(n) : 0;
-  return { mean, low: mean - half, high: mean + half };
 }
 
 export async function evaluatePhase({ db, round, settings, log, checkCancelled }: PhaseContext): Promise<void> {
