@@ -15,6 +15,7 @@ import { createDemoProject } from "@/lib/demo/demo-project";
 import { DEMO_TASK, oracleScore } from "@/lib/demo/number-words";
 import { addMembers, updateProject } from "@/lib/projects/projects";
 import { runSimulation } from "@/lib/sim/simulated-annotators";
+import { createUser, getUserByEmail } from "@/lib/users/users";
 
 const root = path.resolve(import.meta.dirname, "..");
 const say = (line: string) => console.log(`[demo] ${line}`);
@@ -50,9 +51,8 @@ async function main(): Promise<void> {
   const tokens: string[] = [];
   for (let i = 0; i < ANNOTATORS; i++) {
     const email = `demo-annotator-${i}@arbiter.sim`;
-    const [user] = await db.insert(users).values({ email, role: "annotator", name: `Simulated annotator ${i}` }).onConflictDoNothing().returning();
-    const id = user?.id ?? (await db.select({ id: users.id }).from(users).where(eq(users.email, email)))[0]!.id;
-    tokens.push((await createApiToken(id, "demo")).token);
+    const user = (await getUserByEmail(email)) ?? (await createUser({ email, role: "annotator", name: `Simulated annotator ${i}` })).user;
+    tokens.push((await createApiToken(user.id, "demo")).token);
   }
   await addMembers(project.id, Array.from({ length: ANNOTATORS }, (_, i) => `demo-annotator-${i}@arbiter.sim`));
   say(`${ANNOTATORS} simulated annotators judge by the hidden ${DEMO_TASK} oracle (${NOISE * 100}% random verdicts); a round starts every ${project.roundThreshold} judgments`);
