@@ -77,6 +77,16 @@ export const DEFAULT_PPO: PpoConfig = {
   seed: 0,
 };
 
+/**
+ * Each response's score as PPO sees it: a finished one's raw reward-model score normalised,
+ * (raw − shift) / scale; one cut at maxNewTokens, −missingEosPenalty. `raw` holds the
+ * finished responses' scores, in order.
+ */
+export function episodeScores(finished: boolean[], raw: number[], o: { shift: number; scale: number; missingEosPenalty: number }): number[] {
+  let k = 0;
+  return finished.map((f) => (f ? (raw[k++]! - o.shift) / o.scale : -o.missingEosPenalty));
+}
+
 /** Raw reward-model scores of finished responses (token ids without end-of-text). */
 export type Scorer = (prompts: number[][], responses: number[][]) => Promise<number[]> | number[];
 
@@ -214,11 +224,10 @@ export class PpoTrainer {
     if (samples.length === 0) return { samples, scores: [], raw: [], kl: 0, entropy: 0, rewards: [], features: null };
 
     // 2. scores: the reward model reads finished responses (without their eos, which it appends)
-    const done = samples.map((s, i) => ({ s, i })).filter((x) => x.s.finished);
-    const raw = done.length ? await score(done.map((x) => x.s.ids.slice(0, x.s.promptLength)), done.map((x) => x.s.ids.slice(x.s.promptLength, -1))) : [];
+    const done = samples.filter((s) => s.finished);
+    const raw = done.length ? await score(done.map((s) => s.ids.slice(0, s.promptLength)), done.map((s) => s.ids.slice(s.promptLength, -1))) : [];
     if (raw.some((x) => !Number.isFinite(x))) throw new Error("the scorer returned a score that is not a finite number");
-    const scores = samples.map(() => -this.config.missingEosPenalty);
-    done.forEach((x, k) => (scores[x.i] = (raw[k]! - this.config.rewardShift) / this.config.rewardScale));
+    const scores = episodeScores(samples.map((s) => s.finished), raw, { shift: this.config.rewardShift, scale: this.config.rewardScale, missingEosPenalty: this.config.missingEosPenalty });
 
     const [policy, reference] = (["policy", "reference"] as const).map((which) => {
       const e = tf.tidy(() => this.evaluate(samples, which));

@@ -16,6 +16,7 @@ import { checkpointPath, checkpointsDir } from "@/lib/models/paths";
 import { type Checkpoint, disposeParams, loadCheckpoint } from "../checkpoint/hf-gpt2";
 import { sample, type Sampled } from "../generate";
 import { forward, tokenLogProbs } from "../model/gpt2";
+import { episodeScores } from "../ppo/ppo-trainer";
 import type { RewardNormalization } from "../reward/normalization";
 import { rewardsOf } from "../reward/score";
 import { tokenizerFor } from "../tokenizer/tokenizer";
@@ -92,8 +93,8 @@ export async function evaluatePhase({ db, round, settings, log, checkCancelled }
       const sampled = await sample(m.ckpt.config, m.ckpt.params, promptIds.map((p) => p.ids), { maxNewTokens: es.maxNewTokens, temperature: es.temperature, eos: tok.eos, seed: es.seed + 7 });
       const finished = sampled.prompts.map((_, i) => i).filter((i) => sampled.finished[i]);
       const raw = await rewardsOf(rm.config, rm.params, finished.map((i) => [...sampled.prompts[i]!, ...sampled.tokens[i]!]));
-      const scores = sampled.prompts.map(() => -settings.policy.missingEosPenalty);
-      finished.forEach((i, k) => (scores[i] = (raw[k]! - (norm?.shift ?? 0)) / (norm?.scale ?? 1)));
+      // scored as PPO scores its rollouts
+      const scores = episodeScores(sampled.finished, raw, { shift: norm?.shift ?? 0, scale: norm?.scale ?? 1, missingEosPenalty: settings.policy.missingEosPenalty });
       // KL to the reference on this model's own samples (the sampler's log-probs are the
       // model's); greedy samples are not draws from the model, so no KL is reported for them
       let kl: number[] | null = null;
