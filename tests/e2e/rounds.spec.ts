@@ -18,7 +18,8 @@ test("an admin starts a round; the trainer fine-tunes on demonstrations, fits a 
       mode: "pairwise",
       roundSettings: {
         sft: { epochs: 2, batchSize: 8, maxTokens: 96 },
-        rewardModel: { epochs: 3, batchSize: 8, learningRate: 0.001, maxTokens: 96 },
+        // a third of 24 prompts for validation: with a tenth, a draw with no validation prompt (no validation curves) is likely
+        rewardModel: { epochs: 3, batchSize: 8, learningRate: 0.001, maxTokens: 96, validationFraction: 0.3 },
         evaluate: { prompts: 4, samplesPerPrompt: 2, maxNewTokens: 8 },
         policy: { iterations: 2, promptsPerIteration: 4, maxNewTokens: 8, miniBatch: 4, ppoEpochs: 1 },
         generate: { prompts: 6, maxNewTokens: 16 },
