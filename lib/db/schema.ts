@@ -38,6 +38,9 @@ export const users = pgTable(
     role: userRole("role").notNull().default("annotator"),
     passwordHash: text("password_hash"), // argon2id; null for SSO-only users
     disabledAt: timestamp("disabled_at", { withTimezone: true }),
+    // Carried in every session's JWT and compared on each request: raising it (disabling,
+    // a password change, "sign out everywhere") ends every session signed in before.
+    sessionVersion: integer("session_version").notNull().default(0),
     lastLoginAt: timestamp("last_login_at", { withTimezone: true }),
     createdAt: createdAt(),
   },
@@ -46,7 +49,10 @@ export const users = pgTable(
 export type User = InferSelectModel<typeof users>;
 export type NewUser = InferInsertModel<typeof users>;
 
-/** Links a user to an OAuth / OIDC identity (GitHub, company SSO). */
+/**
+ * Links a user to an OAuth / OIDC identity (GitHub, company SSO), made once at the first
+ * sign-in with a verified email; later sign-ins match on (provider, subject) only.
+ */
 export const oauthAccounts = pgTable(
   "oauth_accounts",
   {
@@ -57,7 +63,12 @@ export const oauthAccounts = pgTable(
       .references(() => users.id, { onDelete: "cascade" }),
     createdAt: createdAt(),
   },
-  (t) => [primaryKey({ columns: [t.provider, t.providerAccountId] }), index("oauth_accounts_user_idx").on(t.userId)],
+  (t) => [
+    primaryKey({ columns: [t.provider, t.providerAccountId] }),
+    index("oauth_accounts_user_idx").on(t.userId),
+    // One identity per provider and user: a second subject claiming a linked user's email is refused.
+    uniqueIndex("oauth_accounts_provider_user_key").on(t.provider, t.userId),
+  ],
 );
 
 /** One-time invitation links; only the hash of the secret is stored. */
@@ -92,24 +103,37 @@ export const apiTokens = pgTable(
     name: text("name").notNull(),
     tokenHash: text("token_hash").notNull(),
     prefix: text("prefix").notNull(), // first characters, to tell tokens apart in lists
-    lastUsedAt: timestamp("last_used_at", { withTimezone: true }),
+    lastUsedAt: timestamp("last_used_at", { withTimezone: true }), // updated at most once a minute
     revokedAt: timestamp("revoked_at", { withTimezone: true }),
+    // Chosen at creation (lib/auth/api-tokens.ts, 90 days by default); the default here
+    // only dates tokens made before expiry existed.
+    expiresAt: timestamp("expires_at", { withTimezone: true })
+      .notNull()
+      .default(sql`now() + interval '90 days'`),
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex("api_tokens_hash_key").on(t.tokenHash), index("api_tokens_user_idx").on(t.userId)],
 );
 export type ApiToken = InferSelectModel<typeof apiTokens>;
 
-/** Failed sign-ins, for the rate limit; shared by every web instance through the database. */
+/**
+ * Password sign-in attempts that have not succeeded, for the limiter
+ * (lib/auth/sign-in-limit.ts): written before the password is checked, removed when it
+ * was right. Shared by every web instance through the database.
+ */
 export const signInFailures = pgTable(
   "sign_in_failures",
   {
     id: bigserial("id", { mode: "number" }).primaryKey(),
     email: text("email").notNull(),
-    ip: text("ip"),
+    ip: text("ip").notNull(), // the client's address (lib/auth/client-address.ts), or "unknown"
     at: timestamp("at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index("sign_in_failures_email_at_idx").on(t.email, t.at)],
+  (t) => [
+    index("sign_in_failures_email_ip_at_idx").on(t.email, t.ip, t.at), // the (email, address) lockout
+    index("sign_in_failures_ip_at_idx").on(t.ip, t.at), // one address across many emails
+    index("sign_in_failures_at_idx").on(t.at), // pruning old rows
+  ],
 );
 
 // ---------------------------------------------------------------- projects and data
