@@ -219,6 +219,9 @@ export const responses = pgTable(
     source: text("source").notNull().default("unknown"), // external model name, or "policy@round-N"
     roundId: uuid("round_id").references((): AnyPgColumn => rounds.id, { onDelete: "set null" }),
     contentHash: text("content_hash").notNull(),
+    // Scores the imported dataset gave this response, by name (UltraFeedback's aspect
+    // ratings, HelpSteer2's attributes, oasst1's labels); null when it came without any.
+    ratings: jsonb("ratings").$type<Record<string, number>>(),
     createdAt: createdAt(),
   },
   (t) => [
