@@ -1,5 +1,6 @@
-// The wrapper every /api/v1 handler goes through, in a fixed order:
-// authenticate (Bearer token or browser session) → check permission → parse → act.
+// The wrapper every /api/v1 handler goes through, in a fixed order: refuse cross-site
+// browser requests (request-guard.ts) → authenticate (Bearer token or browser session) →
+// check permission → parse → act.
 import type { NextRequest } from "next/server";
 import type { z } from "zod";
 import { userForApiToken } from "@/lib/auth/api-tokens";
@@ -7,6 +8,8 @@ import { getSessionUser } from "@/lib/auth/current-user";
 import { can, type Permission } from "@/lib/auth/permissions";
 import type { User } from "@/lib/db/schema";
 import { ApiError, errorResponse, toErrorResponse } from "./errors";
+import { readJsonBody } from "./json-body";
+import { JSON_BODY_TYPES, refuseCrossSite, type BodyTypes } from "./request-guard";
 
 type Params = Record<string, string | string[]>;
 export type RouteContext<P extends Params> = { req: NextRequest; user: User; params: P };
@@ -23,12 +26,20 @@ async function authenticate(req: NextRequest): Promise<User | undefined> {
   return getSessionUser();
 }
 
+export type RouteOptions = {
+  /** body types a signed-in browser may send (JSON unless said otherwise; the import names its own) */
+  bodyTypes?: BodyTypes;
+};
+
 export function withPermission<P extends Params = Params>(
   permission: Permission,
   handler: (ctx: RouteContext<P>) => Promise<Response>,
+  options: RouteOptions = {},
 ) {
   return async (req: NextRequest, ctx: { params: Promise<P> }): Promise<Response> => {
     try {
+      const refused = refuseCrossSite(req, options.bodyTypes ?? JSON_BODY_TYPES);
+      if (refused) return refused;
       const user = await authenticate(req);
       if (!user) return errorResponse("unauthorized", "Sign in or send an API token");
       if (!can(user.role, permission)) return errorResponse("forbidden", `Your role (${user.role}) may not do this`);
@@ -39,13 +50,12 @@ export function withPermission<P extends Params = Params>(
   };
 }
 
-/** Parses a JSON body with a zod schema; bad JSON and invalid fields are 400s. */
+/** Parses a JSON body (at most JSON_BODY_MAX_BYTES, else 413) with a zod schema; bad JSON and invalid fields are 400s. */
 export async function parseJson<S extends z.ZodType>(req: Request, schema: S): Promise<z.output<S>> {
-  let body: unknown;
-  try {
-    body = await req.json();
-  } catch {
-    throw new ApiError("invalid_input", "Request body must be JSON");
-  }
-  return schema.parse(body);
+  return schema.parse(await readJsonBody(req));
+}
+
+/** Parses the query string with a zod schema (an object of strings); invalid parameters are 400s. */
+export function parseQuery<S extends z.ZodType>(req: Request, schema: S): z.output<S> {
+  return schema.parse(Object.fromEntries(new URL(req.url).searchParams));
 }

@@ -8,3 +8,12 @@ export function publicBaseUrl(headers: HeaderBag): string {
   const proto = headers.get("x-forwarded-proto") ?? "http";
   return `${proto}://${host}`;
 }
+
+/**
+ * The site's origin (scheme, host, port), what a browser on this site sends as `Origin`.
+ * Behind a reverse proxy NEXTAUTH_URL must be the address browsers use: the proxy's Host
+ * may be an internal name, but the browser's Origin is the public one.
+ */
+export function siteOrigin(headers: HeaderBag): string {
+  return new URL(publicBaseUrl(headers)).origin;
+}

@@ -29,6 +29,10 @@ const envSchema = z.object({
   SIGNIN_WINDOW_MINUTES: z.coerce.number().int().min(1).default(15),
   ARBITER_TF_BACKEND: z.enum(["auto", "tensorflow-gpu", "tensorflow", "wasm", "cpu"]).default("auto"),
   IMPORT_MAX_BYTES: z.coerce.number().int().min(1024).default(256 * 1024 * 1024),
+  /** longest import line (NDJSON record, CSV row); a longer one is an error on that line */
+  IMPORT_LINE_MAX_BYTES: z.coerce.number().int().min(1024).default(8 * 1024 * 1024),
+  /** largest JSON request body; the read stops there and answers 413 */
+  JSON_BODY_MAX_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
   TRAINER_HEARTBEAT_MS: z.coerce.number().int().min(100).default(5000),
   // The trainer's scoring server (reward scores for the web app); port 0 = any free port.
   TRAINER_HOST: z.string().default("127.0.0.1"),

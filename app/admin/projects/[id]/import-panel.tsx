@@ -22,9 +22,12 @@ export function ImportPanel({ projectId }: { projectId: string }) {
   const [error, setError] = useState<string>();
 
   const format = (f: File) => (f.name.toLowerCase().endsWith(".csv") ? "csv" : "ndjson");
+  // Named, not left to the browser: a file's own type is often empty (.jsonl), and the
+  // import refuses a signed-in browser's body without an accepted type (request-guard.ts).
+  const bodyType = (f: File) => ({ csv: "text/csv", ndjson: "application/x-ndjson" })[format(f)] ?? "application/octet-stream";
 
   async function send(f: File, dryRun: boolean): Promise<ImportResult | null> {
-    const res = await fetch(`/api/v1/projects/${projectId}/import?format=${format(f)}${dryRun ? "&dryRun=1" : ""}`, { method: "POST", body: f });
+    const res = await fetch(`/api/v1/projects/${projectId}/import?format=${format(f)}${dryRun ? "&dryRun=1" : ""}`, { method: "POST", headers: { "content-type": bodyType(f) }, body: f });
     const body = await res.json();
     if (res.status === 413 || (!res.ok && !("errors" in body))) {
       setError(body.error?.message ?? `HTTP ${res.status}`);

@@ -1,4 +1,5 @@
 import { ApiError } from "@/lib/api/errors";
+import { IMPORT_BODY_TYPES } from "@/lib/api/request-guard";
 import { withPermission } from "@/lib/api/route";
 import { uuidParam } from "@/lib/api/uuid-param";
 import { env } from "@/lib/config/env";
@@ -32,4 +33,4 @@ export const POST = withPermission<{ id: string }>("projects.manage", async ({ r
     if (err instanceof BodyTooLargeError) throw new ApiError("too_large", err.message);
     throw err;
   }
-});
+}, { bodyTypes: IMPORT_BODY_TYPES });

@@ -1,4 +1,5 @@
 import { ApiError } from "@/lib/api/errors";
+import { readJsonBody } from "@/lib/api/json-body";
 import { withPermission } from "@/lib/api/route";
 import { uuidParam } from "@/lib/api/uuid-param";
 import { getProject } from "@/lib/projects/projects";
@@ -12,15 +13,7 @@ import { startRound } from "@/lib/rounds/start-round";
  */
 export const POST = withPermission<{ id: string }>("rounds.manage", async ({ req, params, user }) => {
   const projectId = uuidParam(params.id, "project");
-  const text = await req.text();
-  let overrides: unknown = {};
-  if (text.trim()) {
-    try {
-      overrides = JSON.parse(text);
-    } catch {
-      throw new ApiError("invalid_input", "Request body must be JSON");
-    }
-  }
+  const overrides = (await readJsonBody(req, { optional: true })) ?? {};
   const round = await startRound({ projectId, trigger: "admin", requestedBy: user.id, overrides });
   return Response.json(round, { status: 201 });
 });

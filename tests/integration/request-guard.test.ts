@@ -1,0 +1,103 @@
+// The API's request limits through its route handlers (the wrapper every route uses):
+// cross-site browser requests refused, token requests unaffected, JSON bodies capped.
+import { eq } from "drizzle-orm";
+import { NextRequest } from "next/server";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { POST as createProjectRoute } from "@/app/api/v1/projects/route";
+import { createApiToken } from "@/lib/auth/api-tokens";
+import { getDb } from "@/lib/db/client";
+import { projects } from "@/lib/db/schema";
+import { anAdmin } from "./fixtures";
+
+const SITE = "http://arbiter.test:3000";
+const noParams = { params: Promise.resolve({}) };
+let saved: string | undefined;
+
+beforeAll(() => {
+  saved = process.env.NEXTAUTH_URL;
+  process.env.NEXTAUTH_URL = SITE;
+});
+afterAll(() => {
+  if (saved === undefined) delete process.env.NEXTAUTH_URL;
+  else process.env.NEXTAUTH_URL = saved;
+});
+
+function post(headers: Record<string, string>, body: BodyInit, extra: RequestInit = {}): NextRequest {
+  return new NextRequest(`${SITE}/api/v1/projects`, { method: "POST", headers, body, ...extra } as ConstructorParameters<typeof NextRequest>[1]);
+}
+
+async function projectsNamed(name: string) {
+  return getDb().select().from(projects).where(eq(projects.name, name));
+}
+
+/** A body of `total` bytes in 64 KiB chunks that counts how much of it was read. */
+function countingBody(total: number): { stream: ReadableStream<Uint8Array>; pulled: () => number } {
+  let sent = 0;
+  const chunk = new Uint8Array(64 * 1024).fill(0x20);
+  const stream = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (sent >= total) return controller.close();
+      sent += chunk.byteLength;
+      controller.enqueue(chunk);
+    },
+  });
+  return { stream, pulled: () => sent };
+}
+
+describe("cross-site requests with the session cookie", () => {
+  it("refuses a foreign Origin with 403 and writes nothing", async () => {
+    const name = `csrf-${Date.now()}`;
+    const res = await createProjectRoute(post({ cookie: "next-auth.session-token=x", origin: "http://evil.example", "content-type": "application/json" }, JSON.stringify({ name })), noParams);
+    expect(res.status).toBe(403);
+    expect(await res.json()).toMatchObject({ error: { code: "forbidden" } });
+    expect(await projectsNamed(name)).toHaveLength(0);
+  });
+
+  it("refuses a text/plain body from the site's own origin with 415", async () => {
+    const name = `plain-${Date.now()}`;
+    const res = await createProjectRoute(post({ cookie: "next-auth.session-token=x", origin: SITE, "content-type": "text/plain" }, JSON.stringify({ name })), noParams);
+    expect(res.status).toBe(415);
+    expect(await res.json()).toMatchObject({ error: { code: "unsupported_media_type" } });
+    expect(await projectsNamed(name)).toHaveLength(0);
+  });
+
+  it("leaves API-token requests as they were, whatever their Origin and type", async () => {
+    const admin = await anAdmin();
+    const { token } = await createApiToken(admin.id, "script");
+    const name = `token-${Date.now()}`;
+    const res = await createProjectRoute(post({ authorization: `Bearer ${token}`, origin: "http://evil.example", "content-type": "text/plain" }, JSON.stringify({ name })), noParams);
+    expect(res.status).toBe(201);
+    expect(await projectsNamed(name)).toHaveLength(1);
+  });
+});
+
+describe("JSON body cap", () => {
+  it("answers 413 to a streamed 8 MiB body after reading little more than the cap", async () => {
+    const admin = await anAdmin();
+    const { token } = await createApiToken(admin.id, "script");
+    const body = countingBody(8 * 1024 * 1024);
+    const res = await createProjectRoute(post({ authorization: `Bearer ${token}`, "content-type": "application/json" }, body.stream, { duplex: "half" } as RequestInit), noParams);
+    expect(res.status).toBe(413);
+    expect(await res.json()).toMatchObject({ error: { code: "too_large" } });
+    // read up to the 1 MiB cap, plus what the stream had buffered ahead, never the 8 MiB
+    expect(body.pulled()).toBeLessThan(2 * 1024 * 1024);
+  });
+
+  it("answers 413 from a declared Content-Length without reading the body", async () => {
+    const admin = await anAdmin();
+    const { token } = await createApiToken(admin.id, "script");
+    const body = countingBody(8 * 1024 * 1024);
+    const headers = { authorization: `Bearer ${token}`, "content-type": "application/json", "content-length": String(8 * 1024 * 1024) };
+    const res = await createProjectRoute(post(headers, body.stream, { duplex: "half" } as RequestInit), noParams);
+    expect(res.status).toBe(413);
+    expect(body.pulled()).toBeLessThanOrEqual(128 * 1024);
+  });
+
+  it("still takes a body under the cap", async () => {
+    const admin = await anAdmin();
+    const { token } = await createApiToken(admin.id, "script");
+    const name = `big-${Date.now()}`;
+    const res = await createProjectRoute(post({ authorization: `Bearer ${token}`, "content-type": "application/json" }, JSON.stringify({ name, instructions: "x".repeat(50_000) })), noParams);
+    expect(res.status).toBe(201);
+  });
+});
