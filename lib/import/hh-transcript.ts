@@ -1,9 +1,17 @@
-// Anthropic HH-RLHF transcripts: "\n\nHuman: …\n\nAssistant: …" repeated. A record has a
-// chosen and a rejected transcript that share every turn but the last assistant turn:
-// the shared turns become the prompt, the two final assistant turns the responses.
+// Anthropic HH-RLHF transcripts: "\n\nHuman: …\n\nAssistant: …" repeated. A record's chosen
+// and rejected transcripts usually share every turn but the last assistant turn; in a few
+// (a handful of harmless-base's test split) they part earlier. Either way the shared
+// opening turns, up to the last shared Human turn, are the prompt and each side's
+// remaining turns are its response (conversation.ts), so nothing is dropped.
 import type { Message } from "@/lib/db/schema";
+import { splitSharedTurns, turnsAsText } from "./conversation";
 
 const TURN = /\n\n(Human|Assistant):[ ]?/g;
+
+/** True when the text reads as an HH transcript (it has a "Human:" turn). */
+export function isTranscript(text: string): boolean {
+  return /(^|\n\n)Human:/.test(text);
+}
 
 export function parseTranscript(transcript: string): Message[] {
   const text = transcript.startsWith("\n\n") ? transcript : `\n\n${transcript}`;
@@ -16,21 +24,8 @@ export function parseTranscript(transcript: string): Message[] {
   });
 }
 
-export function splitPreferenceTranscripts(
-  chosen: string,
-  rejected: string,
-): { prompt: Message[]; chosen: string; rejected: string } {
-  const a = parseTranscript(chosen);
-  const b = parseTranscript(rejected);
-  const lastA = a.at(-1);
-  const lastB = b.at(-1);
-  if (lastA?.role !== "assistant" || lastB?.role !== "assistant") {
-    throw new Error("both transcripts must end with an Assistant turn");
-  }
-  const prompt = a.slice(0, -1);
-  const sameContext =
-    prompt.length === b.length - 1 && prompt.every((m, i) => m.role === b[i]!.role && m.content === b[i]!.content);
-  if (!sameContext) throw new Error("chosen and rejected transcripts must share every turn before the last");
-  if (prompt.length === 0) throw new Error("the transcripts have no Human turn before the answers");
-  return { prompt, chosen: lastA.content, rejected: lastB.content };
+export function splitPreferenceTranscripts(chosen: string, rejected: string): { prompt: Message[]; chosen: string; rejected: string } {
+  const split = splitSharedTurns(parseTranscript(chosen), parseTranscript(rejected));
+  if (split.prompt.length === 0) throw new Error("chosen and rejected share no opening Human turn: there is no prompt they answer");
+  return { prompt: split.prompt, chosen: turnsAsText(split.a), rejected: turnsAsText(split.b) };
 }

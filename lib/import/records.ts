@@ -1,7 +1,7 @@
 // Import records (API.md, "Import records"), validated and brought to one shape.
 import { z } from "zod";
 import type { Message } from "@/lib/db/schema";
-import { splitPreferenceTranscripts } from "./hh-transcript";
+import { preferencePair } from "./preference-pair";
 
 export const MAX_TEXT = 200_000;
 
@@ -16,11 +16,13 @@ const responsesRecord = z
     responses: z.array(z.object({ text, source: source.optional() }).strict()).min(2, "give at least 2 responses").max(50),
   })
   .strict();
+// chosen and rejected: strings, or message lists (TRL's conversational form)
+const side = z.union([text, z.array(message).min(1, "a conversation needs at least one message")]);
 const preferenceRecord = z
   .object({
     prompt: promptField.optional(),
-    chosen: text,
-    rejected: text,
+    chosen: side,
+    rejected: side,
     chosen_source: source.optional(),
     rejected_source: source.optional(),
     gold: z.boolean().optional(),
@@ -32,7 +34,12 @@ const rankingRecord = z
 const demonstrationRecord = z.object({ prompt: promptField, completion: text, source: source.optional() }).strict();
 const promptRecord = z.object({ prompt: promptField }).strict();
 
-export type ImportResponse = { text: string; source: string };
+export type ImportResponse = {
+  text: string;
+  source: string;
+  /** the dataset's own scores of this response (UltraFeedback's aspect ratings, HelpSteer2's attributes) */
+  ratings?: Record<string, number>;
+};
 /** A reference completion for supervised fine-tuning: stored apart, never shown to annotators. */
 export type ImportDemonstration = { text: string; source: string };
 
@@ -46,11 +53,21 @@ export type ImportRecord = {
   ranking?: number[][];
   /** the ranking is the known answer of a gold comparison, not an annotator's judgment */
   gold: boolean;
+  /** the imported judgment says both responses are bad (Chatbot Arena's "tie (bothbad)") */
+  bothBad?: boolean;
+  /** per-criterion rankings for the imported judgment, like `ranking` */
+  criteria?: Record<string, number[][]>;
 };
 
-const DEFAULT_SOURCE = "unknown";
+export const DEFAULT_SOURCE = "unknown";
 
-function toMessages(prompt: string | Message[]): Message[] {
+/** Why TRL's unpaired preference records are refused (docs/API.md says the same). */
+export const UNPAIRED_REFUSAL =
+  "TRL unpaired preference records (prompt, completion, label) are not imported: a label judges one completion alone, and Arbiter keeps comparisons between responses; " +
+  "pairing a prompt's desirable and undesirable completions would invent comparisons nobody made. Import paired data (prompt, chosen, rejected), " +
+  "or the label=true completions without the label as demonstrations";
+
+export function toMessages(prompt: string | Message[]): Message[] {
   return typeof prompt === "string" ? [{ role: "user", content: prompt }] : prompt;
 }
 
@@ -68,16 +85,7 @@ export function normalizeRecord(value: unknown): ImportRecord {
   }
   if (keys.has("chosen") || keys.has("rejected")) {
     const r = preferenceRecord.parse(value);
-    let messages: Message[];
-    let chosen = r.chosen;
-    let rejected = r.rejected;
-    if (r.prompt === undefined) {
-      const split = splitPreferenceTranscripts(r.chosen, r.rejected);
-      ({ chosen, rejected } = split);
-      messages = split.prompt;
-    } else {
-      messages = toMessages(r.prompt);
-    }
+    const { messages, chosen, rejected } = preferencePair(r.prompt === undefined ? undefined : toMessages(r.prompt), r.chosen, r.rejected);
     if (chosen === rejected) throw new Error("chosen and rejected are the same text");
     return {
       messages,
@@ -101,6 +109,7 @@ export function normalizeRecord(value: unknown): ImportRecord {
     };
   }
   if (keys.has("completion")) {
+    if (keys.has("label")) throw new Error(UNPAIRED_REFUSAL);
     const r = demonstrationRecord.parse(value);
     return { messages: toMessages(r.prompt), responses: [], demonstration: { text: r.completion, source: r.source ?? DEFAULT_SOURCE }, gold: false };
   }

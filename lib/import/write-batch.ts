@@ -15,7 +15,7 @@ export const emptyCounts = (): ImportCounts => ({ records: 0, prompts: 0, respon
 
 const sha256 = (s: string) => createHash("sha256").update(s).digest("hex");
 
-type PlannedComparison = { ids: string[]; ranking?: string[][]; gold: boolean };
+type PlannedComparison = { ids: string[]; ranking?: string[][]; gold: boolean; bothBad?: boolean; criteria?: Record<string, string[][]> };
 
 export async function writeBatch(
   tx: Tx,
@@ -56,11 +56,11 @@ export async function writeBatch(
 
   // 3. responses, keyed by (prompt, source, text hash)
   const responseKeyOf = (pid: string, source: string, text: string) => `${pid}\u0000${source}\u0000${sha256(text)}`;
-  const wanted = new Map<string, { promptId: string; text: string; source: string; contentHash: string }>();
+  const wanted = new Map<string, { promptId: string; text: string; source: string; contentHash: string; ratings: Record<string, number> | null }>();
   records.forEach((r, i) => {
     const pid = promptId.get(promptHash[i]!)!;
     for (const resp of r.responses) {
-      wanted.set(responseKeyOf(pid, resp.source, resp.text), { promptId: pid, text: resp.text, source: resp.source, contentHash: sha256(resp.text) });
+      wanted.set(responseKeyOf(pid, resp.source, resp.text), { promptId: pid, text: resp.text, source: resp.source, contentHash: sha256(resp.text), ratings: resp.ratings ?? null });
     }
   });
   const responseId = new Map<string, string>();
@@ -81,7 +81,9 @@ export async function writeBatch(
     const pid = promptId.get(promptHash[i]!)!;
     const ids = r.responses.map((resp) => responseId.get(responseKeyOf(pid, resp.source, resp.text))!);
     if (r.ranking) {
-      planned.push({ promptId: pid, ids, gold: r.gold, ranking: r.ranking.map((g) => g.map((idx) => ids[idx]!)) });
+      const toIds = (ranking: number[][]) => ranking.map((g) => g.map((idx) => ids[idx]!));
+      const criteria = r.criteria && Object.fromEntries(Object.entries(r.criteria).map(([name, ranking]) => [name, toIds(ranking)]));
+      planned.push({ promptId: pid, ids, gold: r.gold, ranking: toIds(r.ranking), bothBad: r.bothBad, criteria });
       return;
     }
     const candidates = [...new Set(ids)].map((id) => ({ id, text: r.responses[ids.indexOf(id)]!.text }));
@@ -131,6 +133,8 @@ export async function writeBatch(
           annotatorId: importedAnnotator,
           origin: "imported" as const,
           ranking: p.ranking!,
+          bothBad: p.bothBad ?? false,
+          criteria: p.criteria && Object.keys(p.criteria).length > 0 ? p.criteria : null,
           shownOrder: p.ids,
         };
       }),
