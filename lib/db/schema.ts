@@ -185,6 +185,9 @@ export const projectMembers = pgTable(
     groupName: text("group_name"), // for reserving comparisons to a group
     // Quality exclusion: judgments stay in the database but leave training, leaderboards, exports.
     excludedAt: timestamp("excluded_at", { withTimezone: true }),
+    // Removed from the project (lib/projects/remove-member.ts): no access any more, while the
+    // row keeps the exclusion that applies to the judgments they left; adding them again clears it.
+    removedAt: timestamp("removed_at", { withTimezone: true }),
     createdAt: createdAt(),
   },
   (t) => [primaryKey({ columns: [t.projectId, t.userId] }), index("project_members_user_idx").on(t.userId)],

@@ -1,0 +1,1 @@
+ALTER TABLE "project_members" ADD COLUMN "removed_at" timestamp with time zone;
