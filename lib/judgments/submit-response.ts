@@ -5,13 +5,16 @@ import { z } from "zod";
 import type { User } from "@/lib/db/schema";
 import { judgmentInputSchema, submitJudgment, type JudgmentInput } from "./submit-judgment";
 
+/** ?next=1 asks for the caller's next task too. */
+const querySchema = z.object({ next: z.enum(["0", "1"], { error: "next is 0 or 1" }).optional() }).strict();
+
 /** POST /judgments' body: a judgment and the comparison it is for. */
 export const judgmentWithComparisonSchema = judgmentInputSchema.extend({ comparisonId: z.uuid() });
 
 export async function submitResponse(req: Request, comparisonId: string, user: User, input: JudgmentInput): Promise<Response> {
   // The next task is leased in the judgment's transaction: one commit for both, and a
   // failure in either acknowledges nothing (the client's retry, same clientId, is safe).
-  const next = new URL(req.url).searchParams.get("next") === "1";
+  const next = querySchema.parse(Object.fromEntries(new URL(req.url).searchParams)).next === "1";
   const result = await submitJudgment(comparisonId, user, input, { next });
   const body = next ? { id: result.id, next: result.next ?? null } : { id: result.id };
   return Response.json(body, { status: result.created ? 201 : 200, headers: { "cache-control": "no-store" } });

@@ -1,6 +1,7 @@
 // Projects and their members. Server-only.
 import { and, asc, count, eq, inArray, sql } from "drizzle-orm";
 import { ApiError } from "@/lib/api/errors";
+import { isUuid } from "@/lib/api/uuid-param";
 import { getDb } from "@/lib/db/client";
 import { preparedOnce } from "@/lib/db/prepared";
 import { comparisons, judgments, projectMembers, projects, users, type Project, type User } from "@/lib/db/schema";
@@ -18,7 +19,7 @@ export async function createProject(input: unknown, createdBy: string): Promise<
 }
 
 export async function getProject(id: string): Promise<Project | undefined> {
-  if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined;
+  if (!isUuid(id)) return undefined;
   const [project] = await getDb().select().from(projects).where(eq(projects.id, id));
   return project;
 }
@@ -88,7 +89,7 @@ const membershipQuery = preparedOnce((db) =>
 
 /** The project if `user` may work in it (admins: every project; annotators: their own), with their group. */
 export async function projectForUser(projectId: string, user: User): Promise<ProjectForUser> {
-  if (!/^[0-9a-f-]{36}$/i.test(projectId)) throw new ApiError("not_found", "No such project");
+  if (!isUuid(projectId)) throw new ApiError("not_found", "No such project");
   const key = `${projectId}:${user.id}:${user.role}`;
   const cached = memberships.get(key);
   if (cached) return cached;

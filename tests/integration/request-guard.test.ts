@@ -7,7 +7,12 @@ import { POST as createProjectRoute } from "@/app/api/v1/projects/route";
 import { createApiToken } from "@/lib/auth/api-tokens";
 import { getDb } from "@/lib/db/client";
 import { projects } from "@/lib/db/schema";
-import { anAdmin } from "./fixtures";
+import { createUser } from "@/lib/users/users";
+import { uniqueEmail } from "./helpers";
+
+async function anAdmin() {
+  return (await createUser({ email: uniqueEmail("admin"), role: "admin", password: "a long enough password" })).user;
+}
 
 const SITE = "http://arbiter.test:3000";
 const noParams = { params: Promise.resolve({}) };

@@ -4,9 +4,10 @@ import { revalidatePath } from "next/cache";
 import { redirect } from "next/navigation";
 import { ZodError } from "zod";
 import { ApiError } from "@/lib/api/errors";
+import { isUuid } from "@/lib/api/uuid-param";
 import { requirePermission } from "@/lib/auth/current-user";
 import { createDemoProject } from "@/lib/demo/demo-project";
-import { addMembers, createProject, setExcluded, updateProject } from "@/lib/projects/projects";
+import { addMembers, createProject, getProject, setExcluded, updateProject } from "@/lib/projects/projects";
 import { projectPatchSchema } from "@/lib/projects/settings";
 
 export type FormState = { error?: string; message?: string };
@@ -63,6 +64,7 @@ export async function createDemoProjectAction(): Promise<void> {
 
 export async function updateProjectAction(projectId: string, _prev: FormState, form: FormData): Promise<FormState> {
   await requirePermission("projects.manage", `/admin/projects/${projectId}`);
+  if (!isUuid(projectId)) return { error: "No such project" };
   try {
     await updateProject(projectId, projectPatchSchema.parse(settingsFrom(form)));
   } catch (err) {
@@ -74,6 +76,7 @@ export async function updateProjectAction(projectId: string, _prev: FormState, f
 
 export async function addMembersAction(projectId: string, _prev: FormState, form: FormData): Promise<FormState> {
   await requirePermission("projects.manage", `/admin/projects/${projectId}`);
+  if (!isUuid(projectId) || !(await getProject(projectId))) return { error: "No such project" };
   const emails = String(form.get("emails") ?? "").split(/[\s,;]+/).filter(Boolean);
   const group = String(form.get("group") ?? "").trim() || null;
   const { added, unknown } = await addMembers(projectId, emails, group);
@@ -86,6 +89,7 @@ export async function addMembersAction(projectId: string, _prev: FormState, form
 
 export async function setExclusionAction(projectId: string, userId: string, excluded: boolean): Promise<void> {
   await requirePermission("projects.manage", `/admin/projects/${projectId}/quality`);
+  if (!isUuid(projectId) || !isUuid(userId) || typeof excluded !== "boolean") return;
   await setExcluded(projectId, userId, excluded);
   revalidatePath(`/admin/projects/${projectId}/quality`);
 }

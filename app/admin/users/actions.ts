@@ -3,10 +3,11 @@
 import { revalidatePath } from "next/cache";
 import { headers } from "next/headers";
 import { ZodError } from "zod";
+import { isUuid } from "@/lib/api/uuid-param";
 import { requirePermission } from "@/lib/auth/current-user";
 import { createInvite, InviteError, inviteUrl, revokeInvite } from "@/lib/auth/invites";
 import { publicBaseUrl } from "@/lib/config/base-url";
-import { LastAdminError, setUserDisabled } from "@/lib/users/users";
+import { getUserById, LastAdminError, setUserDisabled } from "@/lib/users/users";
 
 export type InviteState = { url?: string; email?: string; error?: string };
 
@@ -25,6 +26,7 @@ export async function inviteAction(_prev: InviteState, form: FormData): Promise<
 
 export async function setDisabledAction(userId: string, disabled: boolean): Promise<{ error?: string }> {
   const admin = await requirePermission("users.manage", "/admin/users");
+  if (!isUuid(userId) || typeof disabled !== "boolean" || !(await getUserById(userId))) return { error: "No such user" };
   if (userId === admin.id && disabled) return { error: "You cannot disable yourself" };
   try {
     await setUserDisabled(userId, disabled);
@@ -38,6 +40,7 @@ export async function setDisabledAction(userId: string, disabled: boolean): Prom
 
 export async function revokeInviteAction(inviteId: string): Promise<void> {
   await requirePermission("invites.create", "/admin/users");
+  if (!isUuid(inviteId)) return;
   await revokeInvite(inviteId);
   revalidatePath("/admin/users");
 }

@@ -1,4 +1,5 @@
 import Link from "next/link";
+import { z } from "zod";
 import { DataTable } from "@/app/components/data-table";
 import { Stat } from "@/app/components/stat";
 import { notFound } from "next/navigation";
@@ -10,12 +11,15 @@ import { ExcludeButton } from "./exclude-button";
 
 export const dynamic = "force-dynamic";
 
+// an unknown value shows the plain leaderboard rather than an error page
+const querySchema = z.object({ control: z.enum(["none", "length"]).catch("none").default("none") });
+
 const pct = (x: number | null) => (x === null ? "–" : `${(x * 100).toFixed(0)}%`);
 const num = (x: number | null, d = 2) => (x === null ? "–" : x.toFixed(d));
 
 export default async function QualityPage({ params, searchParams }: { params: Promise<{ id: string }>; searchParams: Promise<{ control?: string }> }) {
   const { id } = await params;
-  const control = (await searchParams).control === "length" ? "length" : "none";
+  const { control } = querySchema.parse(await searchParams);
   await requirePermission("judgments.read", `/admin/projects/${id}/quality`);
   const project = await getProject(id);
   if (!project) notFound();

@@ -3,6 +3,7 @@
 import { revalidatePath } from "next/cache";
 import { ZodError } from "zod";
 import { ApiError } from "@/lib/api/errors";
+import { isUuid } from "@/lib/api/uuid-param";
 import { requirePermission } from "@/lib/auth/current-user";
 import { startRound } from "@/lib/rounds/start-round";
 
@@ -17,6 +18,7 @@ const PLANS: Record<string, string[]> = {
 
 export async function startRoundAction(projectId: string, _prev: StartState, form: FormData): Promise<StartState> {
   const admin = await requirePermission("rounds.manage", `/admin/projects/${projectId}/rounds`);
+  if (!isUuid(projectId)) return { error: "No such project" };
   const epochs = form.get("epochs");
   const baseModel = String(form.get("baseModel") ?? "");
   try {

@@ -2,6 +2,7 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { SafeMarkdown } from "@/app/components/safe-markdown";
 import { Conversation } from "@/app/annotate/[projectId]/conversation";
+import { isUuid } from "@/lib/api/uuid-param";
 import { requirePermission } from "@/lib/auth/current-user";
 import { comparisonDetail } from "@/lib/projects/annotator-stats";
 import { listRewardModels, scoreWithRewardModel } from "@/lib/models/reward-models";
@@ -13,7 +14,7 @@ const STRENGTH = ["", "slightly", "clearly", "much"];
 export default async function ComparisonPage({ params }: { params: Promise<{ id: string; cid: string }> }) {
   const { id, cid } = await params;
   await requirePermission("judgments.read", `/admin/projects/${id}/comparisons/${cid}`);
-  const detail = /^[0-9a-f-]{36}$/i.test(cid) ? await comparisonDetail(cid) : undefined;
+  const detail = isUuid(cid) ? await comparisonDetail(cid) : undefined;
   if (!detail || detail.comparison.projectId !== id) notFound();
   const letter = new Map(detail.responses.map((r, i) => [r.id, "ABCDEFGHI"[i]!]));
   // Reward scores from the project's newest reward model, when there is one and a trainer to run it.

@@ -1,8 +1,16 @@
-import { ApiError } from "@/lib/api/errors";
-import { withPermission } from "@/lib/api/route";
+import { z } from "zod";
+import { parseQuery, withPermission } from "@/lib/api/route";
 import { uuidParam } from "@/lib/api/uuid-param";
 import { projectForUser } from "@/lib/projects/projects";
 import { cachedLeaderboard } from "@/lib/quality/statistics-cache";
+
+const querySchema = z
+  .object({
+    control: z.enum(["none", "length"], { error: "control must be none or length" }).default("none"),
+    model: z.enum(["pairwise", "luce"], { error: "model must be pairwise or luce" }).optional(),
+  })
+  .strict()
+  .refine((q) => !(q.model && q.control === "length"), "model applies without style control (control=length fits the pairwise outcomes)");
 
 /**
  * [{ source, rating, ciLow, ciHigh, n, rank }] best first (API.md); ratings on the Elo scale.
@@ -12,11 +20,7 @@ import { cachedLeaderboard } from "@/lib/quality/statistics-cache";
  */
 export const GET = withPermission<{ id: string }>("projects.read", async ({ req, params, user }) => {
   const project = await projectForUser(uuidParam(params.id, "project"), user);
-  const control = new URL(req.url).searchParams.get("control");
-  if (control !== null && control !== "length" && control !== "none") throw new ApiError("invalid_input", "control must be none or length");
-  const model = new URL(req.url).searchParams.get("model");
-  if (model !== null && model !== "pairwise" && model !== "luce") throw new ApiError("invalid_input", "model must be pairwise or luce");
-  if (model !== null && control === "length") throw new ApiError("invalid_input", "model applies without style control (control=length fits the pairwise outcomes)");
-  const board = await cachedLeaderboard(project.id, control === "length" ? "length" : "none", model ?? undefined);
+  const { control, model } = parseQuery(req, querySchema);
+  const board = await cachedLeaderboard(project.id, control, model);
   return Response.json(board.rows, { headers: { "cache-control": "no-store" } });
 });
