@@ -8,6 +8,7 @@ import GitHubProvider from "next-auth/providers/github";
 import type { OAuthConfig } from "next-auth/providers/oauth";
 import { z } from "zod";
 import { env } from "@/lib/config/env";
+import { callbackPath } from "./callback-url";
 import { getDb } from "@/lib/db/client";
 import { users } from "@/lib/db/schema";
 import { getUserByEmail, touchLastLogin } from "@/lib/users/users";
@@ -105,6 +106,12 @@ export function authOptions(): NextAuthOptions {
     pages: { signIn: "/signin", error: "/signin" },
     providers: [credentials, ...oauthProviders()],
     callbacks: {
+      // After sign-in, only a path on this site (callback-url.ts): next-auth's default
+      // prefixes any "/…" with the base URL, which turns `/\evil.com` into another site.
+      redirect({ url, baseUrl }) {
+        const origin = new URL(baseUrl).origin;
+        return `${origin}${callbackPath(url, origin)}`;
+      },
       async signIn({ user, account }) {
         if (!account || account.provider === "credentials") return true;
         return (await userIdForOAuthEmail(user.email)) !== null;
