@@ -4,7 +4,9 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { mulberry32 } from "@/lib/bt/bootstrap";
 import type { GPT2Config } from "./model/config";
-import { disposeCache, forward, type KVCache, lmLogits, type Params } from "./model/gpt2";
+import { Decoder, fromForwardCache } from "./model/decoder";
+import { KVBuffer } from "./model/kv-buffer";
+import { forward, type Params } from "./model/gpt2";
 import type { LoraAdapter } from "./model/lora";
 
 export type SamplingOptions = {
@@ -99,47 +101,71 @@ export async function sample(config: GPT2Config, params: Params, prompts: number
   const done = new Array<boolean>(B).fill(false);
   const T = opts.temperature ?? 1;
 
-  let cache: KVCache | undefined;
-  const wteT = tf.tidy(() => tf.transpose(params.get("transformer.wte.weight")!) as tf.Tensor2D); // once for every step
-  let stepIds = ids;
-  let stepPos = mask.map((m) => {
+  // positions count real tokens only, so a left-padded row numbers its prompt from 0
+  const positions = mask.map((m) => {
     let p = 0;
     return m.map((v) => (v ? p++ : 0));
   });
-  for (let step = 0; step < opts.maxNewTokens && !done.every(Boolean); step++) {
-    const { last, present } = tf.tidy(() => {
-      const { hidden, present } = forward(config, params, {
-        ids: tf.tensor2d(stepIds, undefined, "int32"),
-        positionIds: tf.tensor2d(stepPos, undefined, "int32"),
-        attentionMask: tf.tensor2d(mask, undefined, "int32"),
-        past: cache,
-        lora: opts.lora,
+  // The prompt but its last token in one pass of forward(), for the cache; then one
+  // position per step through the Decoder, the prompt's last token first.
+  const decoder = new Decoder(config, params, opts.lora);
+  const cache = prefill(config, params, ids, positions, mask, opts.lora);
+  let stepIds = ids.map((r) => r[L - 1]!);
+  let stepPos = positions.map((p) => p[L - 1]!);
+  try {
+    for (let step = 0; step < opts.maxNewTokens && !done.every(Boolean); step++) {
+      const S = cache.reserve();
+      // −1e9 on each row's left padding and on the columns past this step's position
+      const bias = new Float32Array(B * S).fill(-1e9);
+      mask.forEach((m, b) => m.forEach((v, t) => void (v === 1 && (bias[b * S + t] = 0))));
+      const result = tf.tidy(() => decoder.step(tf.tensor1d(stepIds, "int32"), tf.tensor1d(stepPos, "int32"), tf.tensor4d(bias, [B, 1, 1, S]), cache));
+      const logits = (await result.data()) as Float32Array;
+      result.dispose();
+      const V = logits.length / B;
+      stepIds = rows.map((_, b) => {
+        if (done[b]) return opts.eos;
+        const row = logits.subarray(b * V, (b + 1) * V);
+        const tok = sampleToken(row, opts, rand);
+        out[b]!.push(tok);
+        if (T > 0) logprobs[b]!.push(temperedLogProb(row, tok, T));
+        if (tok === opts.eos) done[b] = true;
+        return tok;
       });
-      const T = stepIds[0]!.length;
-      const lastHidden = tf.slice(hidden, [0, T - 1, 0], [B, 1, -1]) as tf.Tensor3D;
-      return { last: lmLogits(params, lastHidden, wteT), present };
-    });
-    disposeCache(cache);
-    cache = present;
-    const logits = (await last.data()) as Float32Array;
-    last.dispose();
-    const V = logits.length / B;
-    const chosen = rows.map((_, b) => {
-      if (done[b]) return opts.eos;
-      const row = logits.subarray(b * V, (b + 1) * V);
-      const tok = sampleToken(row, opts, rand);
-      out[b]!.push(tok);
-      if (T > 0) logprobs[b]!.push(temperedLogProb(row, tok, T));
-      if (tok === opts.eos) done[b] = true;
-      return tok;
-    });
-    stepIds = chosen.map((t) => [t]);
-    stepPos = nextPos.map((p, b) => [(nextPos[b] = p + 1) - 1]);
-    for (const m of mask) m.push(1);
+      stepPos = stepPos.map((p) => p + 1);
+      for (const m of mask) m.push(1);
+    }
+  } finally {
+    cache.dispose();
+    decoder.dispose();
   }
-  disposeCache(cache);
-  wteT.dispose();
   return { prompts: rows, tokens: out, finished: done.slice(), logprobs };
+}
+
+/** The cache of every prompt column but the last (empty for one-column prompts), in the Decoder's layout. */
+function prefill(config: GPT2Config, params: Params, ids: number[][], positions: number[][], mask: number[][], lora?: LoraAdapter): KVBuffer {
+  const B = ids.length;
+  const L = ids[0]!.length;
+  const H = config.n_head;
+  const D = config.n_embd / H;
+  if (L === 1) {
+    const empty = (shape: [number, number, number, number]) => Array.from({ length: config.n_layer }, () => tf.zeros(shape) as tf.Tensor4D);
+    return new KVBuffer(empty([B, H, D, 0]), empty([B, H, 0, D]));
+  }
+  const head = (m: number[][]) => m.map((r) => r.slice(0, L - 1));
+  const present = tf.tidy(
+    () =>
+      forward(config, params, {
+        ids: tf.tensor2d(head(ids), undefined, "int32"),
+        positionIds: tf.tensor2d(head(positions), undefined, "int32"),
+        attentionMask: tf.tensor2d(head(mask), undefined, "int32"),
+        lora,
+      }).present,
+  );
+  try {
+    return fromForwardCache(present);
+  } finally {
+    for (const { k, v } of present) tf.dispose([k, v]);
+  }
 }
 
 /** log softmax(logits / T)[tok], in double precision. */

@@ -1,0 +1,86 @@
+// The sampling decoder (trainer/model/decoder.ts) rearranges GPT-2 for one token at a time:
+// folded LayerNorms, merged LoRA, scaled queries, a cache written in place. None of that may
+// change what the model computes, so sampling's log-probs are checked against forward()
+// over the whole sampled sequence, and the in-place cache against plain concatenation.
+import * as tf from "@tensorflow/tfjs-core";
+import { beforeAll, describe, expect, it } from "vitest";
+import { sample } from "@/trainer/generate";
+import { smallConfig } from "@/trainer/model/config";
+import { Decoder, fromForwardCache } from "@/trainer/model/decoder";
+import { forward, initParams, tokenLogProbs } from "@/trainer/model/gpt2";
+import { GROW } from "@/trainer/model/kv-buffer";
+import { LoraAdapter } from "@/trainer/model/lora";
+import { backendReady } from "./tf-backend";
+
+beforeAll(async () => void (await backendReady));
+const config = smallConfig({ n_positions: 96, n_embd: 32, n_layer: 2, n_head: 4 });
+const EOS = config.eos_token_id;
+
+/** log p(token) of every sampled token, recomputed by forward() over prompt + sample. */
+function forwardLogprobs(params: ReturnType<typeof initParams>, prompts: number[][], tokens: number[][], temperature: number, lora?: LoraAdapter): number[][] {
+  const L = Math.max(...prompts.map((p) => p.length));
+  const N = Math.max(...tokens.map((t) => t.length));
+  const rows = prompts.map((p, b) => [...new Array<number>(L - p.length).fill(EOS), ...p, ...tokens[b]!, ...new Array<number>(N - tokens[b]!.length).fill(EOS)]);
+  const mask = prompts.map((p) => [...new Array<number>(L - p.length).fill(0), ...new Array<number>(p.length + N).fill(1)]);
+  const positions = mask.map((m) => {
+    let i = 0;
+    return m.map((v) => (v ? i++ : 0));
+  });
+  const lp = tf.tidy(() => {
+    const ids = tf.tensor2d(rows, undefined, "int32");
+    const { hidden } = forward(config, params, { ids, attentionMask: tf.tensor2d(mask, undefined, "int32"), positionIds: tf.tensor2d(positions, undefined, "int32"), lora });
+    return tokenLogProbs(params, hidden, ids, temperature);
+  });
+  const all = lp.arraySync();
+  lp.dispose();
+  return tokens.map((t, b) => t.map((_, j) => all[b]![L + j - 1]!));
+}
+
+describe("sampling decoder", () => {
+  // prompts of different lengths (left padding), one of a single token; more new tokens
+  // than GROW, so the in-place cache grows at least twice
+  const prompts = [[5, 9, 12, 40, 41, 42, 7], [3], [200, 100, 50]];
+  const maxNewTokens = 2 * GROW + 5;
+
+  it.each([
+    ["the base model", false],
+    ["a LoRA adapter", true],
+  ])("gives sampled tokens the log-probs forward() gives them, with %s", async (_, withLora) => {
+    const params = initParams(config, 3);
+    const lora = withLora ? new LoraAdapter({ r: 2, alpha: 4, targets: ["c_attn", "c_proj", "c_fc"] }, config, 5) : undefined;
+    for (const [name, v] of lora?.params ?? []) if (name.endsWith("lora_B")) v.assign(tf.randomNormal(v.shape, 0, 0.3, "float32", 6));
+    const before = tf.memory().numTensors;
+    const s = await sample(config, params, prompts, { maxNewTokens, temperature: 0.7, eos: EOS, seed: 11, lora });
+    expect(tf.memory().numTensors).toBe(before); // the decoder and its cache are disposed
+    expect(Math.max(...s.tokens.map((t) => t.length))).toBeGreaterThan(2 * GROW);
+    const expected = forwardLogprobs(params, prompts, s.tokens, 0.7, lora);
+    s.logprobs.forEach((row, b) => row.forEach((lp, j) => expect(lp).toBeCloseTo(expected[b]![j]!, 3)));
+    tf.dispose([...params.values()]);
+    lora?.dispose();
+  });
+
+  it("computes the same logits with the cache written in place as with concatenation", () => {
+    const params = initParams(config, 4);
+    const decoder = new Decoder(config, params);
+    const B = 2, L = 5;
+    const present = tf.tidy(() => forward(config, params, { ids: tf.tensor2d([[1, 2, 3, 4, 5], [6, 7, 8, 9, 10]], undefined, "int32") }).present);
+    const inPlace = fromForwardCache(present);
+    const concat = fromForwardCache(present, { inPlace: false });
+    for (const { k, v } of present) tf.dispose([k, v]);
+    for (let step = 0; step < GROW + 3; step++) {
+      const logits = [inPlace, concat].map((cache) => {
+        const S = cache.reserve();
+        const bias = Array.from({ length: B * S }, (_, i) => (i % S <= L + step ? 0 : -1e9));
+        const out = tf.tidy(() => decoder.step(tf.tensor1d([step % 7, 3], "int32"), tf.tensor1d([L + step, L + step], "int32"), tf.tensor4d(bias, [B, 1, 1, S]), cache));
+        const data = out.dataSync();
+        out.dispose();
+        return data;
+      });
+      logits[0]!.forEach((x, i) => expect(x).toBeCloseTo(logits[1]![i]!, 4));
+    }
+    inPlace.dispose();
+    concat.dispose();
+    decoder.dispose();
+    tf.dispose([...params.values()]);
+  });
+});

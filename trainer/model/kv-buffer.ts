@@ -1,0 +1,102 @@
+// The decoder's key/value cache, with room to grow. Appending one position by concat copies
+// the whole cache, every layer, every step: on wasm that copy was a fifth of a sampling
+// step. On wasm the cache is therefore allocated GROW positions ahead and each new
+// position written into its tensors in place, on the wasm heap (the backend runs kernels
+// synchronously, and no other tensor shares these buffers' data); the columns not yet
+// written hold zeros and are masked out of attention by the caller's bias. Other backends
+// append by concat, with capacity always equal to length.
+import * as tf from "@tensorflow/tfjs-core";
+import type { TensorInfo } from "@tensorflow/tfjs-core";
+
+/** Positions allocated ahead on wasm: attention reads at most GROW − 1 masked columns. */
+export const GROW = 16;
+
+type WasmHeap = { typedArrayFromHeap(t: TensorInfo): Float32Array | Int32Array };
+
+function heap(): WasmHeap | null {
+  return tf.getBackend() === "wasm" ? (tf.backend() as unknown as WasmHeap) : null;
+}
+
+export class KVBuffer {
+  /** positions written so far */
+  length: number;
+  private readonly inPlace: boolean;
+
+  /**
+   * keys transposed [B, H, D, length] and values [B, H, length, D] per layer, taken over
+   * (not copied): the buffer disposes them.
+   */
+  constructor(
+    private kT: tf.Tensor4D[],
+    private v: tf.Tensor4D[],
+    opts: { inPlace?: boolean } = {},
+  ) {
+    this.length = kT[0]!.shape[3];
+    this.inPlace = (opts.inPlace ?? true) && heap() !== null;
+  }
+
+  /** columns allocated: length, or more where room was allocated ahead */
+  get capacity(): number {
+    return this.kT[0]!.shape[3];
+  }
+
+  keys(layer: number): tf.Tensor4D {
+    return this.kT[layer]!;
+  }
+
+  values(layer: number): tf.Tensor4D {
+    return this.v[layer]!;
+  }
+
+  /**
+   * Makes room for one more position (in place only; call outside any tf.tidy) and returns
+   * how many columns the next step's attention reads: its bias must be that wide.
+   */
+  reserve(): number {
+    if (!this.inPlace) return this.length + 1;
+    if (this.length === this.capacity) {
+      for (let i = 0; i < this.kT.length; i++) {
+        const [kT, v] = [this.kT[i]!, this.v[i]!];
+        this.kT[i] = tf.pad(kT, [[0, 0], [0, 0], [0, 0], [0, GROW]]);
+        this.v[i] = tf.pad(v, [[0, 0], [0, 0], [0, GROW], [0, 0]]);
+        tf.dispose([kT, v]);
+      }
+    }
+    return this.capacity;
+  }
+
+  /**
+   * Writes layer `layer`'s new key and value, each [B, C] = [B, H·D], at position `length`.
+   * The caller advances `length` once every layer is written (`advance`).
+   */
+  write(layer: number, k: tf.Tensor2D, v: tf.Tensor2D): void {
+    const [B, H, D] = this.kT[layer]!.shape;
+    const n = this.length;
+    const h = heap();
+    if (this.inPlace && h) {
+      const cap = this.capacity;
+      // views taken together, after the last allocation (heap growth detaches older views)
+      const kNew = h.typedArrayFromHeap(k), vNew = h.typedArrayFromHeap(v);
+      const kT = h.typedArrayFromHeap(this.kT[layer]!), vs = h.typedArrayFromHeap(this.v[layer]!);
+      for (let bh = 0; bh < B * H; bh++) {
+        for (let d = 0; d < D; d++) {
+          kT[(bh * D + d) * cap + n] = kNew[bh * D + d]!; // kᵀ[b, h, d, n]
+          vs[(bh * cap + n) * D + d] = vNew[bh * D + d]!; // v[b, h, n, d]
+        }
+      }
+      return;
+    }
+    const [kT, vs] = [this.kT[layer]!, this.v[layer]!];
+    this.kT[layer] = tf.keep(tf.concat([kT, tf.reshape(k, [B, H, D, 1])], 3));
+    this.v[layer] = tf.keep(tf.concat([vs, tf.reshape(v, [B, H, 1, D])], 2));
+    tf.dispose([kT, vs]);
+  }
+
+  advance(): void {
+    this.length++;
+  }
+
+  dispose(): void {
+    tf.dispose([...this.kT, ...this.v]);
+  }
+}
