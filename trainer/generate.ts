@@ -118,7 +118,7 @@ export async function sample(config: GPT2Config, params: Params, prompts: number
       // −1e9 on each row's left padding and on the columns past this step's position
       const bias = new Float32Array(B * S).fill(-1e9);
       mask.forEach((m, b) => m.forEach((v, t) => void (v === 1 && (bias[b * S + t] = 0))));
-      const result = tf.tidy(() => decoder.step(tf.tensor1d(stepIds, "int32"), tf.tensor1d(stepPos, "int32"), tf.tensor4d(bias, [B, 1, 1, S]), cache));
+      const result = tf.tidy(() => decoder.step(stepIds, stepPos, tf.tensor4d(bias, [B, 1, 1, S]), cache));
       const logits = (await result.data()) as Float32Array;
       result.dispose();
       const V = logits.length / B;

@@ -15,6 +15,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { GPT2Config } from "./config";
 import { gelu, type KVCache, P, type Params, param } from "./gpt2";
+import { heapView, onWasm } from "../tf/wasm-heap";
 import { KVBuffer } from "./kv-buffer";
 import type { LoraAdapter } from "./lora";
 
@@ -88,12 +89,12 @@ export class Decoder {
    * padding, and any column past this position), S = cache.reserve(), called first and
    * outside any tidy.
    */
-  step(ids: tf.Tensor1D, positions: tf.Tensor1D, bias: tf.Tensor4D, cache: KVBuffer): tf.Tensor2D {
-    const B = ids.shape[0];
+  step(ids: number[], positions: number[], bias: tf.Tensor4D, cache: KVBuffer): tf.Tensor2D {
+    const B = ids.length;
     const C = this.config.n_embd;
     const H = this.config.n_head;
     const D = C / H;
-    let x = tf.add(tf.gather(this.wte, ids), tf.gather(this.wpe, positions)) as tf.Tensor2D; // [B, C]
+    let x = this.embed(ids, positions); // [B, C]
     this.layers.forEach((l, i) => {
       const qkv = tf.fused.matMul({ a: this.normalize(x), b: l.attnW, bias: l.attnB }); // [B, 3C]
       const [q, k, v] = tf.split(qkv, 3, 1) as tf.Tensor2D[];
@@ -107,6 +108,25 @@ export class Decoder {
     });
     cache.advance();
     return tf.fused.matMul({ a: this.normalize(x), b: this.lmW, bias: this.lmB }) as tf.Tensor2D;
+  }
+
+  /**
+   * Token plus position embedding of one position per row: [B, C]. On wasm the rows are
+   * summed straight from the tables' memory; two gather kernels cost ~20× more there.
+   */
+  private embed(ids: number[], positions: number[]): tf.Tensor2D {
+    if (!onWasm()) return tf.add(tf.gather(this.wte, tf.tensor1d(ids, "int32")), tf.gather(this.wpe, tf.tensor1d(positions, "int32"))) as tf.Tensor2D;
+    const C = this.config.n_embd;
+    const x = new Float32Array(ids.length * C);
+    const [wte, wpe] = [heapView(this.wte), heapView(this.wpe)];
+    ids.forEach((id, b) => {
+      const pos = positions[b]!;
+      if (!(id >= 0 && id < this.config.vocab_size)) throw new Error(`token id ${id} is not in [0, ${this.config.vocab_size})`);
+      if (!(pos >= 0 && pos < this.config.n_positions)) throw new Error(`position ${pos} is not in [0, ${this.config.n_positions})`);
+      const [t, p] = [id * C, pos * C];
+      for (let c = 0; c < C; c++) x[b * C + c] = wte[t + c]! + wpe[p + c]!;
+    });
+    return tf.tensor2d(x, [ids.length, C]);
   }
 
   dispose(): void {

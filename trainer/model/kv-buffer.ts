@@ -6,16 +6,10 @@
 // written hold zeros and are masked out of attention by the caller's bias. Other backends
 // append by concat, with capacity always equal to length.
 import * as tf from "@tensorflow/tfjs-core";
-import type { TensorInfo } from "@tensorflow/tfjs-core";
+import { heapView, onWasm } from "../tf/wasm-heap";
 
 /** Positions allocated ahead on wasm: attention reads at most GROW − 1 masked columns. */
 export const GROW = 16;
-
-type WasmHeap = { typedArrayFromHeap(t: TensorInfo): Float32Array | Int32Array };
-
-function heap(): WasmHeap | null {
-  return tf.getBackend() === "wasm" ? (tf.backend() as unknown as WasmHeap) : null;
-}
 
 export class KVBuffer {
   /** positions written so far */
@@ -32,7 +26,7 @@ export class KVBuffer {
     opts: { inPlace?: boolean } = {},
   ) {
     this.length = kT[0]!.shape[3];
-    this.inPlace = (opts.inPlace ?? true) && heap() !== null;
+    this.inPlace = (opts.inPlace ?? true) && onWasm();
   }
 
   /** columns allocated: length, or more where room was allocated ahead */
@@ -72,12 +66,10 @@ export class KVBuffer {
   write(layer: number, k: tf.Tensor2D, v: tf.Tensor2D): void {
     const [B, H, D] = this.kT[layer]!.shape;
     const n = this.length;
-    const h = heap();
-    if (this.inPlace && h) {
+    if (this.inPlace) {
       const cap = this.capacity;
       // views taken together, after the last allocation (heap growth detaches older views)
-      const kNew = h.typedArrayFromHeap(k), vNew = h.typedArrayFromHeap(v);
-      const kT = h.typedArrayFromHeap(this.kT[layer]!), vs = h.typedArrayFromHeap(this.v[layer]!);
+      const [kNew, vNew, kT, vs] = [k, v, this.kT[layer]!, this.v[layer]!].map(heapView) as [Float32Array, Float32Array, Float32Array, Float32Array];
       for (let bh = 0; bh < B * H; bh++) {
         for (let d = 0; d < D; d++) {
           kT[(bh * D + d) * cap + n] = kNew[bh * D + d]!; // kᵀ[b, h, d, n]

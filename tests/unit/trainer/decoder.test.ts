@@ -71,7 +71,7 @@ describe("sampling decoder", () => {
       const logits = [inPlace, concat].map((cache) => {
         const S = cache.reserve();
         const bias = Array.from({ length: B * S }, (_, i) => (i % S <= L + step ? 0 : -1e9));
-        const out = tf.tidy(() => decoder.step(tf.tensor1d([step % 7, 3], "int32"), tf.tensor1d([L + step, L + step], "int32"), tf.tensor4d(bias, [B, 1, 1, S]), cache));
+        const out = tf.tidy(() => decoder.step([step % 7, 3], [L + step, L + step], tf.tensor4d(bias, [B, 1, 1, S]), cache));
         const data = out.dataSync();
         out.dispose();
         return data;
