@@ -1,15 +1,19 @@
 // `arbiter` command line (API.md, "Command line"), against the database `npm start` uses.
 import { parseArgs } from "node:util";
-import { createApiToken } from "@/lib/auth/api-tokens";
+import { createApiToken, DEFAULT_TOKEN_DAYS, listApiTokens, revokeApiToken } from "@/lib/auth/api-tokens";
 import { closeDb } from "@/lib/db/client";
 import { runMigrations } from "@/lib/db/migrate";
 import { openDatabase } from "@/lib/db/open-database";
 import { ORACLES, runSimulation, type Oracle } from "@/lib/sim/simulated-annotators";
+import { resetPassword } from "@/lib/users/passwords";
 import { createUser, getUserByEmail } from "@/lib/users/users";
 
 const USAGE = `usage:
   arbiter user add --email E --role admin|annotator [--password P] [--name N]
-  arbiter token create --email E [--name N]
+  arbiter user reset-password --email E [--password P]
+  arbiter token create --email E [--name N] [--expires-days D]
+  arbiter token list --email E
+  arbiter token revoke --id ID
   arbiter migrate
   arbiter sim --url U --token T --project ID --annotators N [--noise X] [--oracle length|random|source-order|number-words] [--seed S]`;
 
@@ -38,16 +42,47 @@ async function userAdd(args: string[]): Promise<void> {
   if (generatedPassword) console.log(`password: ${generatedPassword}`);
 }
 
-async function tokenCreate(args: string[]): Promise<void> {
-  const v = flags(args, { email: { type: "string" }, name: { type: "string" } });
-  const email = required(v, "email");
+async function existingUser(email: string) {
   const user = await getUserByEmail(email);
   if (!user) throw new UsageError(`no user with email ${email}`);
-  if (user.disabledAt) throw new UsageError(`${email} is disabled`);
-  const { token } = await createApiToken(user.id, v.name ?? "cli");
+  return user;
+}
+
+/** An admin locked out (or any user) gets a new password; their sessions end. */
+async function userResetPassword(args: string[]): Promise<void> {
+  const v = flags(args, { email: { type: "string" }, password: { type: "string" } });
+  const user = await existingUser(required(v, "email"));
+  const { generatedPassword } = await resetPassword(user.id, { password: v.password });
+  console.log(`password of ${user.email} changed; their sessions are ended`);
+  if (generatedPassword) console.log(`password: ${generatedPassword}`);
+}
+
+async function tokenCreate(args: string[]): Promise<void> {
+  const v = flags(args, { email: { type: "string" }, name: { type: "string" }, "expires-days": { type: "string" } });
+  const user = await existingUser(required(v, "email"));
+  if (user.disabledAt) throw new UsageError(`${user.email} is disabled`);
+  const days = v["expires-days"] === undefined ? DEFAULT_TOKEN_DAYS : Number(v["expires-days"]);
+  if (!Number.isInteger(days) || days < 1 || days > 365) throw new UsageError("--expires-days must be a whole number of days, 1..365");
+  const { token, expiresAt } = await createApiToken(user.id, v.name ?? "cli", { expiresInDays: days });
   // The token alone on stdout so scripts can capture it: TOKEN=$(npx arbiter token create ...)
   console.log(token);
-  console.error(`token for ${user.email} (${user.role}); it is shown once and stored hashed`);
+  console.error(`token for ${user.email} (${user.role}), valid until ${expiresAt.toISOString()}; it is shown once and stored hashed`);
+}
+
+async function tokenList(args: string[]): Promise<void> {
+  const v = flags(args, { email: { type: "string" } });
+  const user = await existingUser(required(v, "email"));
+  for (const t of await listApiTokens(user.id)) {
+    console.log([t.id, t.prefix, t.status, t.name, `created ${t.createdAt}`, `expires ${t.expiresAt}`, `last used ${t.lastUsedAt ?? "never"}`].join("\t"));
+  }
+}
+
+/** Every web process refuses the token from its next request on (lib/cache/access-cache.ts). */
+async function tokenRevoke(args: string[]): Promise<void> {
+  const v = flags(args, { id: { type: "string" } });
+  const id = required(v, "id");
+  if (!(await revokeApiToken(id))) throw new UsageError(`no token with id ${id}`);
+  console.log(`token ${id} revoked`);
 }
 
 /**
@@ -93,18 +128,25 @@ async function sim(args: string[]): Promise<void> {
   console.log(`${result.judgments} judgments by ${n} simulated annotators in ${((Date.now() - started) / 1000).toFixed(1)} s (${result.errors} refused)`);
 }
 
+/** Each command and the function that runs it with the arguments after its name. */
+const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
+  "user add": userAdd,
+  "user reset-password": userResetPassword,
+  "token create": tokenCreate,
+  "token list": tokenList,
+  "token revoke": tokenRevoke,
+  migrate: async () => console.log("migrations applied"),
+  sim,
+};
+
 async function main(argv: string[]): Promise<number> {
   const [group, action, ...rest] = argv;
-  const command =
-    group === "user" && action === "add"
-      ? () => userAdd(rest)
-      : group === "token" && action === "create"
-        ? () => tokenCreate(rest)
-        : group === "migrate"
-          ? async () => console.log("migrations applied")
-          : group === "sim"
-            ? () => sim([action, ...rest].filter((x): x is string => x !== undefined))
-            : undefined;
+  const twoWords = `${group} ${action}`;
+  const command = Object.hasOwn(COMMANDS, twoWords)
+    ? () => COMMANDS[twoWords]!(rest)
+    : group && Object.hasOwn(COMMANDS, group) && !group.includes(" ")
+      ? () => COMMANDS[group]!(argv.slice(1))
+      : undefined;
   if (!command) {
     console.error(group ? `unknown command: ${argv.join(" ")}\n${USAGE}` : USAGE);
     return 2;

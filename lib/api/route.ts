@@ -5,7 +5,7 @@ import type { NextRequest } from "next/server";
 import type { z } from "zod";
 import { userForApiToken } from "@/lib/auth/api-tokens";
 import { getSessionUser } from "@/lib/auth/current-user";
-import { can, type Permission } from "@/lib/auth/permissions";
+import { can, SESSION_ONLY, type Permission } from "@/lib/auth/permissions";
 import type { User } from "@/lib/db/schema";
 import { ApiError, errorResponse, toErrorResponse } from "./errors";
 import { readJsonBody } from "./json-body";
@@ -14,16 +14,17 @@ import { JSON_BODY_TYPES, refuseCrossSite, type BodyTypes } from "./request-guar
 type Params = Record<string, string | string[]>;
 export type RouteContext<P extends Params> = { req: NextRequest; user: User; params: P };
 
-async function authenticate(req: NextRequest): Promise<User | undefined> {
+async function authenticate(req: NextRequest): Promise<{ user: User; via: "token" | "session" } | undefined> {
   const header = req.headers.get("authorization");
   if (header) {
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     if (!match) throw new ApiError("unauthorized", "Authorization header must be 'Bearer <token>'");
     const user = await userForApiToken(match[1]!);
-    if (!user) throw new ApiError("unauthorized", "Invalid, revoked or disabled API token");
-    return user;
+    if (!user) throw new ApiError("unauthorized", "Invalid, revoked, expired or disabled API token");
+    return { user, via: "token" };
   }
-  return getSessionUser();
+  const user = await getSessionUser();
+  return user && { user, via: "session" };
 }
 
 export type RouteOptions = {
@@ -40,9 +41,11 @@ export function withPermission<P extends Params = Params>(
     try {
       const refused = refuseCrossSite(req, options.bodyTypes ?? JSON_BODY_TYPES);
       if (refused) return refused;
-      const user = await authenticate(req);
-      if (!user) return errorResponse("unauthorized", "Sign in or send an API token");
+      const caller = await authenticate(req);
+      if (!caller) return errorResponse("unauthorized", "Sign in or send an API token");
+      const { user } = caller;
       if (!can(user.role, permission)) return errorResponse("forbidden", `Your role (${user.role}) may not do this`);
+      if (caller.via === "token" && SESSION_ONLY.has(permission)) return errorResponse("forbidden", "An API token may not do this; sign in (or use the CLI)");
       return await handler({ req, user, params: await ctx.params });
     } catch (err) {
       return toErrorResponse(err);

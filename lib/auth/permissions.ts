@@ -4,7 +4,9 @@ import type { UserRole } from "@/lib/db/schema";
 
 export const PERMISSIONS = {
   "self.read": ["admin", "annotator"],
+  "self.manage": ["admin", "annotator"], // one's own password and sessions
   "tokens.create": ["admin", "annotator"],
+  "tokens.manage": ["admin", "annotator"], // list and revoke one's own (an admin: anyone's)
   "annotate": ["admin", "annotator"],
   "projects.read": ["admin", "annotator"],
   "judgments.read": ["admin"],
@@ -17,6 +19,12 @@ export const PERMISSIONS = {
 } as const satisfies Record<string, readonly UserRole[]>;
 
 export type Permission = keyof typeof PERMISSIONS;
+
+/**
+ * Permissions only a signed-in browser carries, never an API token (the CLI works on the
+ * database directly): a leaked token must not be able to mint more tokens.
+ */
+export const SESSION_ONLY: ReadonlySet<Permission> = new Set<Permission>(["tokens.create"]);
 
 export function can(role: UserRole, permission: Permission): boolean {
   return (PERMISSIONS[permission] as readonly UserRole[]).includes(role);

@@ -42,7 +42,17 @@ export function getPool(): pg.Pool {
   return globalForDb.__arbiterDb.pool;
 }
 
+const closeHooks = new Set<() => Promise<void>>();
+
+/** Work to end with the pool: connections of a module's own (the access-change LISTEN). */
+export function onCloseDb(hook: () => Promise<void>): void {
+  closeHooks.add(hook);
+}
+
 export async function closeDb(): Promise<void> {
+  const hooks = [...closeHooks];
+  closeHooks.clear();
+  await Promise.all(hooks.map((hook) => hook()));
   const handle = globalForDb.__arbiterDb;
   globalForDb.__arbiterDb = undefined;
   await handle?.pool.end();

@@ -1,21 +1,23 @@
 // Users: creation, lookup, enabling and disabling. Server-only.
-import { and, asc, count, eq, isNull } from "drizzle-orm";
+import { and, asc, count, eq, isNull, sql } from "drizzle-orm";
 import { z } from "zod";
-import { generatePassword, hashPassword, MIN_PASSWORD_LENGTH } from "@/lib/auth/password";
+import { generatePassword, hashPassword, MAX_EMAIL_LENGTH, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from "@/lib/auth/password";
+import { notifyAccessChanged } from "@/lib/cache/access-cache";
 import { getDb, type Db } from "@/lib/db/client";
 import { users, type User, type UserRole } from "@/lib/db/schema";
-import { forgetApiTokens } from "@/lib/auth/api-tokens";
 
 export const emailSchema = z
   .string()
   .trim()
   .toLowerCase()
+  .max(MAX_EMAIL_LENGTH, `An email address has at most ${MAX_EMAIL_LENGTH} characters`)
   .pipe(z.email({ message: "Enter a valid email address" }));
 
+/** A new password (sign-in accepts any length up to the maximum, for passwords set before). */
 export const passwordSchema = z
   .string()
   .min(MIN_PASSWORD_LENGTH, `Password must be at least ${MIN_PASSWORD_LENGTH} characters`)
-  .max(256);
+  .max(MAX_PASSWORD_LENGTH, `Password must be at most ${MAX_PASSWORD_LENGTH} characters`);
 
 export const newUserSchema = z.object({
   email: emailSchema,
@@ -83,7 +85,10 @@ export class LastAdminError extends Error {
   }
 }
 
-/** Disables or re-enables a user; refuses to leave the platform without an active admin. */
+/**
+ * Disables or re-enables a user; refuses to leave the platform without an active admin.
+ * Disabling ends the user's sessions and stops their tokens in every process at once.
+ */
 export async function setUserDisabled(id: string, disabled: boolean): Promise<User> {
   return getDb().transaction(async (tx) => {
     const [target] = await tx.select().from(users).where(eq(users.id, id)).for("update");
@@ -99,10 +104,13 @@ export async function setUserDisabled(id: string, disabled: boolean): Promise<Us
     }
     const [updated] = await tx
       .update(users)
-      .set({ disabledAt: disabled ? (target.disabledAt ?? new Date()) : null })
+      .set({
+        disabledAt: disabled ? (target.disabledAt ?? new Date()) : null,
+        ...(disabled ? { sessionVersion: sql`${users.sessionVersion} + 1` } : {}),
+      })
       .where(eq(users.id, id))
       .returning();
-    forgetApiTokens(); // a disabled user's tokens stop at once in this process
+    if (disabled) await notifyAccessChanged(tx); // cached token users, in every process
     return updated!;
   });
 }

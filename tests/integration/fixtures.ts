@@ -18,12 +18,12 @@ export async function importText(project: Project, text: string, format: ImportF
 }
 
 export async function anAdmin(): Promise<User> {
-  return (await createUser({ email: uniqueEmail("admin"), role: "admin", password: "password1" })).user;
+  return (await createUser({ email: uniqueEmail("admin"), role: "admin", password: "password-long-1" })).user;
 }
 
 export async function annotators(project: Project, n: number): Promise<User[]> {
   const out: User[] = [];
-  for (let i = 0; i < n; i++) out.push((await createUser({ email: uniqueEmail(`ann${i}`), role: "annotator", password: "password1" })).user);
+  for (let i = 0; i < n; i++) out.push((await createUser({ email: uniqueEmail(`ann${i}`), role: "annotator", password: "password-long-1" })).user);
   await addMembers(project.id, out.map((u) => u.email));
   return out;
 }

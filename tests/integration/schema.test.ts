@@ -48,7 +48,7 @@ describe("schema", () => {
 
   it("keeps one judgment per comparison and annotator, and one row per client id", async () => {
     const { project, comparison, responses: [a, b] } = await aComparison();
-    const { user } = await createUser({ email: uniqueEmail(), role: "annotator", password: "password1" });
+    const { user } = await createUser({ email: uniqueEmail(), role: "annotator", password: "password-long-1" });
     const base = {
       comparisonId: comparison.id,
       projectId: project.id,

@@ -26,19 +26,19 @@ describe("users", () => {
 
   it("refuses a second user with the same email, whatever its case", async () => {
     const email = uniqueEmail();
-    await createUser({ email, role: "annotator", password: "password1" });
-    await expect(createUser({ email: email.toUpperCase(), role: "admin", password: "password2" })).rejects.toBeInstanceOf(
+    await createUser({ email, role: "annotator", password: "password-long-1" });
+    await expect(createUser({ email: email.toUpperCase(), role: "admin", password: "password-long-2" })).rejects.toBeInstanceOf(
       DuplicateUserError,
     );
   });
 
   it("rejects invalid input before touching the database", async () => {
     await expect(createUser({ email: "not-an-email", role: "annotator" })).rejects.toThrow(/valid email/);
-    await expect(createUser({ email: uniqueEmail(), role: "annotator", password: "short" })).rejects.toThrow(/at least 8/);
+    await expect(createUser({ email: uniqueEmail(), role: "annotator", password: "short" })).rejects.toThrow(/at least 12/);
   });
 
   it("disables and re-enables a user; a disabled user is not active", async () => {
-    const { user } = await createUser({ email: uniqueEmail(), role: "annotator", password: "password1" });
+    const { user } = await createUser({ email: uniqueEmail(), role: "annotator", password: "password-long-1" });
     await setUserDisabled(user.id, true);
     expect(await getActiveUser(user.id)).toBeUndefined();
     await setUserDisabled(user.id, false);
@@ -48,7 +48,7 @@ describe("users", () => {
   it("never disables the last active admin", async () => {
     const db = getDb();
     // Leave exactly one active admin: disable every other.
-    const { user: admin } = await createUser({ email: uniqueEmail("admin"), role: "admin", password: "password1" });
+    const { user: admin } = await createUser({ email: uniqueEmail("admin"), role: "admin", password: "password-long-1" });
     const others = await db.select().from(users).where(eq(users.role, "admin"));
     for (const other of others) if (other.id !== admin.id && !other.disabledAt) await setUserDisabled(other.id, true);
     await expect(setUserDisabled(admin.id, true)).rejects.toBeInstanceOf(LastAdminError);
@@ -56,7 +56,7 @@ describe("users", () => {
   });
 
   it("creates no second admin on start when one exists", async () => {
-    await createUser({ email: uniqueEmail("admin"), role: "admin", password: "password1" });
+    await createUser({ email: uniqueEmail("admin"), role: "admin", password: "password-long-1" });
     expect(await ensureAdmin({ email: uniqueEmail("first") })).toBeNull();
   });
 });

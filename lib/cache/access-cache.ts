@@ -1,0 +1,134 @@
+// Caches of who may do what (the user behind an API token, project memberships), kept in
+// each process and cleared in every process when access changes. A writer that takes
+// access away (revokes a token, disables a user, removes a member) NOTIFYs channel
+// "arbiter_access" in its transaction; each process LISTENs on a connection of its own and
+// clears these caches when the notification arrives. A process whose listening connection
+// is not up does not cache at all, so a change reaches every process no later than
+// PostgreSQL delivers the notification (well under a millisecond on one machine).
+import { sql } from "drizzle-orm";
+import pg from "pg";
+import { onCloseDb, type Db, type Tx } from "@/lib/db/client";
+import { TtlCache } from "./ttl-cache";
+
+export const ACCESS_CHANNEL = "arbiter_access";
+
+const RECONNECT_MS = 1_000;
+
+type Listener = {
+  client: pg.Client | null;
+  /** true from the LISTEN's acknowledgement until the connection fails */
+  listening: boolean;
+  /** raised by every notification and every loss of the connection: a lookup that began before must not be cached */
+  generation: number;
+  retry: ReturnType<typeof setTimeout> | null;
+  stopped: boolean;
+  caches: Set<{ clear(): void }>;
+};
+
+// On globalThis, as the pool is (lib/db/client.ts), so Next's dev reloads share one listener.
+const globalForAccess = globalThis as unknown as { __arbiterAccess?: Listener };
+const state: Listener = (globalForAccess.__arbiterAccess ??= {
+  client: null,
+  listening: false,
+  generation: 0,
+  retry: null,
+  stopped: true,
+  caches: new Set(),
+});
+
+function clearAll(): void {
+  state.generation++;
+  for (const cache of state.caches) cache.clear();
+}
+
+function connectionLost(client: pg.Client): void {
+  if (state.client !== client) return;
+  state.client = null;
+  state.listening = false;
+  clearAll();
+  client.end().catch(() => {});
+  if (!state.stopped && !state.retry) state.retry = setTimeout(() => ((state.retry = null), startListening()), RECONNECT_MS);
+}
+
+function startListening(): void {
+  const url = process.env.DATABASE_URL;
+  if (state.client || !url) return;
+  if (state.stopped) {
+    state.stopped = false;
+    onCloseDb(stopListening);
+  }
+  const client = new pg.Client({ connectionString: url });
+  state.client = client;
+  client.on("notification", clearAll);
+  client.on("error", (err) => {
+    console.error(`[access cache] listening connection failed: ${err.message}; not caching until it is back`);
+    connectionLost(client);
+  });
+  client.on("end", () => connectionLost(client));
+  client
+    .connect()
+    .then(() => client.query(`listen ${ACCESS_CHANNEL}`))
+    .then(() => {
+      if (state.client === client) state.listening = true;
+    })
+    .catch(() => connectionLost(client));
+}
+
+/** Ends the listening connection (with the pool: tests, shutdown); the next cache use starts it again. */
+async function stopListening(): Promise<void> {
+  state.stopped = true;
+  if (state.retry) clearTimeout(state.retry);
+  state.retry = null;
+  const client = state.client;
+  state.client = null;
+  state.listening = false;
+  clearAll();
+  await client?.end().catch(() => {});
+}
+
+/**
+ * Tells every process to drop its cached access. Pass the transaction that changes the
+ * access: PostgreSQL delivers the notification when it commits, never for a rollback.
+ */
+export async function notifyAccessChanged(db: Db | Tx): Promise<void> {
+  await db.execute(sql`select pg_notify(${ACCESS_CHANNEL}, '')`);
+  clearAll(); // this process at once, without waiting for its own notification
+}
+
+/** A TtlCache that answers only while this process listens for access changes, and is cleared by them. */
+export class AccessCache<K, V> {
+  private readonly entries: TtlCache<K, V>;
+
+  constructor(ttlMs: number, maxEntries?: number) {
+    this.entries = new TtlCache<K, V>(ttlMs, maxEntries);
+    state.caches.add(this.entries);
+  }
+
+  /**
+   * The cached value, or `load`'s, which is kept only when no access change (and no loss
+   * of the listening connection) came between the start of the lookup and its end.
+   */
+  async remember(key: K, load: () => Promise<V | undefined>): Promise<V | undefined> {
+    if (!state.listening) {
+      startListening();
+      return load();
+    }
+    const hit = this.entries.get(key);
+    if (hit !== undefined) return hit;
+    const generation = state.generation;
+    const value = await load();
+    if (value !== undefined && state.listening && generation === state.generation) this.entries.set(key, value);
+    return value;
+  }
+
+  /** Drops this process's entries (writers here that change what is cached but not access). */
+  clear(): void {
+    state.generation++; // a lookup in flight may have read the old state
+    this.entries.clear();
+  }
+}
+
+/** For tests: whether this process is listening (and so caching). */
+export function isListeningForAccessChanges(): boolean {
+  return state.listening;
+}
