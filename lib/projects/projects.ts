@@ -1,12 +1,12 @@
 // Projects and their members. Server-only.
-import { and, asc, count, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, count, eq, inArray, isNull, sql } from "drizzle-orm";
 import { ApiError } from "@/lib/api/errors";
 import { isUuid } from "@/lib/api/uuid-param";
 import { getDb } from "@/lib/db/client";
 import { preparedOnce } from "@/lib/db/prepared";
 import { comparisons, judgments, projectMembers, projects, users, type Project, type User } from "@/lib/db/schema";
 import { can } from "@/lib/auth/permissions";
-import { TtlCache } from "@/lib/cache/ttl-cache";
+import { AccessCache } from "@/lib/cache/access-cache";
 import { projectSettingsSchema, type ProjectPatch, type ProjectSettings } from "./settings";
 
 export async function createProject(input: unknown, createdBy: string): Promise<Project> {
@@ -74,15 +74,19 @@ type ProjectForUser = Project & { memberGroup: string | null };
 
 /**
  * projectForUser's answers for 2 s: every tasks/next asks it. Writes to projects and
- * members here clear it; a change by another process shows within 2 s.
+ * members here clear it; removing a member clears it in every process at once
+ * (access-cache.ts); other changes by another process show within 2 s.
  */
-const memberships = new TtlCache<string, ProjectForUser>(2_000);
+const memberships = new AccessCache<string, ProjectForUser>(2_000);
 
 const membershipQuery = preparedOnce((db) =>
   db
     .select({ project: projects, member: projectMembers.userId, group: projectMembers.groupName })
     .from(projects)
-    .leftJoin(projectMembers, and(eq(projectMembers.projectId, projects.id), eq(projectMembers.userId, sql.placeholder("userId"))))
+    .leftJoin(
+      projectMembers,
+      and(eq(projectMembers.projectId, projects.id), eq(projectMembers.userId, sql.placeholder("userId")), isNull(projectMembers.removedAt)),
+    )
     .where(eq(projects.id, sql.placeholder("projectId")))
     .prepare("projects.for-user"),
 );
@@ -90,15 +94,13 @@ const membershipQuery = preparedOnce((db) =>
 /** The project if `user` may work in it (admins: every project; annotators: their own), with their group. */
 export async function projectForUser(projectId: string, user: User): Promise<ProjectForUser> {
   if (!isUuid(projectId)) throw new ApiError("not_found", "No such project");
-  const key = `${projectId}:${user.id}:${user.role}`;
-  const cached = memberships.get(key);
-  if (cached) return cached;
-  const [row] = await membershipQuery().execute({ projectId, userId: user.id });
-  if (!row) throw new ApiError("not_found", "No such project");
-  if (!row.member && !can(user.role, "projects.manage")) throw new ApiError("forbidden", "You are not a member of this project");
-  const result = { ...row.project, memberGroup: row.group };
-  memberships.set(key, result);
-  return result;
+  const found = await memberships.remember(`${projectId}:${user.id}:${user.role}`, async () => {
+    const [row] = await membershipQuery().execute({ projectId, userId: user.id });
+    if (!row) throw new ApiError("not_found", "No such project");
+    if (!row.member && !can(user.role, "projects.manage")) throw new ApiError("forbidden", "You are not a member of this project");
+    return { ...row.project, memberGroup: row.group };
+  });
+  return found!;
 }
 
 export async function addMembers(projectId: string, emails: string[], groupName: string | null = null): Promise<{ added: string[]; unknown: string[] }> {
@@ -109,7 +111,7 @@ export async function addMembers(projectId: string, emails: string[], groupName:
     await getDb()
       .insert(projectMembers)
       .values(found.map((u) => ({ projectId, userId: u.id, groupName })))
-      .onConflictDoUpdate({ target: [projectMembers.projectId, projectMembers.userId], set: { groupName } });
+      .onConflictDoUpdate({ target: [projectMembers.projectId, projectMembers.userId], set: { groupName, removedAt: null } });
     memberships.clear();
   }
   const foundEmails = new Set(found.map((u) => u.email));
@@ -140,7 +142,7 @@ export async function listMembers(projectId: string): Promise<MemberRow[]> {
     })
     .from(projectMembers)
     .innerJoin(users, eq(users.id, projectMembers.userId))
-    .where(eq(projectMembers.projectId, projectId))
+    .where(and(eq(projectMembers.projectId, projectId), isNull(projectMembers.removedAt)))
     .orderBy(asc(users.email));
 }
 
@@ -149,7 +151,7 @@ export async function projectsOfUser(userId: string): Promise<Project[]> {
     .select({ project: projects })
     .from(projectMembers)
     .innerJoin(projects, eq(projects.id, projectMembers.projectId))
-    .where(eq(projectMembers.userId, userId))
+    .where(and(eq(projectMembers.userId, userId), isNull(projectMembers.removedAt)))
     .orderBy(asc(projects.createdAt));
   return rows.map((r) => r.project);
 }

@@ -10,6 +10,7 @@ import { addMembersAction } from "../actions";
 import { ExportPanel } from "./export-panel";
 import { ImportPanel } from "./import-panel";
 import { MembersForm } from "./members-form";
+import { RemoveMemberButton } from "./remove-member-button";
 
 export const dynamic = "force-dynamic";
 
@@ -68,9 +69,17 @@ export default async function ProjectPage({ params }: { params: Promise<{ id: st
         <h2 className="font-medium">Members ({members.length})</h2>
         <MembersForm action={addMembersAction.bind(null, id)} />
         {members.length > 0 && (
-          <p className="text-sm text-slate-600">
-            {members.map((m) => `${m.email}${m.groupName ? ` (${m.groupName})` : ""}`).join(", ")}
-          </p>
+          <ul className="divide-y divide-slate-100 text-sm text-slate-600" data-testid="members">
+            {members.map((m) => (
+              <li key={m.userId} className="flex items-center justify-between gap-3 py-1">
+                <span>
+                  {m.email}
+                  {m.groupName ? ` (${m.groupName})` : ""}
+                </span>
+                <RemoveMemberButton projectId={id} userId={m.userId} email={m.email} />
+              </li>
+            ))}
+          </ul>
         )}
       </section>
 
