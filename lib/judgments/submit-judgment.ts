@@ -112,6 +112,7 @@ export async function submitJudgment(
     const { code, constraint, message } = err as { code?: string; constraint?: string; message?: string };
     if (code === "AR404") throw new ApiError("not_found", message ?? "No such comparison");
     if (code === "AR409") throw new ApiError("conflict", message ?? "Conflict");
+    if (code === "AR403") throw new ApiError("forbidden", message ?? "Not yours to judge");
     if (code === "23505" && constraint === "judgments_client_id_key") {
       // The same clientId raced itself (double click, retry in flight): answer with the winner.
       const winner = await findByClientId(input.clientId);

@@ -1,4 +1,4 @@
--- arbiter_submit_judgment: current definition (drizzle/0008_submit_fast_path.sql).
+-- arbiter_submit_judgment: current definition (drizzle/0014_submit_respects_reservations.sql).
 CREATE OR REPLACE FUNCTION arbiter_submit_judgment(
   p_comparison uuid,
   p_me uuid,
@@ -29,6 +29,7 @@ DECLARE
   v_id uuid;
   v_created boolean := true;
   v_project uuid;
+  v_group text;
 BEGIN
   -- The usual case, in one statement: the annotator holds a live lease on the comparison
   -- (their slot) and the clientId is new. The counter's UPDATE takes the row lock. A
@@ -52,8 +53,8 @@ BEGIN
   released as (delete from task_leases where comparison_id = p_comparison and annotator_id = p_me and exists (select from counted))
   select id, project_id into v_id, v_project from judgment;
   IF v_id IS NULL THEN
-    -- 0007's path, unchanged: a retry, no live lease, no such comparison.
-    select c.project_id, c.is_gold, c.judgment_count, c.required,
+    -- 0007's path (with 0014's reservation check): a retry, no live lease, no such comparison.
+    select c.project_id, c.is_gold, c.judgment_count, c.required, c.reserved_for_user, c.reserved_for_group,
         (select jsonb_agg(cr.response_id order by cr.position) from comparison_responses cr where cr.comparison_id = c.id) as response_ids,
         j.id as prev_id, j.annotator_id as prev_annotator, j.comparison_id as prev_comparison,
         (select l.shown_order from task_leases l
@@ -78,6 +79,16 @@ BEGIN
       v_created := false;
     ELSE
       v_lease := v_c.my_lease;
+      IF v_lease IS NULL AND (v_c.reserved_for_user IS NOT NULL OR v_c.reserved_for_group IS NOT NULL)
+         AND v_c.reserved_for_user IS DISTINCT FROM p_me THEN
+        -- Without a lease, a comparison reserved for another annotator or another group is
+        -- not the caller's to judge: the rule arbiter_next_task assigns by.
+        select m.group_name into v_group from project_members m
+          where m.project_id = v_c.project_id and m.user_id = p_me and m.removed_at is null;
+        IF v_c.reserved_for_group IS NULL OR v_group IS DISTINCT FROM v_c.reserved_for_group THEN
+          RAISE EXCEPTION 'This comparison is reserved for another annotator' USING ERRCODE = 'AR403';
+        END IF;
+      END IF;
       IF v_lease IS NULL AND NOT v_c.is_gold THEN
         -- counted in a later statement than the lock: a fresh snapshot sees every lease
         -- committed by the lock's previous holder
