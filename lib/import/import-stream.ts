@@ -1,66 +1,43 @@
-// One import request: stream the body record by record, validate each, write in batches
-// inside one transaction, and commit only if every line was valid. Memory holds one batch
-// and the error list, never the whole file (100,000 records in one request).
-import { Readable } from "node:stream";
+// One import request: open the body as a file of records (file-values.ts: NDJSON, CSV or
+// Parquet, gzipped or not), read them with the dataset's reader (datasets/, detected from
+// the first record unless named), validate each, and write in batches inside one
+// transaction. By default it commits only if every line was valid; with onInvalid "skip"
+// it commits every valid record and lists the lines it left out. Memory holds one batch,
+// one dataset group and the listed errors, never the whole file.
 import { sql } from "drizzle-orm";
-import { parse as parseCsv } from "csv-parse";
 import { getDb } from "@/lib/db/client";
 import type { Project } from "@/lib/db/schema";
-import { BodyTooLargeError, readLines } from "./read-lines";
-import { csvRowToRecord, describeError, normalizeRecord, type ImportRecord } from "./records";
+import { datasetReader, detectDataset, type DatasetName } from "./datasets";
+import type { DatasetReader, Emitted } from "./datasets/reader";
+import { openImportFile, type FileFormat } from "./file-values";
+import { describeError, type ImportRecord } from "./records";
 import { importedAnnotatorId } from "./system-users";
 import { emptyCounts, writeBatch, type ImportCounts } from "./write-batch";
 
 export const BATCH_SIZE = 500;
 export const MAX_LISTED_ERRORS = 1000;
 
-export type ImportFormat = "ndjson" | "csv";
+/** The file format; kept under its first name, from when it was the only choice. */
+export type ImportFormat = FileFormat;
+export type OnInvalid = "fail" | "skip";
 export type ImportError = { line: number; message: string };
 export type ImportResult = {
   imported: ImportCounts;
+  /** invalid lines that stopped the import (onInvalid "fail") */
   errors: ImportError[];
   /** errors in all, when more than MAX_LISTED_ERRORS were found */
   errorCount: number;
+  /** invalid lines left out of an import that went ahead (onInvalid "skip") */
+  skipped: ImportError[];
+  skippedCount: number;
+  /** records that passed validation: what an import that skips the invalid lines would write */
+  validRecords: number;
   committed: boolean;
   dryRun: boolean;
+  /** what was read: the named or detected file format and dataset (null: no record to tell from) */
+  detected: { format: FileFormat; gzip: boolean; dataset: DatasetName | null };
 };
-
-type Line = { line: number; value?: unknown; parseError?: string };
-
-async function* ndjsonValues(body: ReadableStream<Uint8Array>, maxBytes: number): AsyncGenerator<Line> {
-  for await (const { line, text } of readLines(body, { maxBytes })) {
-    if (text.trim() === "") continue;
-    try {
-      yield { line, value: JSON.parse(text) };
-    } catch (err) {
-      yield { line, parseError: `invalid JSON (${err instanceof Error ? err.message : "parse error"})` };
-    }
-  }
-}
-
-async function* limitBytes(body: ReadableStream<Uint8Array>, maxBytes: number): AsyncGenerator<Uint8Array> {
-  let bytes = 0;
-  for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
-    bytes += chunk.byteLength;
-    if (bytes > maxBytes) throw new BodyTooLargeError(maxBytes);
-    yield chunk;
-  }
-}
-
-async function* csvValues(body: ReadableStream<Uint8Array>, maxBytes: number): AsyncGenerator<Line> {
-  const parser = Readable.from(limitBytes(body, maxBytes)).pipe(
-    parseCsv({ columns: (header: string[]) => header.map((h) => h.trim().toLowerCase()), skip_empty_lines: true, bom: true, info: true }),
-  );
-  try {
-    for await (const { record, info } of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
-      yield { line: info.lines, value: csvRowToRecord(record) };
-    }
-  } catch (err) {
-    if (err instanceof BodyTooLargeError) throw err;
-    const e = err as { lines?: number; message?: string };
-    yield { line: e.lines ?? 0, parseError: `invalid CSV: ${e.message ?? String(err)}` };
-  }
-}
+export type ImportProgress = { bytes: number; records: number; invalid: number };
 
 /** Checks that depend on the project, after the record itself is valid. */
 function checkAgainstProject(record: ImportRecord, project: Project): void {
@@ -74,15 +51,39 @@ class Rollback extends Error {}
 export async function importStream(
   project: Project,
   body: ReadableStream<Uint8Array>,
-  opts: { format: ImportFormat; maxBytes: number; dryRun?: boolean },
+  opts: {
+    format?: FileFormat;
+    dataset?: DatasetName;
+    onInvalid?: OnInvalid;
+    /** the request's content type, a hint for telling CSV from NDJSON */
+    contentType?: string;
+    maxBytes: number;
+    dryRun?: boolean;
+    /** called as the body is read (every chunk) */
+    onProgress?: (p: ImportProgress) => void;
+  },
 ): Promise<ImportResult> {
+  const skip = opts.onInvalid === "skip";
   const counts = emptyCounts();
-  const errors: ImportError[] = [];
-  let errorCount = 0;
-  const lines = opts.format === "csv" ? csvValues(body, opts.maxBytes) : ndjsonValues(body, opts.maxBytes);
+  const listed: ImportError[] = [];
+  let invalid = 0;
+  let valid = 0;
+  let bytes = 0;
+  const progress = () => opts.onProgress?.({ bytes, records: valid, invalid });
+  const file = await openImportFile(body, {
+    format: opts.format,
+    contentType: opts.contentType,
+    maxBytes: opts.maxBytes,
+    onBytes: (n) => {
+      bytes = n;
+      progress();
+    },
+  });
+  let dataset: DatasetName | undefined = opts.dataset;
+  let reader: DatasetReader | undefined;
   const fail = (line: number, message: string) => {
-    errorCount++;
-    if (errors.length < MAX_LISTED_ERRORS) errors.push({ line, message });
+    invalid++;
+    if (listed.length < MAX_LISTED_ERRORS) listed.push({ line, message });
   };
 
   try {
@@ -90,38 +91,60 @@ export async function importStream(
       const annotator = await importedAnnotatorId(tx);
       let batch: ImportRecord[] = [];
       const flush = async () => {
-        // Once any line failed nothing will be committed: keep validating, stop writing.
-        if (batch.length > 0 && errorCount === 0) await writeBatch(tx, project, batch, annotator, counts);
+        // Once any line failed an all-or-nothing import will not commit: keep validating, stop writing.
+        if (batch.length > 0 && (skip || invalid === 0)) await writeBatch(tx, project, batch, annotator, counts);
         batch = [];
       };
-      for await (const item of lines) {
+      const take = async (emitted: Emitted[]) => {
+        for (const e of emitted) {
+          if ("error" in e) {
+            fail(e.line, e.error);
+            continue;
+          }
+          try {
+            checkAgainstProject(e.record, project);
+            valid++;
+            batch.push(e.record);
+          } catch (err) {
+            fail(e.line, describeError(err));
+          }
+          if (batch.length >= BATCH_SIZE) await flush();
+        }
+      };
+      for await (const item of file.values) {
         if (item.parseError) {
           fail(item.line, item.parseError);
           continue;
         }
-        try {
-          const record = normalizeRecord(item.value);
-          checkAgainstProject(record, project);
-          batch.push(record);
-        } catch (err) {
-          fail(item.line, describeError(err));
-        }
-        if (batch.length >= BATCH_SIZE) await flush();
+        reader ??= datasetReader((dataset ??= detectDataset(item.value)), file.format);
+        await take(reader.push(item.value, item.line));
       }
+      if (reader) await take(reader.end());
       await flush();
-      if (errorCount > 0 || opts.dryRun) throw new Rollback();
+      progress();
+      if ((invalid > 0 && !skip) || opts.dryRun) throw new Rollback();
     });
   } catch (err) {
     if (!(err instanceof Rollback)) throw err;
   }
-  const committed = errorCount === 0 && !opts.dryRun;
+  const committed = (skip || invalid === 0) && !opts.dryRun;
   if (committed && counts.comparisons + counts.responses > 0) {
     // Fresh statistics right away: autovacuum gets to a large import only after a while,
     // and until then the planner, believing the tables small, picks sequential scans that
     // make every tasks/next and submit tens of times slower.
     await getDb().execute(sql`analyze prompts, responses, comparisons, comparison_responses, judgments`);
   }
-  // With errors nothing was written: report no partial counts that could be misread.
-  const imported = errorCount === 0 ? counts : emptyCounts();
-  return { imported, errors, errorCount, committed, dryRun: opts.dryRun ?? false };
+  const failed = invalid > 0 && !skip;
+  return {
+    // An all-or-nothing import with errors wrote nothing: report no partial counts that could be misread.
+    imported: failed ? emptyCounts() : counts,
+    errors: skip ? [] : listed,
+    errorCount: skip ? 0 : invalid,
+    skipped: skip ? listed : [],
+    skippedCount: skip ? invalid : 0,
+    validRecords: valid,
+    committed,
+    dryRun: opts.dryRun ?? false,
+    detected: { format: file.format, gzip: file.gzip, dataset: dataset ?? null },
+  };
 }

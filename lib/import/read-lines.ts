@@ -6,7 +6,7 @@ export class BodyTooLargeError extends Error {
 }
 
 export async function* readLines(
-  body: ReadableStream<Uint8Array>,
+  body: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>,
   opts: { maxBytes: number },
 ): AsyncGenerator<{ line: number; text: string }> {
   const decoder = new TextDecoder("utf-8", { fatal: false });

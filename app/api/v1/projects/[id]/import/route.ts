@@ -1,36 +1,103 @@
+import { z } from "zod";
 import { ApiError } from "@/lib/api/errors";
 import { IMPORT_BODY_TYPES } from "@/lib/api/request-guard";
-import { withPermission } from "@/lib/api/route";
+import { parseQuery, withPermission } from "@/lib/api/route";
 import { uuidParam } from "@/lib/api/uuid-param";
 import { env } from "@/lib/config/env";
-import { importStream, type ImportFormat } from "@/lib/import/import-stream";
+import { DATASETS } from "@/lib/import/datasets";
+import { FILE_FORMATS } from "@/lib/import/file-values";
+import { UnreadableFileError, UnsupportedRecordsError } from "@/lib/import/import-errors";
+import { importStream, type ImportProgress, type ImportResult } from "@/lib/import/import-stream";
 import { BodyTooLargeError } from "@/lib/import/read-lines";
 import { getProject } from "@/lib/projects/projects";
 
 export const maxDuration = 600;
 
-function formatOf(req: Request): ImportFormat {
-  const explicit = new URL(req.url).searchParams.get("format");
-  if (explicit === "csv" || explicit === "ndjson") return explicit;
-  if (explicit) throw new ApiError("invalid_input", "format must be ndjson or csv");
-  return (req.headers.get("content-type") ?? "").includes("csv") ? "csv" : "ndjson";
+const flag = z.enum(["0", "1", "true", "false"]).transform((v) => v === "1" || v === "true");
+const querySchema = z.object({
+  format: z.enum(FILE_FORMATS, { error: `format must be one of ${FILE_FORMATS.join(", ")}` }).optional(),
+  dataset: z.enum(DATASETS, { error: `dataset must be one of ${DATASETS.join(", ")}` }).optional(),
+  onInvalid: z.enum(["fail", "skip"], { error: "onInvalid must be fail or skip" }).optional(),
+  dryRun: flag.optional(),
+  progress: flag.optional(),
+});
+
+const PROGRESS_EVERY_MS = 250;
+
+function statusOf(result: ImportResult): number {
+  return result.errorCount > 0 ? 400 : result.committed ? 201 : 200;
 }
 
-/** NDJSON (or CSV) body → { imported, errors, committed }; nothing is written when a line is invalid. */
-export const POST = withPermission<{ id: string }>("projects.manage", async ({ req, params }) => {
-  const project = await getProject(uuidParam(params.id, "project"));
-  if (!project) throw new ApiError("not_found", "No such project");
-  const maxBytes = env().IMPORT_MAX_BYTES;
-  const declared = Number(req.headers.get("content-length") ?? "0");
-  if (declared > maxBytes) throw new ApiError("too_large", `The import is larger than the limit of ${maxBytes} bytes`);
-  if (!req.body) throw new ApiError("invalid_input", "Send the records as the request body");
-  const dryRun = ["1", "true"].includes(new URL(req.url).searchParams.get("dryRun") ?? "");
-  try {
-    const result = await importStream(project, req.body, { format: formatOf(req), maxBytes, dryRun });
-    const status = result.errorCount > 0 ? 400 : result.committed ? 201 : 200;
-    return Response.json(result, { status });
-  } catch (err) {
-    if (err instanceof BodyTooLargeError) throw new ApiError("too_large", err.message);
-    throw err;
-  }
-}, { bodyTypes: IMPORT_BODY_TYPES });
+function refusal(err: unknown): never {
+  if (err instanceof BodyTooLargeError) throw new ApiError("too_large", err.message);
+  if (err instanceof UnreadableFileError || err instanceof UnsupportedRecordsError) throw new ApiError("invalid_input", err.message);
+  throw err;
+}
+
+/**
+ * `?progress=1`: the answer is NDJSON, `{"progress": {bytes, records, invalid}}` lines while
+ * the body is read, then `{"status", "result"}` (or `{"status", "error"}`), always HTTP 200
+ * since the outcome is known only at the end.
+ */
+function progressResponse(run: (onProgress: (p: ImportProgress) => void) => Promise<ImportResult>): Response {
+  const encoder = new TextEncoder();
+  const stream = new ReadableStream<Uint8Array>({
+    async start(controller) {
+      const send = (value: unknown) => controller.enqueue(encoder.encode(`${JSON.stringify(value)}\n`));
+      let last = 0;
+      try {
+        const result = await run((p) => {
+          const now = Date.now();
+          if (now - last < PROGRESS_EVERY_MS) return;
+          last = now;
+          send({ progress: p });
+        });
+        send({ status: statusOf(result), result });
+      } catch (err) {
+        try {
+          refusal(err);
+        } catch (e) {
+          const code = e instanceof ApiError ? e.code : "internal";
+          if (code === "internal") console.error("import failed", err);
+          send({ status: code === "too_large" ? 413 : code === "internal" ? 500 : 400, error: { code, message: e instanceof ApiError ? e.message : "Internal error" } });
+        }
+      }
+      controller.close();
+    },
+  });
+  return new Response(stream, { headers: { "content-type": "application/x-ndjson", "cache-control": "no-store" } });
+}
+
+/** A file of records (API.md, "Import") → { imported, errors, skipped, detected, … }; by default nothing is written when a line is invalid. */
+export const POST = withPermission<{ id: string }>(
+  "projects.manage",
+  async ({ req, params }) => {
+    const project = await getProject(uuidParam(params.id, "project"));
+    if (!project) throw new ApiError("not_found", "No such project");
+    const q = parseQuery(req, querySchema);
+    const maxBytes = env().IMPORT_MAX_BYTES;
+    const declared = Number(req.headers.get("content-length") ?? "0");
+    if (declared > maxBytes) throw new ApiError("too_large", `The import is larger than the limit of ${maxBytes} bytes`);
+    if (!req.body) throw new ApiError("invalid_input", "Send the records as the request body");
+    const contentType = req.headers.get("content-type") ?? "";
+    const body = req.body;
+    const run = (onProgress?: (p: ImportProgress) => void) =>
+      importStream(project, body, {
+        format: q.format ?? (contentType.includes("parquet") ? "parquet" : undefined),
+        dataset: q.dataset,
+        onInvalid: q.onInvalid,
+        contentType,
+        maxBytes,
+        dryRun: q.dryRun,
+        onProgress,
+      });
+    if (q.progress) return progressResponse(run);
+    try {
+      const result = await run();
+      return Response.json(result, { status: statusOf(result) });
+    } catch (err) {
+      refusal(err);
+    }
+  },
+  { bodyTypes: IMPORT_BODY_TYPES },
+);

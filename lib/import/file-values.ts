@@ -1,0 +1,131 @@
+// The import body as numbered values, whatever file it is: NDJSON (one JSON value a line),
+// CSV with a header (one object a row), or Parquet (one object a row), any of them gzipped.
+// The file is told by its first bytes unless named: gzip's magic (1f 8b) is unpacked as a
+// stream (zlib), Parquet's ("PAR1") read row group by row group, a first character "{" is
+// NDJSON, a text/csv content type or a first line without "{" is CSV. Memory holds a chunk,
+// one CSV row or one Parquet row group at a time, never the whole file.
+import { createWriteStream } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { createGunzip } from "node:zlib";
+import { parse as parseCsv } from "csv-parse";
+import { UnreadableFileError } from "./import-errors";
+import { BodyTooLargeError, readLines } from "./read-lines";
+import { parquetRows } from "./parquet-rows";
+
+export const FILE_FORMATS = ["ndjson", "csv", "parquet"] as const;
+export type FileFormat = (typeof FILE_FORMATS)[number];
+export type Line = { line: number; value?: unknown; parseError?: string };
+
+/** Unpacked gzip may be this many times the body limit (a guard against gzip bombs). */
+export const GZIP_MAX_RATIO = 16;
+
+type Chunks = AsyncIterable<Uint8Array>;
+
+async function* limitBytes(chunks: Chunks, maxBytes: number, onBytes?: (n: number) => void, error = () => new BodyTooLargeError(maxBytes)): AsyncGenerator<Uint8Array> {
+  let bytes = 0;
+  for await (const chunk of chunks) {
+    bytes += chunk.byteLength;
+    if (bytes > maxBytes) throw error();
+    onBytes?.(bytes);
+    yield chunk;
+  }
+}
+
+/** Reads chunks until at least n bytes are known; returns them and the whole stream again. */
+async function peek(chunks: Chunks, n: number): Promise<{ head: Uint8Array; all: Chunks }> {
+  const it = chunks[Symbol.asyncIterator]();
+  const seen: Uint8Array[] = [];
+  let size = 0;
+  while (size < n) {
+    const next = await it.next();
+    if (next.done) break;
+    seen.push(next.value);
+    size += next.value.byteLength;
+  }
+  const head = Buffer.concat(seen).subarray(0, n);
+  async function* all() {
+    yield* seen;
+    for (let next = await it.next(); !next.done; next = await it.next()) yield next.value;
+  }
+  return { head, all: all() };
+}
+
+const isGzip = (h: Uint8Array) => h[0] === 0x1f && h[1] === 0x8b;
+const isParquet = (h: Uint8Array) => Buffer.from(h.subarray(0, 4)).toString("latin1") === "PAR1";
+
+function sniffText(head: Uint8Array, contentType: string): FileFormat {
+  if (contentType.includes("csv")) return "csv";
+  const text = Buffer.from(head).toString("utf8").replace(/^\uFEFF/, "");
+  const first = text.trimStart()[0];
+  if (first === undefined || first === "{" || first === "[") return "ndjson";
+  return text.split("\n", 1)[0]!.includes(",") ? "csv" : "ndjson";
+}
+
+async function* gunzip(chunks: Chunks, maxBytes: number): Chunks {
+  const unzipped = Readable.from(chunks).pipe(createGunzip());
+  try {
+    yield* limitBytes(unzipped, maxBytes * GZIP_MAX_RATIO, undefined, () => new BodyTooLargeError(maxBytes * GZIP_MAX_RATIO));
+  } catch (err) {
+    if (err instanceof BodyTooLargeError) throw err;
+    if ((err as { code?: string }).code?.startsWith("Z_")) throw new UnreadableFileError(`invalid gzip data: ${(err as Error).message}`);
+    throw err;
+  }
+}
+
+async function* ndjsonValues(chunks: Chunks): AsyncGenerator<Line> {
+  for await (const { line, text } of readLines(chunks, { maxBytes: Infinity })) {
+    if (text.trim() === "") continue;
+    try {
+      yield { line, value: JSON.parse(text) };
+    } catch (err) {
+      yield { line, parseError: `invalid JSON (${err instanceof Error ? err.message : "parse error"})` };
+    }
+  }
+}
+
+async function* csvValues(chunks: Chunks): AsyncGenerator<Line> {
+  const parser = Readable.from(chunks).pipe(
+    parseCsv({ columns: (header: string[]) => header.map((h) => h.trim().toLowerCase()), skip_empty_lines: true, bom: true, info: true }),
+  );
+  try {
+    for await (const { record, info } of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
+      yield { line: info.lines, value: record };
+    }
+  } catch (err) {
+    if (err instanceof BodyTooLargeError || err instanceof UnreadableFileError) throw err;
+    const e = err as { lines?: number; message?: string };
+    yield { line: e.lines ?? 0, parseError: `invalid CSV: ${e.message ?? String(err)}` };
+  }
+}
+
+/** Parquet needs random access (its index is at the end): the body is spooled to a temporary file. */
+async function* parquetValues(chunks: Chunks): AsyncGenerator<Line> {
+  const dir = await mkdtemp(path.join(tmpdir(), "arbiter-import-"));
+  try {
+    const file = path.join(dir, "body.parquet");
+    await pipeline(Readable.from(chunks), createWriteStream(file));
+    yield* parquetRows(file);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+export type OpenedFile = { format: FileFormat; gzip: boolean; values: AsyncGenerator<Line> };
+
+export async function openImportFile(
+  body: ReadableStream<Uint8Array> | Chunks,
+  opts: { format?: FileFormat; contentType?: string; maxBytes: number; onBytes?: (bytes: number) => void },
+): Promise<OpenedFile> {
+  const received = limitBytes(body as Chunks, opts.maxBytes, opts.onBytes);
+  let { head, all } = await peek(received, 4);
+  const gzip = isGzip(head);
+  if (gzip) ({ head, all } = await peek(gunzip(all, opts.maxBytes), 4096));
+  else if (!opts.format) ({ head, all } = await peek(all, 4096));
+  const format = opts.format ?? (isParquet(head) ? "parquet" : sniffText(head, opts.contentType ?? ""));
+  const values = format === "parquet" ? parquetValues(all) : format === "csv" ? csvValues(all) : ndjsonValues(all);
+  return { format, gzip, values };
+}
