@@ -14,7 +14,10 @@ export async function undoJudgment(judgmentId: string, me: User): Promise<{ comp
     if (Date.now() - j.createdAt.getTime() > UNDO_WINDOW_MS) throw new ApiError("conflict", "Too late to undo this judgment");
     await tx.select({ id: comparisons.id }).from(comparisons).where(eq(comparisons.id, j.comparisonId)).for("update");
     const [project] = await tx.select().from(projects).where(eq(projects.id, j.projectId));
-    await tx.delete(judgments).where(eq(judgments.id, j.id));
+    // Two undos of one judgment both get this far; the second, once the first has
+    // committed, deletes nothing and must not take the count down again.
+    const deleted = await tx.delete(judgments).where(eq(judgments.id, j.id)).returning({ id: judgments.id });
+    if (deleted.length === 0) throw new ApiError("not_found", "No such judgment of yours (already undone)");
     await tx
       .update(comparisons)
       .set({ judgmentCount: sql`greatest(${comparisons.judgmentCount} - 1, 0)` })
