@@ -19,7 +19,20 @@ import { heapView, onWasm } from "../tf/wasm-heap";
 import { KVBuffer } from "./kv-buffer";
 import type { LoraAdapter } from "./lora";
 
-type Layer = { attnW: tf.Tensor2D; attnB: tf.Tensor1D; projW: tf.Tensor2D; projB: tf.Tensor1D; fcW: tf.Tensor2D; fcB: tf.Tensor1D; outW: tf.Tensor2D; outB: tf.Tensor1D };
+/** A product's weight [1, in, out] (the batched layout the kernel takes) and bias [out]. */
+type Dense = { W: tf.Tensor3D; b: tf.Tensor1D };
+type Layer = { attn: Dense; proj: Dense; fc: Dense; out: Dense };
+
+/**
+ * a [1, N, in] · W + b, as one call of the fused kernel: tf.fused.matMul around it adds
+ * three reshapes and an op wrapper, four more calls than the product itself.
+ */
+function dense(a: tf.Tensor3D, { W, b }: Dense): tf.Tensor3D {
+  return tf.engine().runKernel("_FusedMatMul", { a, b: W, bias: b }, { transposeA: false, transposeB: false, activation: "linear" });
+}
+
+/** W [in, out] as [1, in, out], sharing its data. */
+const batched = (W: tf.Tensor2D): tf.Tensor3D => tf.reshape(W, [1, ...W.shape]);
 
 /** (γ, β, W, b) → (diag(γ)·W, β·W + b): a LayerNorm's affine part moved into the next product. */
 function foldNorm(gamma: tf.Tensor, beta: tf.Tensor, W: tf.Tensor2D, b: tf.Tensor | null): [tf.Tensor2D, tf.Tensor1D] {
@@ -32,8 +45,7 @@ function foldNorm(gamma: tf.Tensor, beta: tf.Tensor, W: tf.Tensor2D, b: tf.Tenso
 
 export class Decoder {
   private readonly layers: Layer[];
-  private readonly lmW: tf.Tensor2D; // [C, V]
-  private readonly lmB: tf.Tensor1D; // [V]
+  private readonly lm: Dense; // [1, C, V], [V]
   private readonly wte: tf.Tensor2D;
   private readonly wpe: tf.Tensor2D;
   private readonly eps: number;
@@ -57,30 +69,47 @@ export class Decoder {
           const [attnW, attnB] = foldNorm(w("ln_1.weight"), w("ln_1.bias"), w("attn.c_attn.weight") as tf.Tensor2D, w("attn.c_attn.bias"));
           const [fcW, fcB] = foldNorm(w("ln_2.weight"), w("ln_2.bias"), w("mlp.c_fc.weight") as tf.Tensor2D, w("mlp.c_fc.bias"));
           return {
-            attnW: tf.mul(attnW, columnScale) as tf.Tensor2D,
-            attnB: tf.mul(attnB, columnScale) as tf.Tensor1D,
-            projW: w("attn.c_proj.weight") as tf.Tensor2D, // borrowed
-            projB: w("attn.c_proj.bias") as tf.Tensor1D,
-            fcW,
-            fcB,
-            outW: w("mlp.c_proj.weight") as tf.Tensor2D,
-            outB: w("mlp.c_proj.bias") as tf.Tensor1D,
+            attn: { W: batched(tf.mul(attnW, columnScale) as tf.Tensor2D), b: tf.mul(attnB, columnScale) as tf.Tensor1D },
+            proj: { W: batched(w("attn.c_proj.weight") as tf.Tensor2D), b: w("attn.c_proj.bias") as tf.Tensor1D }, // borrowed data
+            fc: { W: batched(fcW), b: fcB },
+            out: { W: batched(w("mlp.c_proj.weight") as tf.Tensor2D), b: w("mlp.c_proj.bias") as tf.Tensor1D },
           };
         }),
       );
     }
-    [this.lmW, this.lmB] = tf.tidy(() =>
-      foldNorm(param(base, `${P}ln_f.weight`), param(base, `${P}ln_f.bias`), tf.transpose(param(base, `${P}wte.weight`)) as tf.Tensor2D, null),
-    );
+    this.lm = tf.tidy(() => {
+      const [W, b] = foldNorm(param(base, `${P}ln_f.weight`), param(base, `${P}ln_f.bias`), tf.transpose(param(base, `${P}wte.weight`)) as tf.Tensor2D, null);
+      return { W: batched(W), b };
+    });
     this.wte = param(base, `${P}wte.weight`) as tf.Tensor2D; // borrowed
     this.wpe = param(base, `${P}wpe.weight`) as tf.Tensor2D;
     columnScale.dispose();
   }
 
-  /** (x − μ)/√(σ² + ε) over the last axis, with no gain or shift (they live in the next product). */
-  private normalize(x: tf.Tensor2D): tf.Tensor2D {
-    const centred = tf.sub(x, tf.mean(x, -1, true));
-    return tf.mul(centred, tf.rsqrt(tf.add(tf.mean(tf.square(centred), -1, true), this.eps))) as tf.Tensor2D;
+  /**
+   * (x − μ)/√(σ² + ε) over the last axis, with no gain or shift (they live in the next
+   * product). On wasm computed on x's memory: one new tensor where the ops take seven
+   * kernel calls, for a few thousand numbers.
+   */
+  private normalize(x: tf.Tensor3D): tf.Tensor3D {
+    if (!onWasm()) {
+      const centred = tf.sub(x, tf.mean(x, -1, true));
+      return tf.mul(centred, tf.rsqrt(tf.add(tf.mean(tf.square(centred), -1, true), this.eps))) as tf.Tensor3D;
+    }
+    const [, N, C] = x.shape;
+    const src = heapView(x);
+    const out = new Float32Array(N * C);
+    for (let r = 0; r < N; r++) {
+      const row = src.subarray(r * C, (r + 1) * C);
+      let mean = 0;
+      for (let c = 0; c < C; c++) mean += row[c]!;
+      mean /= C;
+      let variance = 0;
+      for (let c = 0; c < C; c++) variance += (row[c]! - mean) ** 2;
+      const inv = 1 / Math.sqrt(variance / C + this.eps);
+      for (let c = 0; c < C; c++) out[r * C + c] = (row[c]! - mean) * inv;
+    }
+    return tf.tensor3d(out, [1, N, C]);
   }
 
   /**
@@ -94,28 +123,27 @@ export class Decoder {
     const C = this.config.n_embd;
     const H = this.config.n_head;
     const D = C / H;
-    let x = this.embed(ids, positions); // [B, C]
+    let x = this.embed(ids, positions); // [1, B, C]
     this.layers.forEach((l, i) => {
-      const qkv = tf.fused.matMul({ a: this.normalize(x), b: l.attnW, bias: l.attnB }); // [B, 3C]
-      const [q, k, v] = tf.split(qkv, 3, 1) as tf.Tensor2D[];
+      const [q, k, v] = tf.split(dense(this.normalize(x), l.attn), 3, 2); // [1, B, C] each
       cache.write(i, k!, v!);
-      // one position: [B, C] is [B, H, 1, D] in memory
+      // one position: [1, B, C] is [B, H, 1, D] in memory
       const scores = tf.add(tf.matMul(tf.reshape(q!, [B, H, 1, D]), cache.keys(i)), bias); // [B, H, 1, S], already scaled by 1/√D
-      const y = tf.reshape(tf.matMul(tf.softmax(scores), cache.values(i)), [B, C]) as tf.Tensor2D; // [B, H, 1, D] → [B, C]
-      x = tf.add(x, tf.fused.matMul({ a: y, b: l.projW, bias: l.projB })) as tf.Tensor2D;
-      const up = gelu(tf.fused.matMul({ a: this.normalize(x), b: l.fcW, bias: l.fcB })) as tf.Tensor2D; // [B, F]
-      x = tf.add(x, tf.fused.matMul({ a: up, b: l.outW, bias: l.outB })) as tf.Tensor2D;
+      const y = tf.reshape(tf.matMul(tf.softmax(scores), cache.values(i)), [1, B, C]) as tf.Tensor3D; // [B, H, 1, D] → [1, B, C]
+      x = tf.add(x, dense(y, l.proj));
+      const up = gelu(dense(this.normalize(x), l.fc)) as tf.Tensor3D; // [1, B, F]
+      x = tf.add(x, dense(up, l.out));
     });
     cache.advance();
-    return tf.fused.matMul({ a: this.normalize(x), b: this.lmW, bias: this.lmB }) as tf.Tensor2D;
+    return tf.reshape(dense(this.normalize(x), this.lm), [B, -1]); // [B, V]
   }
 
   /**
    * Token plus position embedding of one position per row: [B, C]. On wasm the rows are
    * summed straight from the tables' memory; two gather kernels cost ~20× more there.
    */
-  private embed(ids: number[], positions: number[]): tf.Tensor2D {
-    if (!onWasm()) return tf.add(tf.gather(this.wte, tf.tensor1d(ids, "int32")), tf.gather(this.wpe, tf.tensor1d(positions, "int32"))) as tf.Tensor2D;
+  private embed(ids: number[], positions: number[]): tf.Tensor3D {
+    if (!onWasm()) return tf.expandDims(tf.add(tf.gather(this.wte, tf.tensor1d(ids, "int32")), tf.gather(this.wpe, tf.tensor1d(positions, "int32"))), 0);
     const C = this.config.n_embd;
     const x = new Float32Array(ids.length * C);
     const [wte, wpe] = [heapView(this.wte), heapView(this.wpe)];
@@ -126,12 +154,13 @@ export class Decoder {
       const [t, p] = [id * C, pos * C];
       for (let c = 0; c < C; c++) x[b * C + c] = wte[t + c]! + wpe[p + c]!;
     });
-    return tf.tensor2d(x, [ids.length, C]);
+    return tf.tensor3d(x, [1, ids.length, C]);
   }
 
   dispose(): void {
-    for (const l of this.layers) tf.dispose([l.attnW, l.attnB, l.fcW, l.fcB]);
-    tf.dispose([this.lmW, this.lmB]);
+    // the weights made here; the others (proj, out) reshape the model's own and share its data
+    for (const l of this.layers) tf.dispose([l.attn.W, l.attn.b, l.fc.W, l.fc.b, l.proj.W, l.out.W]);
+    tf.dispose([this.lm.W, this.lm.b]);
     for (const v of this.merged?.values() ?? []) v.dispose();
   }
 }

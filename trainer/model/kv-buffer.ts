@@ -9,7 +9,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { heapView, onWasm } from "../tf/wasm-heap";
 
 /** Positions allocated ahead on wasm: attention reads at most GROW − 1 masked columns. */
-export const GROW = 16;
+export const GROW = 8;
 
 export class KVBuffer {
   /** positions written so far */
@@ -60,10 +60,10 @@ export class KVBuffer {
   }
 
   /**
-   * Writes layer `layer`'s new key and value, each [B, C] = [B, H·D], at position `length`.
+   * Writes layer `layer`'s new key and value, each B·C numbers laid out [B, H, D], at position `length`.
    * The caller advances `length` once every layer is written (`advance`).
    */
-  write(layer: number, k: tf.Tensor2D, v: tf.Tensor2D): void {
+  write(layer: number, k: tf.Tensor, v: tf.Tensor): void {
     const [B, H, D] = this.kT[layer]!.shape;
     const n = this.length;
     if (this.inPlace) {
