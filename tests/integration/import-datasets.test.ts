@@ -27,8 +27,8 @@ async function post(ctx: { project: Project; token: string }, body: BodyInit, qu
     method: "POST",
     headers: { authorization: `Bearer ${ctx.token}`, "content-type": contentType },
     body,
-    duplex: "half",
-  } as RequestInit & { duplex: "half" });
+    duplex: "half", // Node's fetch wants it for a body that may be a stream
+  } as ConstructorParameters<typeof NextRequest>[1]);
   const res = await POST(req, { params: Promise.resolve({ id: ctx.project.id }) });
   return { status: res.status, body: (res.headers.get("content-type") ?? "").includes("ndjson") ? await res.text() : await res.json() };
 }
