@@ -139,19 +139,6 @@ function attention(q: tf.Tensor4D, k: tf.Tensor, v: tf.Tensor, bias: tf.Tensor4D
   return tf.matMul(tf.softmax(scores), v) as tf.Tensor4D; // [B, H, T, D]
 }
 
-/**
- * The same for one query per row (T = 1: each step of generation with a cache), as
- * broadcast products and sums: a handful of kernels, where the batched matmuls would run
- * one small product per (row, head) on wasm (tf/wasm-kernels.ts), B·H calls twice per layer.
- */
-function singleQueryAttention(q: tf.Tensor4D, k: tf.Tensor, v: tf.Tensor, bias: tf.Tensor4D): tf.Tensor4D {
-  const [B, H, , D] = q.shape;
-  const S = k.shape[2]!;
-  const scores = tf.add(tf.reshape(tf.mul(tf.sum(tf.mul(q, k), -1), 1 / Math.sqrt(D)), [B, H, 1, S]), bias); // [B, H, 1, S]
-  const p = tf.reshape(tf.softmax(scores), [B, H, S, 1]);
-  return tf.sum(tf.mul(p, v), 2, true) as tf.Tensor4D; // [B, H, 1, D]
-}
-
 /** Runs the trunk: final hidden states [B, T, C] and the updated key/value cache. */
 export function forward(c: GPT2Config, params: Params, input: ForwardInput): ForwardOutput {
   const { ids, past, lora } = input;
@@ -178,15 +165,13 @@ export function forward(c: GPT2Config, params: Params, input: ForwardInput): For
     // c_attn's columns are [q | k | v]; three products on weight slices instead of one product
     // split afterwards, because splitting the [B·T, 3C] activations is slow on wasm
     const a2 = tf.reshape(a, [B * T, C]) as tf.Tensor2D;
-    // one position per row (generation with a cache): one product with the whole weight and a
-    // split of its small output, where three weight slices would copy 3·C² floats a layer
-    const qkv = T === 1 ? tf.split(linear(params, `${h}attn.c_attn`, a2, lora), 3, 1) : [0, 1, 2].map((j) => attnInput(params, `${h}attn.c_attn`, a2, j, C, lora));
+    const qkv = [0, 1, 2].map((j) => attnInput(params, `${h}attn.c_attn`, a2, j, C, lora));
     const [q, kNew, vNew] = qkv.map((x) => heads(x, B, T, H, D)); // [B, H, T, D]
     const k = past ? tf.concat([past[i]!.k, kNew!], 2) : kNew!; // [B, H, S, D]
     const v = past ? tf.concat([past[i]!.v, vNew!], 2) : vNew!;
     present.push({ k: k as tf.Tensor4D, v: v as tf.Tensor4D });
-    const y = T === 1 ? singleQueryAttention(q!, k, v, bias) : attention(q!, k, v, bias); // [B, H, T, D]
-    const merged = T === 1 ? tf.reshape(y, [B, C]) : tf.reshape(tf.transpose(y, [0, 2, 1, 3]), [B * T, C]);
+    const y = attention(q!, k, v, bias); // [B, H, T, D]
+    const merged = tf.reshape(tf.transpose(y, [0, 2, 1, 3]), [B * T, C]);
     x = tf.add(x, tf.reshape(linear(params, `${h}attn.c_proj`, merged as tf.Tensor2D, lora), [B, T, C]));
     // MLP
     const m = layerNorm(x, param(params, `${h}ln_2.weight`), param(params, `${h}ln_2.bias`), c.layer_norm_epsilon);
