@@ -109,10 +109,17 @@ async function main(): Promise<void> {
   process.on("SIGINT", () => void stop(0));
   process.on("SIGTERM", () => void stop(0));
 
+  // The socket address of each request, for the sign-in limiter (scripts/peer-address.cjs);
+  // through NODE_OPTIONS so that `next dev`'s forked server process loads it too.
+  const peerAddress = `--require ${JSON.stringify(path.join(root, "scripts", "peer-address.cjs"))}`;
   const web = spawn(
     process.execPath,
     [...webHeapFlags(config.ARBITER_WEB_OLD_SPACE_MB), nextBin, dev ? "dev" : "start", "--port", String(config.PORT), "--hostname", config.HOST],
-    { cwd: root, stdio: ["ignore", "inherit", "inherit"], env: { ...childEnv, NEXT_TELEMETRY_DISABLED: "1" } as NodeJS.ProcessEnv },
+    {
+      cwd: root,
+      stdio: ["ignore", "inherit", "inherit"],
+      env: { ...childEnv, NEXT_TELEMETRY_DISABLED: "1", NODE_OPTIONS: [process.env.NODE_OPTIONS, peerAddress].filter(Boolean).join(" ") } as NodeJS.ProcessEnv,
+    },
   );
   const trainer = spawn(process.execPath, ["--import", "tsx", path.join(root, "trainer", "main.ts")], {
     cwd: root,

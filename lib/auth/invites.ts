@@ -1,5 +1,6 @@
 // One-time invitation links: an admin invites an email with a role; whoever opens the
-// link before it expires sets a name and password and becomes that user, once.
+// link before it expires sets a name and password and becomes that user, once. A link
+// works only while the admin who made it is still an active admin.
 import { and, desc, eq, gt, isNull } from "drizzle-orm";
 import { z } from "zod";
 import { hashPassword } from "@/lib/auth/password";
@@ -48,11 +49,15 @@ export function inviteUrl(baseUrl: string, token: string): string {
   return `${baseUrl.replace(/\/$/, "")}/invite/${encodeURIComponent(token)}`;
 }
 
+/** Invites whose maker is still an active admin (a disabled or demoted admin's links stop working). */
+const madeByActiveAdmin = and(eq(users.id, invites.createdBy), eq(users.role, "admin"), isNull(users.disabledAt));
+
 /** The invite behind a link if it can still be accepted. */
 export async function findOpenInvite(token: string): Promise<Invite | undefined> {
-  const [invite] = await getDb()
-    .select()
+  const [row] = await getDb()
+    .select({ invite: invites })
     .from(invites)
+    .innerJoin(users, madeByActiveAdmin)
     .where(
       and(
         eq(invites.tokenHash, hashSecret(token)),
@@ -61,13 +66,16 @@ export async function findOpenInvite(token: string): Promise<Invite | undefined>
         gt(invites.expiresAt, new Date()),
       ),
     );
-  return invite;
+  return row?.invite;
 }
 
-/** Accepts an invite in one transaction: the row lock makes a second use of the link fail. */
+/**
+ * Accepts an invite in one transaction: the link is checked and its row locked first, so
+ * a bad or used link costs no password hashing (argon2 is the expensive part, and anyone
+ * can send this), and a second use of the link waits for the first and then fails.
+ */
 export async function acceptInvite(token: string, input: z.input<typeof acceptInviteSchema>): Promise<User> {
   const { name, password } = acceptInviteSchema.parse(input);
-  const passwordHash = await hashPassword(password);
   return getDb().transaction(async (tx) => {
     const [invite] = await tx
       .select()
@@ -77,6 +85,9 @@ export async function acceptInvite(token: string, input: z.input<typeof acceptIn
     if (!invite || invite.revokedAt) throw new InviteError("This invitation link is not valid");
     if (invite.acceptedAt) throw new InviteError("This invitation has already been used");
     if (invite.expiresAt <= new Date()) throw new InviteError("This invitation has expired; ask for a new one");
+    const [maker] = await tx.select({ id: users.id }).from(users).where(and(eq(users.id, invite.createdBy), eq(users.role, "admin"), isNull(users.disabledAt)));
+    if (!maker) throw new InviteError("This invitation link is not valid");
+    const passwordHash = await hashPassword(password);
     const [user] = await tx
       .insert(users)
       .values({ email: invite.email, role: invite.role, name, passwordHash })
@@ -89,11 +100,13 @@ export async function acceptInvite(token: string, input: z.input<typeof acceptIn
 }
 
 export async function listPendingInvites(): Promise<Invite[]> {
-  return getDb()
-    .select()
+  const rows = await getDb()
+    .select({ invite: invites })
     .from(invites)
+    .innerJoin(users, madeByActiveAdmin)
     .where(and(isNull(invites.acceptedAt), isNull(invites.revokedAt), gt(invites.expiresAt, new Date())))
     .orderBy(desc(invites.createdAt));
+  return rows.map((r) => r.invite);
 }
 
 export async function revokeInvite(id: string): Promise<void> {

@@ -1,102 +1,36 @@
 // next-auth configuration: email + password for everyone, plus GitHub and a generic OIDC
-// issuer (company SSO) when their variables are set. Sessions are JWTs carrying only the
-// user id; roles and the disabled flag are read from the database on every server check
-// (lib/auth/current-user.ts), so demoting or disabling someone takes effect at once.
+// issuer (company SSO) when their variables are set (oauth-providers.ts). Sessions are
+// JWTs carrying the user id and the user's session version at sign-in; roles, the
+// disabled flag and the version are read from the database on every server check
+// (lib/auth/current-user.ts), so demoting, disabling or signing someone out everywhere
+// takes effect at once.
 import type { NextAuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
-import GitHubProvider from "next-auth/providers/github";
-import type { OAuthConfig } from "next-auth/providers/oauth";
-import { z } from "zod";
 import { env } from "@/lib/config/env";
 import { callbackPath } from "./callback-url";
-import { getDb } from "@/lib/db/client";
-import { users } from "@/lib/db/schema";
-import { getUserByEmail, touchLastLogin } from "@/lib/users/users";
-import { verifyPassword } from "./password";
-import { checkSignInLimit, clearSignInFailures, recordSignInFailure } from "./sign-in-limit";
+import { touchLastLogin } from "@/lib/users/users";
+import { userForOAuthIdentity } from "./oauth-link";
+import { oauthProviders, type ProviderProfile } from "./oauth-providers";
+import { signInWithPassword, type SignedInUser } from "./password-sign-in";
 
-export const SIGN_IN_ERRORS = {
-  wrongPassword: "Wrong email or password.",
-  disabled: "This account has been disabled. Ask an admin to re-enable it.",
-  rateLimited: (minutes: number) => `Too many failed sign-in attempts. Try again in ${minutes} minutes.`,
-};
+/** What getServerSession returns here. */
+export type SessionClaims = { userId?: string; sessionVersion?: number };
 
-const credentialsSchema = z.object({
-  email: z.string().trim().toLowerCase().min(1),
-  password: z.string().min(1),
-});
-
-function clientIp(headers: Record<string, unknown> | undefined): string | null {
-  const forwarded = headers?.["x-forwarded-for"];
-  if (typeof forwarded === "string" && forwarded) return forwarded.split(",")[0]!.trim();
-  const real = headers?.["x-real-ip"];
-  return typeof real === "string" && real ? real : null;
-}
+/** The Arbiter user a sign-in resolved to, carried from authorize / signIn to the jwt callback. */
+type Resolved = { arbiter?: { userId: string; sessionVersion: number } };
 
 const credentials = CredentialsProvider({
   id: "credentials",
   name: "Email and password",
   credentials: { email: { label: "Email", type: "email" }, password: { label: "Password", type: "password" } },
   async authorize(raw, req) {
-    const parsed = credentialsSchema.safeParse(raw);
-    if (!parsed.success) throw new Error(SIGN_IN_ERRORS.wrongPassword);
-    const { email, password } = parsed.data;
-    const ip = clientIp(req?.headers as Record<string, unknown> | undefined);
-    const verdict = await checkSignInLimit(email, ip);
-    if (verdict.limited) throw new Error(SIGN_IN_ERRORS.rateLimited(verdict.retryAfterMinutes));
-    const user = await getUserByEmail(email);
-    const ok = user?.passwordHash ? await verifyPassword(user.passwordHash, password) : false;
-    if (!user || !ok) {
-      await recordSignInFailure(email, ip);
-      throw new Error(SIGN_IN_ERRORS.wrongPassword);
-    }
-    if (user.disabledAt) throw new Error(SIGN_IN_ERRORS.disabled);
-    await clearSignInFailures(email);
-    await touchLastLogin(user.id);
-    return { id: user.id, email: user.email, name: user.name };
+    const user: SignedInUser = await signInWithPassword(raw, req?.headers);
+    return { id: user.id, email: user.email, name: user.name, arbiter: { userId: user.id, sessionVersion: user.sessionVersion } };
   },
 });
 
-function oauthProviders(): OAuthConfig<any>[] {
-  const e = env();
-  const list: OAuthConfig<any>[] = [];
-  if (e.GITHUB_ID && e.GITHUB_SECRET) list.push(GitHubProvider({ clientId: e.GITHUB_ID, clientSecret: e.GITHUB_SECRET }));
-  if (e.OIDC_ISSUER && e.OIDC_CLIENT_ID && e.OIDC_CLIENT_SECRET) {
-    list.push({
-      id: "oidc",
-      name: e.OIDC_NAME,
-      type: "oauth",
-      wellKnown: `${e.OIDC_ISSUER.replace(/\/$/, "")}/.well-known/openid-configuration`,
-      clientId: e.OIDC_CLIENT_ID,
-      clientSecret: e.OIDC_CLIENT_SECRET,
-      authorization: { params: { scope: "openid email profile" } },
-      idToken: true,
-      checks: ["pkce", "state"],
-      profile: (p: { sub: string; name?: string; email?: string }) => ({ id: p.sub, name: p.name ?? null, email: p.email ?? null }),
-    });
-  }
-  return list;
-}
-
 export function configuredOAuthProviders(): { id: string; name: string }[] {
   return oauthProviders().map((p) => ({ id: p.id, name: p.name }));
-}
-
-/**
- * An OAuth identity signs in as the Arbiter user with the same (verified by the provider)
- * email. Unknown emails are refused unless OAUTH_SIGNUP_ROLE=annotator.
- */
-async function userIdForOAuthEmail(email: string | null | undefined): Promise<string | null> {
-  if (!email) return null;
-  const existing = await getUserByEmail(email);
-  if (existing) return existing.disabledAt ? null : existing.id;
-  if (env().OAUTH_SIGNUP_ROLE !== "annotator") return null;
-  const [created] = await getDb()
-    .insert(users)
-    .values({ email: email.toLowerCase(), role: "annotator" })
-    .onConflictDoNothing()
-    .returning({ id: users.id });
-  return created?.id ?? (await getUserByEmail(email))?.id ?? null;
 }
 
 export function authOptions(): NextAuthOptions {
@@ -114,17 +48,38 @@ export function authOptions(): NextAuthOptions {
       },
       async signIn({ user, account }) {
         if (!account || account.provider === "credentials") return true;
-        return (await userIdForOAuthEmail(user.email)) !== null;
+        // Errors thrown here would reach the browser's URL; log them and refuse instead.
+        try {
+          const profile = user as unknown as ProviderProfile & Resolved;
+          const outcome = await userForOAuthIdentity({
+            provider: account.provider,
+            subject: account.providerAccountId,
+            email: profile.email,
+            emailVerified: profile.emailVerified === true,
+            name: profile.name,
+          });
+          if ("refused" in outcome) {
+            console.warn(`[auth] ${account.provider} sign-in refused: ${outcome.refused}`);
+            return false;
+          }
+          await touchLastLogin(outcome.user.id);
+          profile.arbiter = { userId: outcome.user.id, sessionVersion: outcome.user.sessionVersion };
+          return true;
+        } catch (err) {
+          console.error(`[auth] ${account.provider} sign-in failed:`, err);
+          return false;
+        }
       },
       async jwt({ token, user, account }) {
         if (account && user) {
-          token.uid = account.provider === "credentials" ? user.id : await userIdForOAuthEmail(user.email);
-          if (token.uid && account.provider !== "credentials") await touchLastLogin(token.uid as string);
+          const resolved = (user as Resolved).arbiter;
+          token.uid = resolved?.userId;
+          token.sv = resolved?.sessionVersion;
         }
         return token;
       },
       async session({ session, token }) {
-        return { ...session, userId: token.uid as string | undefined };
+        return { ...session, userId: token.uid as string | undefined, sessionVersion: token.sv as number | undefined } as typeof session;
       },
     },
   };

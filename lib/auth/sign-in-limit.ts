@@ -1,40 +1,73 @@
-// Rate limit on failed sign-ins, kept in PostgreSQL so every web instance sees the same
-// count. Per email (guessing one account's password) and per address (spraying many).
-import { and, count, eq, gt, lt } from "drizzle-orm";
+// The limit on password guessing, kept in PostgreSQL so every web instance sees the same
+// attempts. Each attempt is recorded before its password is checked, under a lock per
+// address, so guesses sent in parallel count against each other. Two rules:
+//
+// 1. Per (email, address): SIGNIN_MAX_FAILURES attempts that did not succeed within a day
+//    are free; after that each next attempt waits SIGNIN_WINDOW_MINUTES after the one
+//    before, doubled for every further failure (15, 30, 60 min … at most a day). Keyed on
+//    the address too, so nobody elsewhere can lock the real owner of an account out.
+// 2. Per address: 4 × SIGNIN_MAX_FAILURES attempts within SIGNIN_WINDOW_MINUTES,
+//    across any emails, and the next is refused (password spraying). Not applied to the unknown
+//    address (a web process started without the peer-address stamp), which all share.
+//
+// A success removes the pair's attempts; a refused attempt is not recorded (it checked no
+// password, so it neither counts nor extends the wait).
+import { sql } from "drizzle-orm";
 import { env } from "@/lib/config/env";
 import { getDb } from "@/lib/db/client";
 import { signInFailures } from "@/lib/db/schema";
+import { UNKNOWN_ADDRESS } from "./client-address";
 
-const ADDRESS_FACTOR = 4; // an address may fail this many times more than one email
+const ADDRESS_FACTOR = 4;
+const MEMORY_MS = 86_400_000; // attempts older than a day carry no weight
+const MAX_DELAY_MS = MEMORY_MS;
 
-export type LimitVerdict = { limited: false } | { limited: true; retryAfterMinutes: number };
+export type SignInAttempt = { id: number; email: string; address: string };
 
-export async function checkSignInLimit(email: string, ip: string | null): Promise<LimitVerdict> {
+export type LimitVerdict = { allowed: true; attempt: SignInAttempt } | { allowed: false; retryAfterSeconds: number };
+
+/** How long the pair must wait after its latest attempt, having `n` unsuccessful ones. */
+export function lockoutDelayMs(n: number, maxFailures: number, windowMinutes: number): number {
+  if (n < maxFailures) return 0;
+  return Math.min(MAX_DELAY_MS, windowMinutes * 60_000 * 2 ** Math.min(n - maxFailures, 30));
+}
+
+/** Advisory locks of class "SI" (two-key form, apart from single-key locks elsewhere), one per address. */
+const LOCK_CLASS = 0x5349;
+
+/**
+ * Decides on an attempt and records it, in one transaction that holds the address's lock:
+ * attempts from one address are decided one after another, each counting every attempt
+ * recorded before it (also those whose password is still being checked), so no number
+ * of parallel guesses gets more passwords checked than the limit allows.
+ */
+export async function beginSignInAttempt(email: string, address: string): Promise<LimitVerdict> {
   const { SIGNIN_MAX_FAILURES: max, SIGNIN_WINDOW_MINUTES: minutes } = env();
-  const since = new Date(Date.now() - minutes * 60_000);
-  const db = getDb();
-  const [byEmail] = await db
-    .select({ n: count() })
-    .from(signInFailures)
-    .where(and(eq(signInFailures.email, email), gt(signInFailures.at, since)));
-  let limited = (byEmail?.n ?? 0) >= max;
-  if (!limited && ip) {
-    const [byIp] = await db
-      .select({ n: count() })
-      .from(signInFailures)
-      .where(and(eq(signInFailures.ip, ip), gt(signInFailures.at, since)));
-    limited = (byIp?.n ?? 0) >= max * ADDRESS_FACTOR;
-  }
-  return limited ? { limited: true, retryAfterMinutes: minutes } : { limited: false };
+  return getDb().transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(${LOCK_CLASS}, hashtext(${address}))`);
+    const since = sql`now() - make_interval(secs => ${MEMORY_MS / 1000})`;
+    const { rows } = await tx.execute<{ pair: number; last_ms: number | null; by_address: number; now_ms: number }>(sql`
+      select
+        (select count(*)::int from ${signInFailures} where email = ${email} and ip = ${address} and at > ${since}) as pair,
+        (select extract(epoch from max(at)) * 1000 from ${signInFailures} where email = ${email} and ip = ${address} and at > ${since})::float8 as last_ms,
+        (select count(*)::int from ${signInFailures} where ip = ${address} and at > now() - make_interval(mins => ${minutes})) as by_address,
+        (extract(epoch from clock_timestamp()) * 1000)::float8 as now_ms`);
+    const counts = rows[0]!;
+    const delay = lockoutDelayMs(counts.pair, max, minutes);
+    let waitMs = delay > 0 && counts.last_ms !== null ? counts.last_ms + delay - counts.now_ms : 0;
+    if (address !== UNKNOWN_ADDRESS && counts.by_address >= max * ADDRESS_FACTOR) waitMs = Math.max(waitMs, minutes * 60_000);
+    if (waitMs > 0) return { allowed: false, retryAfterSeconds: Math.ceil(waitMs / 1000) };
+    const [row] = await tx.insert(signInFailures).values({ email, ip: address, at: sql`clock_timestamp()` }).returning({ id: signInFailures.id });
+    return { allowed: true, attempt: { id: row!.id, email, address } };
+  });
 }
 
-export async function recordSignInFailure(email: string, ip: string | null): Promise<void> {
-  const db = getDb();
-  await db.insert(signInFailures).values({ email, ip });
-  // Keep the table small: rows older than a day carry no weight.
-  await db.delete(signInFailures).where(lt(signInFailures.at, new Date(Date.now() - 86_400_000)));
+/** The password was wrong: the attempt's row stays and counts; rows older than a day go. */
+export async function signInFailed(_attempt: SignInAttempt): Promise<void> {
+  await getDb().delete(signInFailures).where(sql`${signInFailures.at} < now() - make_interval(secs => ${MEMORY_MS / 1000})`);
 }
 
-export async function clearSignInFailures(email: string): Promise<void> {
-  await getDb().delete(signInFailures).where(eq(signInFailures.email, email));
+/** The password was right: the pair starts afresh. */
+export async function signInSucceeded(attempt: SignInAttempt): Promise<void> {
+  await getDb().delete(signInFailures).where(sql`${signInFailures.email} = ${attempt.email} and ${signInFailures.ip} = ${attempt.address}`);
 }

@@ -1,6 +1,16 @@
 // Environment, validated once at start (create-t3-app style): a typo in a variable fails
 // loudly here instead of deep inside a request.
 import { z } from "zod";
+import { parseTrustedProxies } from "@/lib/auth/client-address";
+
+function isAddressList(value: string | undefined): boolean {
+  try {
+    parseTrustedProxies(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 const optionalString = z
   .string()
@@ -27,6 +37,8 @@ const envSchema = z.object({
   OAUTH_SIGNUP_ROLE: z.enum(["none", "annotator"]).default("none"),
   SIGNIN_MAX_FAILURES: z.coerce.number().int().min(1).default(5),
   SIGNIN_WINDOW_MINUTES: z.coerce.number().int().min(1).default(15),
+  /** reverse proxies whose X-Forwarded-For the sign-in limiter believes (lib/auth/client-address.ts): addresses and CIDR ranges, comma separated */
+  TRUSTED_PROXIES: optionalString.refine(isAddressList, "TRUSTED_PROXIES must be addresses or CIDR ranges, comma separated"),
   ARBITER_TF_BACKEND: z.enum(["auto", "tensorflow-gpu", "tensorflow", "wasm", "cpu"]).default("auto"),
   IMPORT_MAX_BYTES: z.coerce.number().int().min(1024).default(256 * 1024 * 1024),
   /** longest import line (NDJSON record, CSV row); a longer one is an error on that line */
@@ -37,6 +49,8 @@ const envSchema = z.object({
   // The trainer's scoring server (reward scores for the web app); port 0 = any free port.
   TRAINER_HOST: z.string().default("127.0.0.1"),
   TRAINER_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+  /** the URL the web app reaches this trainer's server at; default: from TRAINER_HOST, or this machine's first network address when that is 0.0.0.0 or :: */
+  TRAINER_PUBLIC_URL: optionalString.pipe(z.url().optional()),
   /** the web process's initial old generation in MB (scripts/web-heap.ts); 0: V8's default */
   ARBITER_WEB_OLD_SPACE_MB: z.coerce.number().int().min(0).default(512),
   /** submits coalesced into one transaction at most (lib/judgments/submit-queue.ts); 1: each alone */

@@ -13,12 +13,12 @@ export function AcceptInviteForm({ token }: { token: string }) {
         {state.fieldErrors?.name && <span className="text-xs text-red-700">{state.fieldErrors.name}</span>}
       </label>
       <label className="block text-sm">
-        <span className="font-medium">Password (8 characters or more)</span>
+        <span className="font-medium">Password (12 characters or more)</span>
         <input
           name="password"
           type="password"
           required
-          minLength={8}
+          minLength={12}
           autoComplete="new-password"
           className="mt-1 w-full rounded-md border border-slate-300 px-3 py-2"
         />
