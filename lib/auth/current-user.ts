@@ -3,14 +3,23 @@ import { getServerSession } from "next-auth";
 import { forbidden, redirect } from "next/navigation";
 import type { User } from "@/lib/db/schema";
 import { getActiveUser } from "@/lib/users/users";
-import { authOptions } from "./options";
+import { authOptions, type SessionClaims } from "./options";
 import { can, type Permission } from "./permissions";
 
-/** The signed-in, active user of this browser session, if any. */
+/**
+ * The signed-in, active user of this browser session, if any. Read from the database on
+ * every call (no cache), so disabling, a password change or "sign out everywhere" (a new
+ * session version, lib/users/sessions.ts) ends the session from its next request on.
+ */
 export async function getSessionUser(): Promise<User | undefined> {
-  const session = (await getServerSession(authOptions())) as { userId?: string } | null;
-  if (!session?.userId) return undefined;
-  return getActiveUser(session.userId);
+  return userForSession((await getServerSession(authOptions())) as SessionClaims | null);
+}
+
+/** The active user a session's claims name, while the session version is still the user's. */
+export async function userForSession(claims: SessionClaims | null): Promise<User | undefined> {
+  if (!claims?.userId) return undefined;
+  const user = await getActiveUser(claims.userId);
+  return user && user.sessionVersion === claims.sessionVersion ? user : undefined;
 }
 
 /**
