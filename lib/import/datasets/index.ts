@@ -9,24 +9,9 @@ import { helpsteer2Reader } from "./helpsteer2";
 import { oasst1Reader } from "./oasst1";
 import { isObject, perLine, type DatasetReader } from "./reader";
 import { ultrafeedbackBinarizedRecord, ultrafeedbackRecord } from "./ultrafeedback";
+import type { DatasetName } from "./names";
 
-/**
- * `arbiter`: Arbiter's own records (API.md, "Import records"); `hh-rlhf` and `trl` name
- * the same reader (HH transcripts and TRL preference records are among its records, and a
- * file may mix them), told apart only to say what was detected.
- */
-export const DATASETS = [
-  "arbiter",
-  "hh-rlhf",
-  "trl",
-  "ultrafeedback",
-  "ultrafeedback-binarized",
-  "helpsteer2",
-  "oasst1",
-  "chatbot-arena",
-  "trl-unpaired",
-] as const;
-export type DatasetName = (typeof DATASETS)[number];
+export { DATASETS, type DatasetName } from "./names";
 
 /** CSV cells are text: only datasets of flat text columns come as CSV. */
 const CSV_DATASETS: readonly DatasetName[] = ["arbiter", "hh-rlhf", "trl", "helpsteer2"];
