@@ -415,6 +415,36 @@ export const datasetExports = pgTable(
   (t) => [index("export_records_project_idx").on(t.projectId, t.startedAt)],
 );
 
+/**
+ * Every import that was not a dry run, committed or refused: who, when, which file (as
+ * received: its name, bytes and SHA-256), how it was read and what it wrote.
+ */
+export const importRecords = pgTable(
+  "import_records",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    projectId: uuid("project_id")
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    userId: uuid("user_id").references(() => users.id, { onDelete: "set null" }), // null: the command line
+    fileName: text("file_name"),
+    format: text("format").notNull(), // ndjson | csv | parquet
+    gzip: boolean("gzip").notNull().default(false),
+    dataset: text("dataset"), // named or detected; null when no record told
+    options: jsonb("options").$type<Record<string, unknown>>().notNull(), // onInvalid, dataset as asked
+    bytes: bigint("bytes", { mode: "number" }).notNull(),
+    sha256: text("sha256").notNull(),
+    counts: jsonb("counts").$type<Record<string, number>>().notNull(), // the answer's `imported`
+    validRecords: integer("valid_records").notNull(),
+    invalidLines: integer("invalid_lines").notNull(),
+    committed: boolean("committed").notNull(),
+    startedAt: timestamp("started_at", { withTimezone: true }).notNull(),
+    finishedAt: timestamp("finished_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("import_records_project_idx").on(t.projectId, t.startedAt)],
+);
+export type ImportRecordRow = InferSelectModel<typeof importRecords>;
+
 // ---------------------------------------------------------------- training
 
 export const roundStatus = pgEnum("round_status", ["queued", "running", "succeeded", "failed", "cancelled"]);
