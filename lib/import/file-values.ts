@@ -12,6 +12,7 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
 import { parse as parseCsv } from "csv-parse";
+import { env } from "@/lib/config/env";
 import { UnreadableFileError } from "./import-errors";
 import { BodyTooLargeError, readLines } from "./read-lines";
 import { parquetRows } from "./parquet-rows";
@@ -76,8 +77,12 @@ async function* gunzip(chunks: Chunks, maxBytes: number): Chunks {
   }
 }
 
-async function* ndjsonValues(chunks: Chunks): AsyncGenerator<Line> {
-  for await (const { line, text } of readLines(chunks, { maxBytes: Infinity })) {
+async function* ndjsonValues(chunks: Chunks, maxLineBytes: number): AsyncGenerator<Line> {
+  for await (const { line, text, tooLong } of readLines(chunks, { maxBytes: Infinity, maxLineBytes })) {
+    if (tooLong) {
+      yield { line, parseError: `line longer than ${maxLineBytes} bytes (IMPORT_LINE_MAX_BYTES)` };
+      continue;
+    }
     if (text.trim() === "") continue;
     try {
       yield { line, value: JSON.parse(text) };
@@ -87,9 +92,16 @@ async function* ndjsonValues(chunks: Chunks): AsyncGenerator<Line> {
   }
 }
 
-async function* csvValues(chunks: Chunks): AsyncGenerator<Line> {
+async function* csvValues(chunks: Chunks, maxLineBytes: number): AsyncGenerator<Line> {
   const parser = Readable.from(chunks).pipe(
-    parseCsv({ columns: (header: string[]) => header.map((h) => h.trim().toLowerCase()), skip_empty_lines: true, bom: true, info: true }),
+    parseCsv({
+      columns: (header: string[]) => header.map((h) => h.trim().toLowerCase()),
+      skip_empty_lines: true,
+      bom: true,
+      info: true,
+      // a row longer than this (in characters) stops the parse with an error on its line
+      max_record_size: maxLineBytes,
+    }),
   );
   try {
     for await (const { record, info } of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
@@ -118,14 +130,15 @@ export type OpenedFile = { format: FileFormat; gzip: boolean; values: AsyncGener
 
 export async function openImportFile(
   body: ReadableStream<Uint8Array> | Chunks,
-  opts: { format?: FileFormat; contentType?: string; maxBytes: number; onBytes?: (bytes: number) => void },
+  opts: { format?: FileFormat; contentType?: string; maxBytes: number; maxLineBytes?: number; onBytes?: (bytes: number) => void },
 ): Promise<OpenedFile> {
+  const maxLineBytes = opts.maxLineBytes ?? env().IMPORT_LINE_MAX_BYTES;
   const received = limitBytes(body as Chunks, opts.maxBytes, opts.onBytes);
   let { head, all } = await peek(received, 4);
   const gzip = isGzip(head);
   if (gzip) ({ head, all } = await peek(gunzip(all, opts.maxBytes), 4096));
   else if (!opts.format) ({ head, all } = await peek(all, 4096));
   const format = opts.format ?? (isParquet(head) ? "parquet" : sniffText(head, opts.contentType ?? ""));
-  const values = format === "parquet" ? parquetValues(all) : format === "csv" ? csvValues(all) : ndjsonValues(all);
+  const values = format === "parquet" ? parquetValues(all) : format === "csv" ? csvValues(all, maxLineBytes) : ndjsonValues(all, maxLineBytes);
   return { format, gzip, values };
 }

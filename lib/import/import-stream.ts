@@ -58,6 +58,8 @@ export async function importStream(
     /** the request's content type, a hint for telling CSV from NDJSON */
     contentType?: string;
     maxBytes: number;
+    /** longest NDJSON line or CSV row (default IMPORT_LINE_MAX_BYTES); a longer one is an error on its line */
+    maxLineBytes?: number;
     dryRun?: boolean;
     /** called as the body is read (every chunk) */
     onProgress?: (p: ImportProgress) => void;
@@ -74,6 +76,7 @@ export async function importStream(
     format: opts.format,
     contentType: opts.contentType,
     maxBytes: opts.maxBytes,
+    maxLineBytes: opts.maxLineBytes,
     onBytes: (n) => {
       bytes = n;
       progress();
