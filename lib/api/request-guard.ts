@@ -49,6 +49,11 @@ export function isCookieRequest(headers: Headers): boolean {
   return !headers.has("authorization") && headers.has("cookie");
 }
 
+/** True when the request's `Origin` is this site's (NEXTAUTH_URL's origin). */
+export function hasSiteOrigin(headers: Headers): boolean {
+  return headers.get("origin") === siteOrigin(headers);
+}
+
 /**
  * 403 for a cookie-authenticated state change from another origin (or without `Origin`),
  * 415 for one whose body type is not accepted; undefined when the request may go on.
