@@ -29,9 +29,9 @@ export async function Nav() {
                 </Link>
               </>
             )}
-            <span className="ml-auto truncate text-slate-500" data-testid="signed-in-as">
+            <Link href="/account" className="ml-auto truncate text-slate-500 hover:text-slate-900" data-testid="signed-in-as" title="Your account: API tokens, password, sessions">
               {user.email} · {user.role}
-            </span>
+            </Link>
             <SignOutButton />
           </>
         )}

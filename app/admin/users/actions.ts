@@ -7,6 +7,8 @@ import { isUuid } from "@/lib/api/uuid-param";
 import { requirePermission } from "@/lib/auth/current-user";
 import { createInvite, InviteError, inviteUrl, revokeInvite } from "@/lib/auth/invites";
 import { publicBaseUrl } from "@/lib/config/base-url";
+import { resetPassword } from "@/lib/users/passwords";
+import { endSessions } from "@/lib/users/sessions";
 import { getUserById, LastAdminError, setUserDisabled } from "@/lib/users/users";
 
 export type InviteState = { url?: string; email?: string; error?: string };
@@ -43,4 +45,19 @@ export async function revokeInviteAction(inviteId: string): Promise<void> {
   if (!isUuid(inviteId)) return;
   await revokeInvite(inviteId);
   revalidatePath("/admin/users");
+}
+
+/** A generated password for the user, shown to the admin once; the user's sessions end. */
+export async function resetPasswordAction(userId: string): Promise<{ password?: string; error?: string }> {
+  await requirePermission("users.manage", "/admin/users");
+  if (!isUuid(userId) || !(await getUserById(userId))) return { error: "No such user" };
+  const { generatedPassword } = await resetPassword(userId);
+  return { password: generatedPassword };
+}
+
+/** Ends every browser session of the user (their API tokens keep working). */
+export async function endSessionsAction(userId: string): Promise<{ error?: string }> {
+  await requirePermission("users.manage", "/admin/users");
+  if (!isUuid(userId) || !(await endSessions(userId))) return { error: "No such user" };
+  return {};
 }

@@ -3,7 +3,7 @@ import { requirePermission } from "@/lib/auth/current-user";
 import { listPendingInvites } from "@/lib/auth/invites";
 import { listUsers } from "@/lib/users/users";
 import { InviteForm } from "./invite-form";
-import { RevokeInviteButton, ToggleDisabledButton } from "./user-row-actions";
+import { EndSessionsButton, ResetPasswordButton, RevokeInviteButton, ToggleDisabledButton } from "./user-row-actions";
 
 export default async function UsersPage() {
   const me = await requirePermission("users.read", "/admin/users");
@@ -20,7 +20,15 @@ export default async function UsersPage() {
             <td className="px-3 py-2">{u.role}</td>
             <td className="px-3 py-2">{u.disabledAt ? <span className="text-red-700">disabled</span> : "active"}</td>
             <td className="px-3 py-2 text-slate-500">{u.lastLoginAt?.toLocaleString() ?? "never"}</td>
-            <td className="px-3 py-2 text-right">{u.id !== me.id && <ToggleDisabledButton userId={u.id} disabled={!!u.disabledAt} email={u.email} />}</td>
+            <td className="space-x-2 whitespace-nowrap px-3 py-2 text-right">
+              {u.id !== me.id && (
+                <>
+                  <ResetPasswordButton userId={u.id} email={u.email} />
+                  <EndSessionsButton userId={u.id} email={u.email} />
+                  <ToggleDisabledButton userId={u.id} disabled={!!u.disabledAt} email={u.email} />
+                </>
+              )}
+            </td>
           </tr>
         ))}
       </DataTable>
