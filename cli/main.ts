@@ -1,5 +1,9 @@
 // `arbiter` command line (API.md, "Command line"), against the database `npm start` uses.
 import { parseArgs } from "node:util";
+import { DATASETS, type DatasetName } from "@/lib/import/datasets/names";
+import { FILE_FORMATS, type FileFormat } from "@/lib/import/file-values";
+import { importFile } from "@/lib/import/import-file";
+import { getProject } from "@/lib/projects/projects";
 import { createApiToken, DEFAULT_TOKEN_DAYS, listApiTokens, revokeApiToken } from "@/lib/auth/api-tokens";
 import { closeDb } from "@/lib/db/client";
 import { runMigrations } from "@/lib/db/migrate";
@@ -15,6 +19,7 @@ const USAGE = `usage:
   arbiter token list --email E
   arbiter token revoke --id ID
   arbiter migrate
+  arbiter import --project ID --file F [--format ndjson|csv|parquet] [--dataset NAME] [--on-invalid fail|skip] [--dry-run]
   arbiter sim --url U --token T --project ID --annotators N [--noise X] [--oracle length|random|source-order|number-words] [--seed S]`;
 
 class UsageError extends Error {}
@@ -128,6 +133,46 @@ async function sim(args: string[]): Promise<void> {
   console.log(`${result.judgments} judgments by ${n} simulated annotators in ${((Date.now() - started) / 1000).toFixed(1)} s (${result.errors} refused)`);
 }
 
+/**
+ * A file (NDJSON, CSV or Parquet, gzipped or not; any dataset the HTTP import reads) into a
+ * project. Prints the import's answer as JSON; exits 1 when invalid lines stopped it.
+ */
+async function importCommand(args: string[]): Promise<void> {
+  let v: Record<string, string | boolean | undefined>;
+  try {
+    v = parseArgs({
+      args,
+      options: { project: { type: "string" }, file: { type: "string" }, format: { type: "string" }, dataset: { type: "string" }, "on-invalid": { type: "string" }, "dry-run": { type: "boolean" } },
+      strict: true,
+      allowPositionals: false,
+    }).values;
+  } catch (err) {
+    throw new UsageError(err instanceof Error ? err.message : String(err));
+  }
+  const text = (name: string) => (typeof v[name] === "string" ? (v[name] as string) : undefined);
+  const oneOf = <T extends string>(name: string, allowed: readonly T[]): T | undefined => {
+    const value = text(name);
+    if (value !== undefined && !allowed.includes(value as T)) throw new UsageError(`--${name} must be one of ${allowed.join(", ")}`);
+    return value as T | undefined;
+  };
+  const project = await getProject(required({ project: text("project") }, "project"));
+  if (!project) throw new UsageError(`no project with id ${text("project")}`);
+  let last = 0;
+  const result = await importFile(project, required({ file: text("file") }, "file"), {
+    format: oneOf<FileFormat>("format", FILE_FORMATS),
+    dataset: oneOf<DatasetName>("dataset", DATASETS),
+    onInvalid: oneOf("on-invalid", ["fail", "skip"] as const),
+    dryRun: v["dry-run"] === true,
+    onProgress: (p) => {
+      if (Date.now() - last < 2000) return;
+      last = Date.now();
+      console.error(`${(p.bytes / 1e6).toFixed(1)} MB read, ${p.records} records, ${p.invalid} invalid`);
+    },
+  });
+  console.log(JSON.stringify(result, null, 2));
+  if (result.errorCount > 0) throw new Error(`${result.errorCount} invalid line(s): nothing imported (--on-invalid skip imports the valid records)`);
+}
+
 /** Each command and the function that runs it with the arguments after its name. */
 const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
   "user add": userAdd,
@@ -136,6 +181,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
   "token list": tokenList,
   "token revoke": tokenRevoke,
   migrate: async () => console.log("migrations applied"),
+  import: importCommand,
   sim,
 };
 
