@@ -59,6 +59,18 @@ const envSchema = z.object({
   ARBITER_SUBMIT_IN_FLIGHT: z.coerce.number().int().min(1).optional(),
   /** how often each trainer starts the rounds projects' thresholds call for (lib/rounds/auto-trigger.ts); 0: never */
   ARBITER_AUTO_ROUND_INTERVAL_MS: z.coerce.number().int().min(0).default(5000),
+  /** longest wait for a database connection, new or from the pool (lib/db/client.ts); then the request fails with 503 */
+  DB_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  /** longest statement on the pooled connections that serve requests; 0: none */
+  DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
+  /** longest statement on the connections of long work (imports, exports, backups, the trainer); 0: none */
+  DB_LONG_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(0),
+  /** submits waiting per web process (lib/judgments/submit-queue.ts) beyond which a submit is answered 503 with Retry-After */
+  ARBITER_SUBMIT_QUEUE_MAX: z.coerce.number().int().min(1).default(1024),
+  /** live round-event streams (GET /rounds/:id/events) open at once per web process; the next gets 503 */
+  ARBITER_EVENT_STREAMS_MAX: z.coerce.number().int().min(1).default(100),
+  /** imports running at once per web process, each on a connection of its own; the next gets 503 */
+  IMPORT_CONCURRENCY: z.coerce.number().int().min(1).default(2),
 });
 
 export type Env = z.infer<typeof envSchema>;
