@@ -3,7 +3,7 @@
 // from the queue until SIGINT/SIGTERM.
 import PgBoss from "pg-boss";
 import { env } from "@/lib/config/env";
-import { closeDb, getDb } from "@/lib/db/client";
+import { closeDb, getDb, usePoolFor } from "@/lib/db/client";
 import { startRoundsDueToThreshold } from "@/lib/rounds/auto-trigger";
 import { stopSender } from "@/lib/rounds/boss";
 import { ROUND_QUEUE, type RoundJob } from "@/lib/rounds/queue";
@@ -19,13 +19,15 @@ const log = (line: string) => console.log(`[trainer] ${line}`);
 async function main(): Promise<void> {
   const config = env();
   if (!config.DATABASE_URL) throw new Error("DATABASE_URL is not set (npm start sets it; `npm run trainer` needs it)");
+  // a round reads a project's judgments and demonstrations whole: not a request's 30 s limit
+  usePoolFor("long");
 
   const backend = await selectBackend(config.ARBITER_TF_BACKEND, log);
   log(`TensorFlow.js backend: ${backend.description}`);
 
   // Reward scores for the web app; it needs the secret both processes share.
   const scorer = config.NEXTAUTH_SECRET
-    ? await startScoreServer({ secret: config.NEXTAUTH_SECRET, host: config.TRAINER_HOST, port: config.TRAINER_PORT, log })
+    ? await startScoreServer({ secret: config.NEXTAUTH_SECRET, host: config.TRAINER_HOST, port: config.TRAINER_PORT, publicUrl: config.TRAINER_PUBLIC_URL, log })
     : null;
   if (scorer) log(`scoring server on ${scorer.url}`);
   else log("NEXTAUTH_SECRET is not set: no scoring server (reward scores will not show in the web app)");

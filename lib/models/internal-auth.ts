@@ -1,17 +1,105 @@
-// The web app and the trainer are separate processes; the trainer's scoring server only
-// answers requests that carry a key derived from the secret both were started with
-// (NEXTAUTH_SECRET), so another local user cannot drive it.
-import { createHmac, timingSafeEqual } from "node:crypto";
+// The web app and the trainer are separate processes, possibly on separate machines; the
+// trainer's server (trainer/serve/score-server.ts) answers only requests the web app signed
+// with a key derived from the secret both were started with (NEXTAUTH_SECRET). A signature
+// covers the method, the path, a timestamp, a nonce and the body's SHA-256, so a request
+// cannot be altered, moved to another path or made up; the trainer accepts it within ±30 s
+// of its own clock and each nonce once, so a captured request cannot be replayed either.
+import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 
-export const INTERNAL_HEADER = "x-arbiter-internal";
+export const SIGNATURE_HEADERS = {
+  timestamp: "x-arbiter-timestamp", // milliseconds since the epoch
+  nonce: "x-arbiter-nonce",
+  bodySha256: "x-arbiter-body-sha256", // hex
+  signature: "x-arbiter-signature", // hex HMAC-SHA256 of canonical()
+} as const;
 
-export function internalKey(secret: string): string {
-  return createHmac("sha256", secret).update("arbiter trainer rpc v1").digest("hex");
+/** How far a request's timestamp may be from the trainer's clock. */
+export const MAX_SKEW_MS = 30_000;
+
+const CONTEXT = "arbiter trainer rpc v2";
+
+function signingKey(secret: string): Buffer {
+  return createHmac("sha256", secret).update(CONTEXT).digest();
 }
 
-export function isInternalKey(secret: string, presented: string | undefined): boolean {
-  if (!presented) return false;
-  const a = Buffer.from(internalKey(secret));
-  const b = Buffer.from(presented);
-  return a.length === b.length && timingSafeEqual(a, b);
+function canonical(method: string, path: string, timestamp: string, nonce: string, bodySha256: string): string {
+  return [CONTEXT, method.toUpperCase(), path, timestamp, nonce, bodySha256].join("\n");
+}
+
+function sign(secret: string, parts: [string, string, string, string, string]): string {
+  return createHmac("sha256", signingKey(secret)).update(canonical(...parts)).digest("hex");
+}
+
+export function sha256Hex(body: string | Uint8Array): string {
+  return createHash("sha256").update(body).digest("hex");
+}
+
+/** The headers that sign one request; `path` as the server will see it (path and query). */
+export function signRequest(
+  secret: string,
+  req: { method: string; path: string; body: string | Uint8Array },
+  opts: { now?: number; nonce?: string } = {},
+): Record<string, string> {
+  const timestamp = String(opts.now ?? Date.now());
+  const nonce = opts.nonce ?? randomBytes(16).toString("hex");
+  const bodySha256 = sha256Hex(req.body);
+  return {
+    [SIGNATURE_HEADERS.timestamp]: timestamp,
+    [SIGNATURE_HEADERS.nonce]: nonce,
+    [SIGNATURE_HEADERS.bodySha256]: bodySha256,
+    [SIGNATURE_HEADERS.signature]: sign(secret, [req.method, req.path, timestamp, nonce, bodySha256]),
+  };
+}
+
+/**
+ * Nonces seen, each kept until its request's timestamp is out of the window (after which
+ * the timestamp check refuses a replay by itself). Bounded: when full of live nonces, new
+ * requests are refused rather than an old nonce forgotten.
+ */
+export class NonceCache {
+  private readonly seen = new Map<string, number>(); // nonce → when it may be forgotten
+
+  constructor(private readonly maxEntries = 100_000) {}
+
+  /** True the first time a nonce is offered within its window; false for a replay or when full. */
+  remember(nonce: string, timestampMs: number, now = Date.now()): boolean {
+    for (const [old, until] of this.seen) {
+      if (until > now) break; // insertion order is nearly time order; the rest are younger
+      this.seen.delete(old);
+    }
+    if (this.seen.has(nonce) || this.seen.size >= this.maxEntries) return false;
+    this.seen.set(nonce, timestampMs + MAX_SKEW_MS + 1_000);
+    return true;
+  }
+}
+
+export type SignatureVerdict = { ok: true; bodySha256: string } | { ok: false; reason: string };
+
+type HeaderBag = Record<string, string | string[] | undefined>;
+
+function one(headers: HeaderBag, name: string): string | undefined {
+  const v = headers[name];
+  return typeof v === "string" ? v : undefined;
+}
+
+/**
+ * Checks a request's signature headers before its body is read; the caller then compares
+ * the body's SHA-256 with `bodySha256`. The nonce is remembered only for a valid signature,
+ * so nobody without the key can fill the cache.
+ */
+export function verifySignature(secret: string, req: { method: string; path: string; headers: HeaderBag }, nonces: NonceCache, now = Date.now()): SignatureVerdict {
+  const timestamp = one(req.headers, SIGNATURE_HEADERS.timestamp);
+  const nonce = one(req.headers, SIGNATURE_HEADERS.nonce);
+  const bodySha256 = one(req.headers, SIGNATURE_HEADERS.bodySha256);
+  const signature = one(req.headers, SIGNATURE_HEADERS.signature);
+  if (!timestamp || !nonce || !bodySha256 || !signature) return { ok: false, reason: "unsigned request" };
+  if (!/^\d{1,16}$/.test(timestamp) || !/^[\w-]{16,128}$/.test(nonce) || !/^[0-9a-f]{64}$/.test(bodySha256) || !/^[0-9a-f]{64}$/.test(signature)) {
+    return { ok: false, reason: "malformed signature headers" };
+  }
+  const expected = Buffer.from(sign(secret, [req.method, req.path, timestamp, nonce, bodySha256]), "hex");
+  if (!timingSafeEqual(expected, Buffer.from(signature, "hex"))) return { ok: false, reason: "bad signature" };
+  const at = Number(timestamp);
+  if (Math.abs(now - at) > MAX_SKEW_MS) return { ok: false, reason: "timestamp outside ±30 s (are the clocks in sync?)" };
+  if (!nonces.remember(nonce, at, now)) return { ok: false, reason: "replayed request" };
+  return { ok: true, bodySha256 };
 }

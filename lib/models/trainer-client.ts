@@ -1,5 +1,5 @@
 // Calls to a live trainer's HTTP server (trainer/serve/score-server.ts): the web app never
-// loads TensorFlow.js, it hands model work to a trainer. Requests carry the internal key
+// loads TensorFlow.js, it hands model work to a trainer. Requests are signed with a key
 // derived from NEXTAUTH_SECRET (internal-auth.ts).
 import { and, desc, gte, isNotNull, isNull } from "drizzle-orm";
 import { ApiError } from "@/lib/api/errors";
@@ -7,7 +7,7 @@ import { env } from "@/lib/config/env";
 import { getDb } from "@/lib/db/client";
 import { trainerWorkers } from "@/lib/db/schema";
 import { TRAINER_STALE_MS } from "@/lib/health";
-import { INTERNAL_HEADER, internalKey } from "./internal-auth";
+import { signRequest } from "./internal-auth";
 
 /** A live trainer's server URL, freshest first; null when none is running. */
 export async function liveTrainerUrl(): Promise<string | null> {
@@ -30,11 +30,13 @@ export async function postToTrainer<T>(path: string, body: unknown, opts: { what
   const url = await liveTrainerUrl();
   if (!url || !secret) throw new ApiError("unavailable", `No trainer is running for ${opts.what}; start one (npm start runs it)`);
   let res: Response;
+  const target = new URL(`${url}${path}`);
+  const json = JSON.stringify(body);
   try {
-    res = await fetch(`${url}${path}`, {
+    res = await fetch(target, {
       method: "POST",
-      headers: { "content-type": "application/json", [INTERNAL_HEADER]: internalKey(secret) },
-      body: JSON.stringify(body),
+      headers: { "content-type": "application/json", ...signRequest(secret, { method: "POST", path: `${target.pathname}${target.search}`, body: json }) },
+      body: json,
       signal: AbortSignal.timeout(opts.timeoutMs),
     });
   } catch (err) {

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiToken } from "@/lib/auth/api-tokens";
 import { getDb } from "@/lib/db/client";
 import { modelArtifacts, type Project } from "@/lib/db/schema";
-import { INTERNAL_HEADER, internalKey } from "@/lib/models/internal-auth";
+import { signRequest } from "@/lib/models/internal-auth";
 import { listGenerativeModels } from "@/lib/models/policies";
 import { saveCheckpoint } from "@/trainer/checkpoint/hf-gpt2";
 import { smallConfig } from "@/trainer/model/config";
@@ -127,7 +127,7 @@ describe("POST /api/v1/models/:id/generate", () => {
 
       // one generation at a time on the trainer: while a request holds the slot (here one
       // whose body is still arriving), the next is told to come back (503, Retry-After)
-      const holder = http.request(`${server.url}/generate`, { method: "POST", headers: { [INTERNAL_HEADER]: internalKey(process.env.NEXTAUTH_SECRET!) } });
+      const holder = http.request(`${server.url}/generate`, { method: "POST", headers: signRequest(process.env.NEXTAUTH_SECRET!, { method: "POST", path: "/generate", body: "{}" }) });
       holder.on("error", () => {});
       holder.write("{");
       await new Promise((r) => setTimeout(r, 200));

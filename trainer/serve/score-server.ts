@@ -1,12 +1,14 @@
 // The trainer's small HTTP server for work the web app hands over: POST /score runs a
 // reward model on responses, POST /generate samples answers from a policy or SFT model.
 // Bound to 127.0.0.1 by default (TRAINER_HOST to share it on a network), on TRAINER_PORT or
-// a free port; its URL goes into trainer_workers so the web app finds it. Every request must
-// carry the internal key (lib/models/internal-auth.ts).
+// a free port; its URL (advertised-url.ts) goes into trainer_workers so the web app finds
+// it. Every request must be signed by the web app, within ±30 s and once only
+// (lib/models/internal-auth.ts).
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { z } from "zod";
-import { INTERNAL_HEADER, isInternalKey } from "@/lib/models/internal-auth";
+import { NonceCache, sha256Hex, verifySignature } from "@/lib/models/internal-auth";
+import { advertisedUrl } from "./advertised-url";
 import { SampleInputError, samplePolicy } from "./policy-sampler";
 import { scoreResponses } from "./reward-scorer";
 
@@ -62,11 +64,23 @@ function isInputError(err: unknown): boolean {
   return err instanceof z.ZodError || err instanceof SyntaxError || err instanceof SampleInputError;
 }
 
-export async function startScoreServer(opts: { secret: string; host: string; port: number; log: (line: string) => void }): Promise<{ url: string; close(): Promise<void> }> {
+export async function startScoreServer(opts: {
+  secret: string;
+  host: string;
+  port: number;
+  /** TRAINER_PUBLIC_URL: where the web app reaches this server, when not at the address it listens on */
+  publicUrl?: string;
+  log: (line: string) => void;
+}): Promise<{ url: string; close(): Promise<void> }> {
   const inFlight = new Map<string, number>();
+  const nonces = new NonceCache();
   const server = http.createServer((req, res) => {
-    if (!isInternalKey(opts.secret, req.headers[INTERNAL_HEADER] as string | undefined)) return send(res, 403, { error: "forbidden" });
     const path = req.url ?? "";
+    const verdict = verifySignature(opts.secret, { method: req.method ?? "", path, headers: req.headers }, nonces);
+    if (!verdict.ok) {
+      opts.log(`refused ${req.method} ${path}: ${verdict.reason}`);
+      return send(res, 403, { error: "forbidden" });
+    }
     const route = req.method === "POST" && Object.hasOwn(ROUTES, path) ? ROUTES[path] : undefined;
     if (!route) return send(res, 404, { error: "not found" });
     if ((inFlight.get(path) ?? 0) >= IN_FLIGHT_LIMIT[path]!) {
@@ -84,8 +98,10 @@ export async function startScoreServer(opts: { secret: string; host: string; por
     });
     req.on("end", async () => {
       try {
+        const bytes = Buffer.concat(chunks);
+        if (sha256Hex(bytes) !== verdict.bodySha256) return send(res, 403, { error: "forbidden" }); // not the body that was signed
         const started = performance.now();
-        const answer = await route(JSON.parse(Buffer.concat(chunks).toString("utf8")));
+        const answer = await route(JSON.parse(bytes.toString("utf8")));
         send(res, 200, { ...answer, ms: Math.round(performance.now() - started) });
       } catch (err) {
         const message = err instanceof z.ZodError ? err.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ") : err instanceof Error ? err.message : String(err);
@@ -96,6 +112,5 @@ export async function startScoreServer(opts: { secret: string; host: string; por
   });
   await new Promise<void>((resolve, reject) => server.once("error", reject).listen(opts.port, opts.host, resolve));
   const { port } = server.address() as AddressInfo;
-  const url = `http://${opts.host === "0.0.0.0" ? "127.0.0.1" : opts.host}:${port}`;
-  return { url, close: () => new Promise((r) => server.close(() => r())) };
+  return { url: advertisedUrl(opts.host, port, { publicUrl: opts.publicUrl }), close: () => new Promise((r) => server.close(() => r())) };
 }
