@@ -26,12 +26,17 @@ export const GZIP_MAX_RATIO = 16;
 
 type Chunks = AsyncIterable<Uint8Array>;
 
-async function* limitBytes(chunks: Chunks, maxBytes: number, onBytes?: (n: number) => void, error = () => new BodyTooLargeError(maxBytes)): AsyncGenerator<Uint8Array> {
+async function* limitBytes(
+  chunks: Chunks,
+  maxBytes: number,
+  onChunk?: (chunk: Uint8Array, bytes: number) => void,
+  error = () => new BodyTooLargeError(maxBytes),
+): AsyncGenerator<Uint8Array> {
   let bytes = 0;
   for await (const chunk of chunks) {
     bytes += chunk.byteLength;
     if (bytes > maxBytes) throw error();
-    onBytes?.(bytes);
+    onChunk?.(chunk, bytes);
     yield chunk;
   }
 }
@@ -130,10 +135,10 @@ export type OpenedFile = { format: FileFormat; gzip: boolean; values: AsyncGener
 
 export async function openImportFile(
   body: ReadableStream<Uint8Array> | Chunks,
-  opts: { format?: FileFormat; contentType?: string; maxBytes: number; maxLineBytes?: number; onBytes?: (bytes: number) => void },
+  opts: { format?: FileFormat; contentType?: string; maxBytes: number; maxLineBytes?: number; onChunk?: (chunk: Uint8Array, bytes: number) => void },
 ): Promise<OpenedFile> {
   const maxLineBytes = opts.maxLineBytes ?? env().IMPORT_LINE_MAX_BYTES;
-  const received = limitBytes(body as Chunks, opts.maxBytes, opts.onBytes);
+  const received = limitBytes(body as Chunks, opts.maxBytes, opts.onChunk);
   let { head, all } = await peek(received, 4);
   const gzip = isGzip(head);
   if (gzip) ({ head, all } = await peek(gunzip(all, opts.maxBytes), 4096));

@@ -4,12 +4,14 @@
 // transaction. By default it commits only if every line was valid; with onInvalid "skip"
 // it commits every valid record and lists the lines it left out. Memory holds one batch,
 // one dataset group and the listed errors, never the whole file.
+import { createHash } from "node:crypto";
 import { sql } from "drizzle-orm";
 import { getDb } from "@/lib/db/client";
 import type { Project } from "@/lib/db/schema";
 import { datasetReader, detectDataset, type DatasetName } from "./datasets";
 import type { DatasetReader, Emitted } from "./datasets/reader";
 import { openImportFile, type FileFormat } from "./file-values";
+import { recordImport, type ImportRecordValues } from "./import-record";
 import { describeError, type ImportRecord } from "./records";
 import { importedAnnotatorId } from "./system-users";
 import { emptyCounts, writeBatch, type ImportCounts } from "./write-batch";
@@ -36,6 +38,8 @@ export type ImportResult = {
   dryRun: boolean;
   /** what was read: the named or detected file format and dataset (null: no record to tell from) */
   detected: { format: FileFormat; gzip: boolean; dataset: DatasetName | null };
+  /** the import's row in import_records (not for dry runs, nor when no record was asked for) */
+  importId?: string;
 };
 export type ImportProgress = { bytes: number; records: number; invalid: number };
 
@@ -63,6 +67,8 @@ export async function importStream(
     dryRun?: boolean;
     /** called as the body is read (every chunk) */
     onProgress?: (p: ImportProgress) => void;
+    /** record the import (import_records) as made by this user (null: the command line) from this file */
+    record?: { userId: string | null; fileName?: string | null };
   },
 ): Promise<ImportResult> {
   const skip = opts.onInvalid === "skip";
@@ -71,19 +77,39 @@ export async function importStream(
   let invalid = 0;
   let valid = 0;
   let bytes = 0;
+  const hash = createHash("sha256");
+  const startedAt = new Date();
   const progress = () => opts.onProgress?.({ bytes, records: valid, invalid });
   const file = await openImportFile(body, {
     format: opts.format,
     contentType: opts.contentType,
     maxBytes: opts.maxBytes,
     maxLineBytes: opts.maxLineBytes,
-    onBytes: (n) => {
+    onChunk: (chunk, n) => {
+      hash.update(chunk);
       bytes = n;
       progress();
     },
   });
   let dataset: DatasetName | undefined = opts.dataset;
   let reader: DatasetReader | undefined;
+  let importId: string | undefined;
+  const recordValues = (committed: boolean): ImportRecordValues => ({
+    projectId: project.id,
+    userId: opts.record!.userId,
+    fileName: opts.record!.fileName ?? null,
+    format: file.format,
+    gzip: file.gzip,
+    dataset: dataset ?? null,
+    options: { onInvalid: opts.onInvalid ?? "fail", ...(opts.dataset ? { dataset: opts.dataset } : {}), ...(opts.format ? { format: opts.format } : {}) },
+    bytes,
+    sha256: hash.copy().digest("hex"),
+    counts: committed ? counts : emptyCounts(),
+    validRecords: valid,
+    invalidLines: invalid,
+    committed,
+    startedAt,
+  });
   const fail = (line: number, message: string) => {
     invalid++;
     if (listed.length < MAX_LISTED_ERRORS) listed.push({ line, message });
@@ -126,11 +152,13 @@ export async function importStream(
       await flush();
       progress();
       if ((invalid > 0 && !skip) || opts.dryRun) throw new Rollback();
+      if (opts.record) importId = await recordImport(recordValues(true), tx);
     });
   } catch (err) {
     if (!(err instanceof Rollback)) throw err;
   }
   const committed = (skip || invalid === 0) && !opts.dryRun;
+  if (opts.record && !opts.dryRun && !committed) importId = await recordImport(recordValues(false));
   if (committed && counts.comparisons + counts.responses > 0) {
     // Fresh statistics right away: autovacuum gets to a large import only after a while,
     // and until then the planner, believing the tables small, picks sequential scans that
@@ -149,5 +177,6 @@ export async function importStream(
     committed,
     dryRun: opts.dryRun ?? false,
     detected: { format: file.format, gzip: file.gzip, dataset: dataset ?? null },
+    ...(importId ? { importId } : {}),
   };
 }

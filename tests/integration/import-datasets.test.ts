@@ -2,13 +2,14 @@
 // file as its dataset ships it (fixtures written here from the documented schemas),
 // gzipped NDJSON, Parquet, detection of the dataset, and onInvalid=skip against the
 // all-or-nothing default.
+import { createHash } from "node:crypto";
 import { gzipSync } from "node:zlib";
 import { and, eq, sql } from "drizzle-orm";
 import { parquetWriteBuffer } from "hyparquet-writer";
 import { describe, expect, it } from "vitest";
 import { createApiToken } from "@/lib/auth/api-tokens";
 import { getDb } from "@/lib/db/client";
-import { comparisons, judgments, prompts, responses, type Project } from "@/lib/db/schema";
+import { comparisons, importRecords, judgments, prompts, responses, type Project } from "@/lib/db/schema";
 import { createProject } from "@/lib/projects/projects";
 import { createUser } from "@/lib/users/users";
 import { uniqueEmail } from "./helpers";
@@ -344,6 +345,32 @@ describe("onInvalid", () => {
       { line: 3, message: expect.stringMatching(/same text/) },
     ]);
     expect(await countRows(ctx.project.id)).toEqual({ prompts: 2, responses: 4, comparisons: 2, judgments: 1 });
+  });
+
+  it("records every import that is not a dry run: who, file name, bytes, SHA-256, counts, committed or not", async () => {
+    const ctx = await adminAndProject();
+    await post(ctx, lines, "?dryRun=1&fileName=pairs.jsonl");
+    const refused = await post(ctx, lines, "?fileName=pairs.jsonl");
+    const done = await post(ctx, lines, "?onInvalid=skip&fileName=pairs.jsonl");
+    expect(done.body.importId).toEqual(expect.any(String));
+    const rows = await getDb().select().from(importRecords).where(eq(importRecords.projectId, ctx.project.id)).orderBy(importRecords.startedAt);
+    expect(rows).toHaveLength(2);
+    const sha256 = createHash("sha256").update(lines).digest("hex");
+    expect(rows[0]).toMatchObject({ id: refused.body.importId, committed: false, invalidLines: 2, validRecords: 2, counts: { records: 0 }, options: { onInvalid: "fail" } });
+    expect(rows[1]).toMatchObject({
+      id: done.body.importId,
+      fileName: "pairs.jsonl",
+      format: "ndjson",
+      gzip: false,
+      dataset: "trl",
+      bytes: Buffer.byteLength(lines),
+      sha256,
+      committed: true,
+      counts: { records: 2, prompts: 2 },
+      options: { onInvalid: "skip" },
+    });
+    expect(rows[1]!.userId).toBe(rows[0]!.userId);
+    expect(rows[1]!.userId).not.toBeNull();
   });
 
   it("progress=1 streams progress lines, then the result", async () => {

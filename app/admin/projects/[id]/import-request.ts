@@ -27,7 +27,7 @@ export function bodyType(name: string): string {
 }
 
 export function sendImport(projectId: string, file: File, opts: ImportOptions, onProgress: (p: ImportProgress) => void): Promise<ImportAnswer> {
-  const query = new URLSearchParams({ progress: "1" });
+  const query = new URLSearchParams({ progress: "1", fileName: file.name.slice(0, 255) });
   if (opts.dryRun) query.set("dryRun", "1");
   if (opts.skipInvalid) query.set("onInvalid", "skip");
   if (opts.dataset) query.set("dataset", opts.dataset);

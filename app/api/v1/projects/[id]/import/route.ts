@@ -20,6 +20,8 @@ const querySchema = z.object({
   onInvalid: z.enum(["fail", "skip"], { error: "onInvalid must be fail or skip" }).optional(),
   dryRun: flag.optional(),
   progress: flag.optional(),
+  /** the file's name, kept in the import's record */
+  fileName: z.string().trim().min(1).max(255).optional(),
 });
 
 const PROGRESS_EVERY_MS = 250;
@@ -71,7 +73,7 @@ function progressResponse(run: (onProgress: (p: ImportProgress) => void) => Prom
 /** A file of records (API.md, "Import") → { imported, errors, skipped, detected, … }; by default nothing is written when a line is invalid. */
 export const POST = withPermission<{ id: string }>(
   "projects.manage",
-  async ({ req, params }) => {
+  async ({ req, params, user }) => {
     const project = await getProject(uuidParam(params.id, "project"));
     if (!project) throw new ApiError("not_found", "No such project");
     const q = parseQuery(req, querySchema);
@@ -90,6 +92,7 @@ export const POST = withPermission<{ id: string }>(
         maxBytes,
         dryRun: q.dryRun,
         onProgress,
+        record: { userId: user.id, fileName: q.fileName },
       });
     if (q.progress) return progressResponse(run);
     try {
