@@ -140,7 +140,7 @@ async function main(): Promise<void> {
   say(`Arbiter is running at ${url}`);
   if (firstAdmin?.generated) {
     say(`first admin created: sign in as ${firstAdmin.email} with password ${firstAdmin.password}`);
-    say("(shown once; change it by creating another admin: npx arbiter user add --role admin --email ...)");
+    say("(shown once; change it on your Account page, or: npx arbiter user reset-password --email ...)");
   } else if (firstAdmin) {
     say(`first admin created: sign in as ${firstAdmin.email} with ADMIN_PASSWORD`);
   } else {

@@ -14,15 +14,17 @@ import { getProject } from "@/lib/projects/projects";
 export const maxDuration = 600;
 
 const flag = z.enum(["0", "1", "true", "false"]).transform((v) => v === "1" || v === "true");
-const querySchema = z.object({
-  format: z.enum(FILE_FORMATS, { error: `format must be one of ${FILE_FORMATS.join(", ")}` }).optional(),
-  dataset: z.enum(DATASETS, { error: `dataset must be one of ${DATASETS.join(", ")}` }).optional(),
-  onInvalid: z.enum(["fail", "skip"], { error: "onInvalid must be fail or skip" }).optional(),
-  dryRun: flag.optional(),
-  progress: flag.optional(),
-  /** the file's name, kept in the import's record */
-  fileName: z.string().trim().min(1).max(255).optional(),
-});
+const querySchema = z
+  .object({
+    format: z.enum(FILE_FORMATS, { error: `format must be one of ${FILE_FORMATS.join(", ")}` }).optional(),
+    dataset: z.enum(DATASETS, { error: `dataset must be one of ${DATASETS.join(", ")}` }).optional(),
+    onInvalid: z.enum(["fail", "skip"], { error: "onInvalid must be fail or skip" }).optional(),
+    dryRun: flag.optional(),
+    progress: flag.optional(),
+    /** the file's name, kept in the import's record */
+    fileName: z.string().trim().min(1).max(255).optional(),
+  })
+  .strict();
 
 const PROGRESS_EVERY_MS = 250;
 
