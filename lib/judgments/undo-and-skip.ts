@@ -2,6 +2,7 @@
 import { and, eq, isNotNull, sql } from "drizzle-orm";
 import { ApiError } from "@/lib/api/errors";
 import { getDb } from "@/lib/db/client";
+import { projectForUser } from "@/lib/projects/projects";
 import { comparisons, judgments, projects, skips, taskLeases, type User } from "@/lib/db/schema";
 import { UNDO_WINDOW_MS } from "./undo-window";
 
@@ -11,6 +12,7 @@ export async function undoJudgment(judgmentId: string, me: User): Promise<{ comp
   return getDb().transaction(async (tx) => {
     const [j] = await tx.select().from(judgments).where(eq(judgments.id, judgmentId));
     if (!j || j.annotatorId !== me.id) throw new ApiError("not_found", "No such judgment of yours");
+    await projectForUser(j.projectId, me); // 403 once removed from the project: their judgments stay
     if (Date.now() - j.createdAt.getTime() > UNDO_WINDOW_MS) throw new ApiError("conflict", "Too late to undo this judgment");
     await tx.select({ id: comparisons.id }).from(comparisons).where(eq(comparisons.id, j.comparisonId)).for("update");
     const [project] = await tx.select().from(projects).where(eq(projects.id, j.projectId));

@@ -32,6 +32,11 @@ async function judge(token: string, task: Task): Promise<Response> {
   return POST(new NextRequest("http://localhost/api/v1/judgments", bearer(token, "POST", body)), { params: Promise.resolve({}) });
 }
 
+async function undo(token: string, judgmentId: string): Promise<Response> {
+  const { DELETE } = await import("@/app/api/v1/judgments/[id]/route");
+  return DELETE(new NextRequest(`http://localhost/api/v1/judgments/${judgmentId}`, bearer(token, "DELETE")), { params: Promise.resolve({ id: judgmentId }) });
+}
+
 async function removeCall(token: string, projectId: string, userId: string): Promise<Response> {
   const { DELETE } = await import("@/app/api/v1/projects/[id]/members/[userId]/route");
   return DELETE(new NextRequest(`http://localhost/api/v1/projects/${projectId}/members/${userId}`, bearer(token, "DELETE")), {
@@ -49,7 +54,9 @@ describe("removing a project member", () => {
 
     // one judgment, then a task held under a lease; one comparison reserved for them alone
     const first = (await (await nextTask(token, project.id)).json()) as Task;
-    expect((await judge(token, first)).status).toBe(201);
+    const judged = await judge(token, first);
+    expect(judged.status).toBe(201);
+    const { id: judgmentId } = (await judged.json()) as { id: string };
     const held = (await (await nextTask(token, project.id)).json()) as Task;
     const [reserved] = await getDb()
       .update(comparisons)
@@ -66,6 +73,7 @@ describe("removing a project member", () => {
     // no access from the very next request, though the membership was cached a moment ago
     expect((await nextTask(token, project.id)).status).toBe(403);
     expect((await judge(token, held)).status).toBe(403);
+    expect((await undo(token, judgmentId)).status).toBe(403); // within the undo window, but no longer a member
     expect(await getDb().select().from(taskLeases).where(eq(taskLeases.annotatorId, ann!.id))).toHaveLength(0);
     const [c] = await getDb().select().from(comparisons).where(eq(comparisons.id, reserved!.id));
     expect(c!.reservedForUser).toBeNull();
