@@ -9,10 +9,16 @@ import { UNDO_WINDOW_MS } from "./undo-window";
 
 /** Deletes my judgment if it is recent enough, and gives me the comparison back under a lease. */
 export async function undoJudgment(judgmentId: string, me: User): Promise<{ comparisonId: string }> {
+  // 403 once removed from the project (their judgments stay); checked before the
+  // transaction, so it never waits for a second connection while holding one.
+  const [mine] = await getDb()
+    .select({ projectId: judgments.projectId })
+    .from(judgments)
+    .where(and(eq(judgments.id, judgmentId), eq(judgments.annotatorId, me.id)));
+  if (mine) await projectForUser(mine.projectId, me);
   return getDb().transaction(async (tx) => {
     const [j] = await tx.select().from(judgments).where(eq(judgments.id, judgmentId));
     if (!j || j.annotatorId !== me.id) throw new ApiError("not_found", "No such judgment of yours");
-    await projectForUser(j.projectId, me); // 403 once removed from the project: their judgments stay
     if (Date.now() - j.createdAt.getTime() > UNDO_WINDOW_MS) throw new ApiError("conflict", "Too late to undo this judgment");
     await tx.select({ id: comparisons.id }).from(comparisons).where(eq(comparisons.id, j.comparisonId)).for("update");
     const [project] = await tx.select().from(projects).where(eq(projects.id, j.projectId));
