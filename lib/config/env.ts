@@ -65,7 +65,7 @@ const envSchema = z.object({
   DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
   /** longest statement on the connections of long work (imports, exports, backups, the trainer); 0: none */
   DB_LONG_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(0),
-  /** submits waiting per web process (lib/judgments/submit-queue.ts) beyond which a submit is answered 503 with Retry-After */
+  /** submits waiting or in flight per web process (lib/judgments/submit-queue.ts) beyond which a submit is answered 503 with Retry-After */
   ARBITER_SUBMIT_QUEUE_MAX: z.coerce.number().int().min(1).default(1024),
   /** live round-event streams (GET /rounds/:id/events) open at once per web process; the next gets 503 */
   ARBITER_EVENT_STREAMS_MAX: z.coerce.number().int().min(1).default(100),
