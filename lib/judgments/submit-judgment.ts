@@ -15,7 +15,7 @@ import type { Project, User } from "@/lib/db/schema";
 import { projectForUser } from "@/lib/projects/projects";
 import { assignmentParams, nextTask, remember, type Task } from "@/lib/tasks/next-task";
 import { rankingProblem, rankingSchema } from "./ranking";
-import { SubmitQueue } from "./submit-queue";
+import { SubmitQueue, SubmitQueueFull } from "./submit-queue";
 
 export const judgmentInputSchema = z
   .object({
@@ -62,9 +62,18 @@ function submitQueue() {
   return (queue ??= newSubmitQueue());
 }
 
+/** This process's submits waiting or in flight, and the bound (ARBITER_SUBMIT_QUEUE_MAX); none before the first submit. */
+export function submitBacklog(): { pending: number; max: number } {
+  return queue?.backlog() ?? { pending: 0, max: env().ARBITER_SUBMIT_QUEUE_MAX };
+}
+
+/** When a refused submit should come back: the queue drains in well under a second unless the database is stalled. */
+const QUEUE_FULL_RETRY_AFTER_S = 1;
+
 function newSubmitQueue() {
-  const { ARBITER_SUBMIT_BATCH, ARBITER_SUBMIT_IN_FLIGHT } = env();
+  const { ARBITER_SUBMIT_BATCH, ARBITER_SUBMIT_IN_FLIGHT, ARBITER_SUBMIT_QUEUE_MAX } = env();
   return new SubmitQueue<SubmitResult & { next: Task | null }>({
+    maxPending: ARBITER_SUBMIT_QUEUE_MAX,
     maxBatch: ARBITER_SUBMIT_BATCH,
     // a call is ~1-10 ms under load (bench:annotation); 10x that is a lock wait or a stall
     stallMs: 100,
@@ -109,6 +118,9 @@ export async function submitJudgment(
     });
     return opts.next ? { ...result, next: remember(result.next, project.id) } : { id: result.id, created: result.created, projectId: result.projectId };
   } catch (err) {
+    if (err instanceof SubmitQueueFull) {
+      throw new ApiError("unavailable", "Too many judgments are waiting to be saved; send this one again shortly (same clientId)", undefined, QUEUE_FULL_RETRY_AFTER_S);
+    }
     const { code, constraint, message } = err as { code?: string; constraint?: string; message?: string };
     if (code === "AR404") throw new ApiError("not_found", message ?? "No such comparison");
     if (code === "AR409") throw new ApiError("conflict", message ?? "Conflict");

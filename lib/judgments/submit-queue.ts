@@ -10,8 +10,14 @@
 // annotator's submit behind it.
 //
 // A judgment is acknowledged only once its batch has committed. If the batch fails (one
-// item's conflict rolls back all of them), each item is submitted again on its own, so
-// every caller gets exactly the answer, or the error, it would have had alone.
+// item's conflict rolls back all of them), the failure is logged and each item is
+// submitted again on its own, so every caller gets exactly the answer, or the error, it
+// would have had alone.
+//
+// The queue is bounded: with `maxPending` submits waiting or in flight (a stalled or
+// restarting database, a burst beyond what it can take), the next is refused at once with
+// SubmitQueueFull (503 with Retry-After, submit-judgment.ts) instead of piling up memory
+// and connections without limit; the client retries with the same clientId.
 import { namedQuery } from "@/lib/db/prepared";
 
 /** One submit: arbiter_submit_judgment's arguments (drizzle/0008). */
@@ -48,23 +54,46 @@ export type SubmitQueueOptions = {
   maxBatch: number;
   /** After this long a call no longer counts as in flight: the next batch may go beside it. */
   stallMs: number;
+  /** Submits waiting or in flight at most; the next is refused (SubmitQueueFull). */
+  maxPending: number;
+  /** Where a failed batch is reported before its items go alone (default console.warn). */
+  log?: (line: string) => void;
 };
+
+/** The queue holds maxPending submits already: refused without touching the database. */
+export class SubmitQueueFull extends Error {
+  constructor(readonly pending: number) {
+    super(`${pending} submits are already waiting in this web process`);
+  }
+}
 
 export class SubmitQueue<R> {
   private readonly waiting: Waiting<R>[] = [];
   private inFlight = 0;
+  /** Submits in the calls in flight (a batch counts its items). */
+  private itemsInFlight = 0;
   /** Calls in flight for longer than stallMs. */
   private stalled = 0;
-  private readonly counts = { calls: 0, batches: 0, fallbacks: 0 };
+  private readonly counts = { calls: 0, batches: 0, fallbacks: 0, refused: 0 };
 
   constructor(private readonly opts: SubmitQueueOptions) {}
 
-  /** Calls sent (a batch or a lone submit), batches among them, and batches that failed and went item by item. */
+  /** Calls sent (a batch or a lone submit), batches among them, batches that failed and went item by item, and submits refused as the queue was full. */
   stats(): Readonly<typeof this.counts> {
     return { ...this.counts };
   }
 
+  /** Submits waiting or in flight now, and the most there may be (for /api/health). */
+  backlog(): { pending: number; max: number } {
+    return { pending: this.waiting.length + this.itemsInFlight, max: this.opts.maxPending };
+  }
+
   submit(args: SubmitArgs): Promise<R> {
+    const pending = this.waiting.length + this.itemsInFlight;
+    if (pending >= this.opts.maxPending) {
+      this.counts.refused++;
+      return Promise.reject(new SubmitQueueFull(pending));
+    }
     return new Promise<R>((resolve, reject) => {
       this.waiting.push({ args, resolve, reject });
       this.pump();
@@ -75,6 +104,7 @@ export class SubmitQueue<R> {
     while (this.inFlight - this.stalled < this.opts.maxInFlight && this.waiting.length > 0) {
       const batch = this.waiting.splice(0, this.opts.maxBatch);
       this.inFlight++;
+      this.itemsInFlight += batch.length;
       let stalled = false;
       const timer = setTimeout(() => {
         stalled = true;
@@ -85,6 +115,7 @@ export class SubmitQueue<R> {
         clearTimeout(timer);
         if (stalled) this.stalled--;
         this.inFlight--;
+        this.itemsInFlight -= batch.length;
         this.pump();
       });
     }
@@ -98,8 +129,10 @@ export class SubmitQueue<R> {
       try {
         const [row] = await namedQuery<{ results: R[] }>("judgments.submit-batch", BATCH, [JSON.stringify(batch.map((w) => positional(w.args, (v) => v)))]);
         results = row!.results;
-      } catch {
-        // One item's error rolled back the batch: fall through and give each its own answer.
+      } catch (err) {
+        // One item's error rolled back the batch (or the database failed it): say so, then give each its own answer.
+        const { code, message } = err as { code?: string; message?: string };
+        (this.opts.log ?? console.warn)(`[submit queue] a batch of ${batch.length} failed (${code ? `${code}: ` : ""}${message ?? String(err)}); submitting each alone`);
       }
       if (results) {
         batch.forEach((w, i) => w.resolve(results[i]!));

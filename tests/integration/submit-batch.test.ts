@@ -37,7 +37,7 @@ describe("coalesced submits (arbiter_submit_judgments)", () => {
     const team = await annotators(project, 6);
     const tasks = await Promise.all(team.map((me) => nextTask(project, me)));
     // one call in flight: the first submit goes alone, the other five wait and go as one batch
-    const queue = new SubmitQueue<Result>({ maxInFlight: 1, maxBatch: 32, stallMs: 10_000 });
+    const queue = new SubmitQueue<Result>({ maxInFlight: 1, maxBatch: 32, stallMs: 10_000, maxPending: 1000 });
     // every other item with a per-criterion verdict: the batch carries both jsonb and null
     const sent = team.map((me, i) => args(project, me, tasks[i]!, { next: true, criteria: i % 2 ? null : { helpful: [[tasks[i]!.responses[0]!.id], [tasks[i]!.responses[1]!.id]] } }));
     const results = await Promise.all(sent.map((a) => queue.submit(a)));
@@ -64,7 +64,7 @@ describe("coalesced submits (arbiter_submit_judgments)", () => {
     await importText(project, ndjson(responseRecords(12, 2, "fallback")));
     const team = await annotators(project, 4);
     const tasks = (await Promise.all(team.map((me) => nextTask(project, me)))) as Task[];
-    const queue = new SubmitQueue<Result>({ maxInFlight: 1, maxBatch: 32, stallMs: 10_000 });
+    const queue = new SubmitQueue<Result>({ maxInFlight: 1, maxBatch: 32, stallMs: 10_000, maxPending: 1000 });
     const first = args(project, team[0]!, tasks[0]!);
     await queue.submit(first);
     // in one batch: two good submits, a clientId reused for another comparison (a conflict),
@@ -93,7 +93,7 @@ describe("coalesced submits (arbiter_submit_judgments)", () => {
     await importText(project, ndjson(responseRecords(6, 2, "stall")));
     const team = await annotators(project, 2);
     const [stuck, free] = (await Promise.all(team.map((me) => nextTask(project, me)))) as Task[];
-    const queue = new SubmitQueue<Result>({ maxInFlight: 1, maxBatch: 32, stallMs: 50 });
+    const queue = new SubmitQueue<Result>({ maxInFlight: 1, maxBatch: 32, stallMs: 50, maxPending: 1000 });
     const holder = await getPool().connect();
     try {
       // another transaction holds the first comparison's row, as a long admin edit would
@@ -118,7 +118,7 @@ describe("coalesced submits (arbiter_submit_judgments)", () => {
     const project = await aProject({ mode: "pairwise", redundancy: 3 });
     await importText(project, ndjson(responseRecords(30, 2, "shared")));
     const team = await annotators(project, 24);
-    const queue = new SubmitQueue<Result>({ maxInFlight: 3, maxBatch: 8, stallMs: 10_000 });
+    const queue = new SubmitQueue<Result>({ maxInFlight: 3, maxBatch: 8, stallMs: 10_000, maxPending: 1000 });
     const acknowledged: string[] = [];
     await Promise.all(
       team.map(async (me) => {

@@ -1,5 +1,6 @@
 // The browser's side of the task API (API.md): fetch the next task, submit with a stable
 // clientId and retries (a retried submit can never make a second judgment), skip, undo.
+import { isRetryableStatus, retryDelayMs } from "@/lib/api/retry-policy";
 import type { Message } from "@/lib/db/schema";
 
 export type Task = { comparisonId: string; prompt: Message[]; responses: { id: string; text: string }[]; leaseExpiresAt: string };
@@ -31,24 +32,39 @@ export async function fetchNext(projectId: string, exclude: string[] = []): Prom
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Submits once, retrying network failures with the same clientId; returns the judgment id. */
-export async function submitVerdict(comparisonId: string, clientId: string, verdict: Verdict): Promise<string> {
+/**
+ * Submits once and returns the judgment id. Network failures and answers that say "not
+ * now" (503 with Retry-After while the server is overloaded or its database restarts,
+ * other 5xx, 429) are sent again with the same clientId, waiting as the server asks or
+ * backing off, for up to `patienceMs`; a refusal (4xx) is final.
+ */
+export async function submitVerdict(
+  comparisonId: string,
+  clientId: string,
+  verdict: Verdict,
+  opts: { origin?: string; patienceMs?: number } = {},
+): Promise<string> {
+  const giveUpAt = Date.now() + (opts.patienceMs ?? 60_000);
   let lastError: unknown;
-  for (let attempt = 0; attempt < 4; attempt++) {
+  for (let attempt = 0; ; attempt++) {
+    let retryAfter: string | null = null;
     try {
-      const res = await fetch("/api/v1/judgments", {
+      const res = await fetch(`${opts.origin ?? ""}/api/v1/judgments`, {
         method: "POST",
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ comparisonId, clientId, ...verdict }),
       });
       if (res.ok) return ((await res.json()) as { id: string }).id;
-      if (res.status < 500) throw new Error(await errorMessage(res)); // the server said no: retrying won't help
+      if (!isRetryableStatus(res.status)) throw new Error(await errorMessage(res)); // the server said no: retrying won't help
+      retryAfter = res.headers.get("retry-after");
       lastError = new Error(await errorMessage(res));
     } catch (err) {
       if (err instanceof Error && !(err instanceof TypeError)) throw err;
       lastError = err; // network error: the request may or may not have landed; the clientId makes retrying safe
     }
-    await sleep(300 * 2 ** attempt);
+    const wait = retryDelayMs(attempt, retryAfter);
+    if (Date.now() + wait > giveUpAt) break;
+    await sleep(wait);
   }
   throw lastError instanceof Error ? lastError : new Error("Could not reach the server");
 }

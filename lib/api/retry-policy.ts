@@ -1,0 +1,31 @@
+// When a client should send a request again, and after how long: shared by the browser's
+// submit (app/annotate/[projectId]/task-client.ts) and the simulated annotators (lib/sim).
+// Safe for submits because the same clientId never makes a second judgment (API.md).
+
+/** The server could not do it now (5xx: unavailable, overloaded, restarting, a proxy without a backend) or asked the client to slow down (429). */
+export function isRetryableStatus(status: number): boolean {
+  return status >= 500 || status === 429;
+}
+
+/** Longest wait a server's Retry-After may impose on one attempt. */
+const MAX_WAIT_MS = 30_000;
+
+/**
+ * Milliseconds to wait before the attempt after `attempt` (0-based): the server's
+ * Retry-After (seconds or an HTTP date) when it sent one, else 300 ms doubling up to 10 s;
+ * either spread by up to a fifth at random so that clients turned away together do not
+ * all come back in the same instant.
+ */
+export function retryDelayMs(attempt: number, retryAfter: string | null = null, rand: () => number = Math.random): number {
+  const asked = parseRetryAfter(retryAfter);
+  const base = asked ?? Math.min(10_000, 300 * 2 ** attempt);
+  return Math.min(MAX_WAIT_MS, Math.round(base * (1 + 0.2 * rand())));
+}
+
+function parseRetryAfter(value: string | null): number | undefined {
+  if (value === null || value.trim() === "") return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
+}

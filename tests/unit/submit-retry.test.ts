@@ -1,0 +1,71 @@
+// The browser's submit (app/annotate/[projectId]/task-client.ts) against a real HTTP server
+// that turns it away: 503 with Retry-After is waited out and sent again with the same
+// clientId until the server takes it; a 4xx is final.
+import { createServer, type Server } from "node:http";
+import { afterEach, describe, expect, it } from "vitest";
+import { submitVerdict } from "@/app/annotate/[projectId]/task-client";
+import { retryDelayMs } from "@/lib/api/retry-policy";
+
+type Seen = { at: number; clientId: string };
+
+let server: Server | undefined;
+afterEach(() => new Promise<void>((r) => (server ? server.close(() => r()) : r())));
+
+/** A server that answers each POST with the next of `answers` (status, headers). */
+async function serve(answers: [number, Record<string, string>][]): Promise<{ origin: string; seen: Seen[] }> {
+  const seen: Seen[] = [];
+  server = createServer((req, res) => {
+    let body = "";
+    req.on("data", (d: Buffer) => (body += d.toString()));
+    req.on("end", () => {
+      seen.push({ at: Date.now(), clientId: (JSON.parse(body) as { clientId: string }).clientId });
+      const [status, headers] = answers[Math.min(seen.length - 1, answers.length - 1)]!;
+      res.writeHead(status, { "content-type": "application/json", ...headers });
+      res.end(JSON.stringify(status < 300 ? { id: "judgment-1" } : { error: { code: "unavailable", message: "busy" } }));
+    });
+  });
+  await new Promise<void>((r) => server!.listen(0, "127.0.0.1", r));
+  return { origin: `http://127.0.0.1:${(server!.address() as { port: number }).port}`, seen };
+}
+
+const verdict = { ranking: [["a"], ["b"]], durationMs: 1000 };
+
+describe("submitVerdict", () => {
+  it("waits out 503s as Retry-After asks and sends the same clientId again until it is taken", async () => {
+    const busy: [number, Record<string, string>] = [503, { "retry-after": "1" }];
+    const { origin, seen } = await serve([busy, busy, [201, {}]]);
+    const id = await submitVerdict("c-1", "client-1", verdict, { origin });
+    expect(id).toBe("judgment-1");
+    expect(seen.map((s) => s.clientId)).toEqual(["client-1", "client-1", "client-1"]);
+    // at least the second Retry-After asked for, not the old 300/600 ms backoff
+    expect(seen[1]!.at - seen[0]!.at).toBeGreaterThanOrEqual(990);
+    expect(seen[2]!.at - seen[1]!.at).toBeGreaterThanOrEqual(990);
+  }, 15_000);
+
+  it("keeps trying past four refusals while within its patience (a database restart takes seconds)", async () => {
+    const busy: [number, Record<string, string>] = [503, { "retry-after": "0" }];
+    const { origin, seen } = await serve([busy, busy, busy, busy, busy, busy, [200, {}]]);
+    expect(await submitVerdict("c-1", "client-2", verdict, { origin })).toBe("judgment-1");
+    expect(seen).toHaveLength(7);
+  }, 15_000);
+
+  it("gives up after its patience, and takes a 4xx as final at once", async () => {
+    const { origin, seen } = await serve([[503, { "retry-after": "1" }]]);
+    await expect(submitVerdict("c-1", "client-3", verdict, { origin, patienceMs: 1500 })).rejects.toThrow("busy");
+    expect(seen.length).toBeLessThanOrEqual(2);
+    await new Promise<void>((r) => server!.close(() => r()));
+    const refused = await serve([[409, {}]]);
+    await expect(submitVerdict("c-1", "client-4", verdict, { origin: refused.origin })).rejects.toThrow("busy");
+    expect(refused.seen).toHaveLength(1);
+  }, 15_000);
+});
+
+describe("retryDelayMs", () => {
+  it("follows Retry-After in seconds or as a date, else backs off from 300 ms, capped, with at most a fifth of jitter", () => {
+    expect(retryDelayMs(0, "2", () => 0)).toBe(2000);
+    expect(retryDelayMs(0, "2", () => 1)).toBe(2400);
+    expect(retryDelayMs(5, "3600", () => 0)).toBe(30_000);
+    expect(retryDelayMs(0, new Date(Date.now() + 5000).toUTCString(), () => 0)).toBeGreaterThan(3000);
+    expect([0, 1, 2, 10].map((a) => retryDelayMs(a, null, () => 0))).toEqual([300, 600, 1200, 10_000]);
+  });
+});
