@@ -47,7 +47,15 @@ function progressResponse(run: (onProgress: (p: ImportProgress) => void) => Prom
   const encoder = new TextEncoder();
   const stream = new ReadableStream<Uint8Array>({
     async start(controller) {
-      const send = (value: unknown) => controller.enqueue(encoder.encode(`${JSON.stringify(value)}\n`));
+      let open = true;
+      const send = (value: unknown) => {
+        if (!open) return;
+        try {
+          controller.enqueue(encoder.encode(`${JSON.stringify(value)}\n`));
+        } catch {
+          open = false; // the client went away: stop answering (its cut-off body fails the import, which rolls back)
+        }
+      };
       let last = 0;
       try {
         const result = await run((p) => {
@@ -66,7 +74,13 @@ function progressResponse(run: (onProgress: (p: ImportProgress) => void) => Prom
           send({ status: code === "too_large" ? 413 : code === "internal" ? 500 : 400, error: { code, message: e instanceof ApiError ? e.message : "Internal error" } });
         }
       }
-      controller.close();
+      if (open) {
+        try {
+          controller.close();
+        } catch {
+          // cancelled by the client meanwhile
+        }
+      }
     },
   });
   return new Response(stream, { headers: { "content-type": "application/x-ndjson", "cache-control": "no-store" } });
