@@ -7,7 +7,7 @@
 // PostgreSQL delivers the notification (well under a millisecond on one machine).
 import { sql } from "drizzle-orm";
 import pg from "pg";
-import { onCloseDb, type Db, type Tx } from "@/lib/db/client";
+import { connectionConfig, onCloseDb, type Db, type Tx } from "@/lib/db/client";
 import { TtlCache } from "./ttl-cache";
 
 export const ACCESS_CHANNEL = "arbiter_access";
@@ -57,7 +57,7 @@ function startListening(): void {
     state.stopped = false;
     onCloseDb(stopListening);
   }
-  const client = new pg.Client({ connectionString: url });
+  const client = new pg.Client(connectionConfig("long", url)); // its own connection, with the connect timeout
   state.client = client;
   client.on("notification", clearAll);
   client.on("error", (err) => {
