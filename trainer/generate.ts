@@ -91,11 +91,11 @@ export async function sample(config: GPT2Config, params: Params, prompts: number
   const room = config.n_positions - opts.maxNewTokens;
   if (room < 1) throw new Error(`maxNewTokens ${opts.maxNewTokens} leaves no room for a prompt in n_positions ${config.n_positions}`);
   const rows = prompts.map((p) => fitPrompt(p, room, opts.eos));
+  if (opts.maxNewTokens <= 0) return { prompts: rows, tokens: rows.map(() => []), finished: rows.map(() => false), logprobs: rows.map(() => []) };
   const L = Math.max(...rows.map((r) => r.length));
   // left padding: every row's last prompt token sits at column L-1
   const ids = rows.map((r) => [...new Array<number>(L - r.length).fill(opts.eos), ...r]);
   const mask = rows.map((r) => [...new Array<number>(L - r.length).fill(0), ...new Array<number>(r.length).fill(1)]);
-  const nextPos = rows.map((r) => r.length);
   const out: number[][] = rows.map(() => []);
   const logprobs: number[][] = rows.map(() => []);
   const done = new Array<boolean>(B).fill(false);
@@ -108,17 +108,19 @@ export async function sample(config: GPT2Config, params: Params, prompts: number
   });
   // The prompt but its last token in one pass of forward(), for the cache; then one
   // position per step through the Decoder, the prompt's last token first.
-  const decoder = new Decoder(config, params, opts.lora);
-  const cache = prefill(config, params, ids, positions, mask, opts.lora);
+  let decoder: Decoder | undefined;
+  let cache: KVBuffer | undefined;
   let stepIds = ids.map((r) => r[L - 1]!);
   let stepPos = positions.map((p) => p[L - 1]!);
   try {
+    const dec = (decoder = new Decoder(config, params, opts.lora));
+    const kv = (cache = prefill(config, params, ids, positions, mask, opts.lora));
     for (let step = 0; step < opts.maxNewTokens && !done.every(Boolean); step++) {
-      const S = cache.reserve();
+      const S = kv.reserve();
       // −1e9 on each row's left padding and on the columns past this step's position
       const bias = new Float32Array(B * S).fill(-1e9);
       mask.forEach((m, b) => m.forEach((v, t) => void (v === 1 && (bias[b * S + t] = 0))));
-      const result = tf.tidy(() => decoder.step(stepIds, stepPos, tf.tensor4d(bias, [B, 1, 1, S]), cache));
+      const result = tf.tidy(() => dec.step(stepIds, stepPos, tf.tensor4d(bias, [B, 1, 1, S]), kv));
       const logits = (await result.data()) as Float32Array;
       result.dispose();
       const V = logits.length / B;
@@ -135,8 +137,8 @@ export async function sample(config: GPT2Config, params: Params, prompts: number
       for (const m of mask) m.push(1);
     }
   } finally {
-    cache.dispose();
-    decoder.dispose();
+    cache?.dispose();
+    decoder?.dispose();
   }
   return { prompts: rows, tokens: out, finished: done.slice(), logprobs };
 }

@@ -43,47 +43,57 @@ function foldNorm(gamma: tf.Tensor, beta: tf.Tensor, W: tf.Tensor2D, b: tf.Tenso
   return [folded, (b ? tf.add(shift, b) : shift) as tf.Tensor1D];
 }
 
+/** W + (α/r)·A·B where the adapter targets the module (Hu et al. 2021, eq. 3), else W itself. */
+function mergedWeight(params: Params, module: string, lora?: LoraAdapter): tf.Tensor2D {
+  const W = param(params, `${module}.weight`) as tf.Tensor2D;
+  const A = lora?.params.get(`${module}.lora_A`);
+  const B = lora?.params.get(`${module}.lora_B`);
+  return A && B ? (tf.add(W, tf.mul(tf.matMul(A, B), lora!.scale)) as tf.Tensor2D) : W;
+}
+
 export class Decoder {
-  private readonly layers: Layer[];
+  private readonly layers: Layer[] = [];
   private readonly lm: Dense; // [1, C, V], [V]
   private readonly wte: tf.Tensor2D;
   private readonly wpe: tf.Tensor2D;
   private readonly eps: number;
-  /** the LoRA-merged weights, made for this decoder (the base's own are only borrowed) */
-  private readonly merged: Params | null;
 
   constructor(private readonly config: GPT2Config, params: Params, lora?: LoraAdapter) {
-    this.merged = lora ? lora.merge(params) : null;
-    const base = this.merged ?? params;
     const C = config.n_embd;
     const qScale = 1 / Math.sqrt(C / config.n_head);
-    // the query's C columns scaled by 1/√D, keys and values as they are
-    const columnScale = tf.tidy(() => tf.concat([tf.fill([C], qScale), tf.ones([2 * C])]));
     this.eps = config.layer_norm_epsilon;
-    this.layers = [];
-    for (let i = 0; i < config.n_layer; i++) {
-      const h = `${P}h.${i}.`;
-      const w = (name: string) => param(base, `${h}${name}`);
-      this.layers.push(
-        tf.tidy(() => {
-          const [attnW, attnB] = foldNorm(w("ln_1.weight"), w("ln_1.bias"), w("attn.c_attn.weight") as tf.Tensor2D, w("attn.c_attn.bias"));
-          const [fcW, fcB] = foldNorm(w("ln_2.weight"), w("ln_2.bias"), w("mlp.c_fc.weight") as tf.Tensor2D, w("mlp.c_fc.bias"));
-          return {
-            attn: { W: batched(tf.mul(attnW, columnScale) as tf.Tensor2D), b: tf.mul(attnB, columnScale) as tf.Tensor1D },
-            proj: { W: batched(w("attn.c_proj.weight") as tf.Tensor2D), b: w("attn.c_proj.bias") as tf.Tensor1D }, // borrowed data
-            fc: { W: batched(fcW), b: fcB },
-            out: { W: batched(w("mlp.c_proj.weight") as tf.Tensor2D), b: w("mlp.c_proj.bias") as tf.Tensor1D },
-          };
-        }),
-      );
+    this.wte = param(params, `${P}wte.weight`) as tf.Tensor2D; // borrowed (the LM head has no LoRA)
+    this.wpe = param(params, `${P}wpe.weight`) as tf.Tensor2D;
+    try {
+      for (let i = 0; i < config.n_layer; i++) {
+        const h = `${P}h.${i}.`;
+        const w = (name: string) => param(params, `${h}${name}`);
+        // Only what is returned survives the tidy, so merged weights that a fold consumes are
+        // freed at once. A borrowed weight's reshape shares the model's data: disposing it
+        // later only drops that reference.
+        this.layers.push(
+          tf.tidy(() => {
+            const [attnW, attnB] = foldNorm(w("ln_1.weight"), w("ln_1.bias"), mergedWeight(params, `${h}attn.c_attn`, lora), w("attn.c_attn.bias"));
+            const [fcW, fcB] = foldNorm(w("ln_2.weight"), w("ln_2.bias"), mergedWeight(params, `${h}mlp.c_fc`, lora), w("mlp.c_fc.bias"));
+            // the query's C columns scaled by 1/√D, keys and values as they are
+            const columnScale = tf.concat([tf.fill([C], qScale), tf.ones([2 * C])]);
+            return {
+              attn: { W: batched(tf.mul(attnW, columnScale) as tf.Tensor2D), b: tf.mul(attnB, columnScale) as tf.Tensor1D },
+              proj: { W: batched(mergedWeight(params, `${h}attn.c_proj`, lora)), b: tf.clone(w("attn.c_proj.bias")) as tf.Tensor1D },
+              fc: { W: batched(fcW), b: fcB },
+              out: { W: batched(mergedWeight(params, `${h}mlp.c_proj`, lora)), b: tf.clone(w("mlp.c_proj.bias")) as tf.Tensor1D },
+            };
+          }),
+        );
+      }
+      this.lm = tf.tidy(() => {
+        const [W, b] = foldNorm(param(params, `${P}ln_f.weight`), param(params, `${P}ln_f.bias`), tf.transpose(this.wte) as tf.Tensor2D, null);
+        return { W: batched(W), b };
+      });
+    } catch (err) {
+      this.dispose();
+      throw err;
     }
-    this.lm = tf.tidy(() => {
-      const [W, b] = foldNorm(param(base, `${P}ln_f.weight`), param(base, `${P}ln_f.bias`), tf.transpose(param(base, `${P}wte.weight`)) as tf.Tensor2D, null);
-      return { W: batched(W), b };
-    });
-    this.wte = param(base, `${P}wte.weight`) as tf.Tensor2D; // borrowed
-    this.wpe = param(base, `${P}wpe.weight`) as tf.Tensor2D;
-    columnScale.dispose();
   }
 
   /**
@@ -157,11 +167,10 @@ export class Decoder {
     return tf.tensor3d(x, [1, ids.length, C]);
   }
 
+  /** Frees what the constructor made (a reshape of a borrowed weight only drops its reference). */
   dispose(): void {
-    // the weights made here; the others (proj, out) reshape the model's own and share its data
-    for (const l of this.layers) tf.dispose([l.attn.W, l.attn.b, l.fc.W, l.fc.b, l.proj.W, l.out.W]);
-    tf.dispose([this.lm.W, this.lm.b]);
-    for (const v of this.merged?.values() ?? []) v.dispose();
+    for (const l of this.layers) for (const d of [l.attn, l.proj, l.fc, l.out]) tf.dispose([d.W, d.b]);
+    if (this.lm) tf.dispose([this.lm.W, this.lm.b]);
   }
 }
 

@@ -5,6 +5,11 @@
 // synchronously, and no other tensor shares these buffers' data); the columns not yet
 // written hold zeros and are masked out of attention by the caller's bias. Other backends
 // append by concat, with capacity always equal to length.
+//
+// One hidden copy would defeat in-place writes: a wasm product with a batch of one runs in
+// XNNPACK, which packs its right operand once per tensor id and reuses the packed copy. The
+// cache is that operand of q·kᵀ and p·v, batched over B·H, so with B·H = 1 writes in
+// place would not be seen: that case (one row, one head) appends by concat.
 import * as tf from "@tensorflow/tfjs-core";
 import { heapView, onWasm } from "../tf/wasm-heap";
 
@@ -25,8 +30,9 @@ export class KVBuffer {
     private v: tf.Tensor4D[],
     opts: { inPlace?: boolean } = {},
   ) {
-    this.length = kT[0]!.shape[3];
-    this.inPlace = (opts.inPlace ?? true) && onWasm();
+    const [B, H, , S] = kT[0]!.shape;
+    this.length = S;
+    this.inPlace = (opts.inPlace ?? true) && onWasm() && B * H > 1;
   }
 
   /** columns allocated: length, or more where room was allocated ahead */
