@@ -4,11 +4,11 @@
 // its own, reads what is new since the last event (metric rows by id), and ends once the
 // round has finished. A timer also re-reads every few seconds, so a missed notification
 // (or a trainer on another database connection pooler) only delays an event.
-import pg from "pg";
+// The LISTEN is the process's one shared connection (round-listener.ts), not one per stream.
 import { and, asc, eq, gt } from "drizzle-orm";
 import { getDb } from "@/lib/db/client";
 import { roundMetrics, rounds } from "@/lib/db/schema";
-import { ROUND_CHANNEL } from "./queue";
+import { subscribeToRound } from "./round-listener";
 
 const POLL_MS = 5000;
 
@@ -20,21 +20,18 @@ const TERMINAL = new Set(["succeeded", "failed", "cancelled"]);
 
 export async function* roundEvents(roundId: string, signal: AbortSignal): AsyncGenerator<RoundEvent> {
   const db = getDb();
-  const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
   let wake: (() => void) | null = null;
+  /** set when a notification came while a read was in progress: read again at once */
+  let missed = false;
   const nudge = () => {
-    wake?.();
-    wake = null;
+    if (wake) {
+      wake();
+      wake = null;
+    } else missed = true;
   };
-  client.on("notification", (msg) => {
-    if (msg.payload && JSON.parse(msg.payload).roundId === roundId) nudge();
-  });
-  // A lost connection must not take the web process down; the polling timer carries on.
-  client.on("error", (err) => console.error(`[round events] ${err.message}`));
+  const unsubscribe = subscribeToRound(roundId, nudge);
   signal.addEventListener("abort", nudge);
-  await client.connect();
   try {
-    await client.query(`listen ${ROUND_CHANNEL}`);
     let lastMetric = 0;
     let lastStatus = "";
     while (!signal.aborted) {
@@ -55,15 +52,20 @@ export async function* roundEvents(roundId: string, signal: AbortSignal): AsyncG
         yield { type: "status", status: round.status, phase: round.phase, error: round.error };
       }
       if (TERMINAL.has(round.status)) return;
+      if (missed) {
+        missed = false;
+        continue;
+      }
       let timer: ReturnType<typeof setTimeout> | undefined;
       await new Promise<void>((resolve) => {
         wake = resolve;
         timer = setTimeout(nudge, POLL_MS);
       });
       clearTimeout(timer);
+      missed = false;
     }
   } finally {
     signal.removeEventListener("abort", nudge);
-    await client.end().catch(() => {});
+    unsubscribe();
   }
 }

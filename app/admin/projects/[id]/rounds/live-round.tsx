@@ -20,20 +20,40 @@ export function LiveRound({ roundId, number, initial, serverNow }: { roundId: st
   const [clockOffsetMs] = useState(() => serverNow - Date.now());
   const [phaseStart, setPhaseStart] = useState<{ phase: string; at: number | null } | null>(null);
   useEffect(() => {
-    const source = new EventSource(`/api/v1/rounds/${roundId}/events`);
-    source.addEventListener("metrics", (e) => {
-      const { metrics: fresh } = JSON.parse((e as MessageEvent).data) as { metrics: Metric[] };
-      setMetrics((old) => [...old, ...fresh.filter((m) => !old.some((o) => o.id === m.id))]);
-    });
-    source.addEventListener("status", (e) => {
-      const s = JSON.parse((e as MessageEvent).data) as Status;
-      setStatus(s);
-      if (s.status === "succeeded" || s.status === "failed" || s.status === "cancelled") {
-        source.close();
-        router.refresh();
-      }
-    });
-    return () => source.close();
+    let source: EventSource | null = null;
+    let retry: ReturnType<typeof setTimeout> | undefined;
+    let finished = false;
+    // EventSource reconnects by itself after a dropped connection, but not after an error
+    // answer (a 503 when the server has as many streams open as it serves, or a proxy's
+    // 502 while the web process restarts): then open it again after a while. The stream
+    // starts over with everything so far; metrics already shown are skipped by id.
+    const open = () => {
+      const s = new EventSource(`/api/v1/rounds/${roundId}/events`);
+      source = s;
+      s.addEventListener("metrics", (e) => {
+        const { metrics: fresh } = JSON.parse((e as MessageEvent).data) as { metrics: Metric[] };
+        setMetrics((old) => [...old, ...fresh.filter((m) => !old.some((o) => o.id === m.id))]);
+      });
+      s.addEventListener("status", (e) => {
+        const st = JSON.parse((e as MessageEvent).data) as Status;
+        setStatus(st);
+        if (st.status === "succeeded" || st.status === "failed" || st.status === "cancelled") {
+          finished = true;
+          s.close();
+          router.refresh();
+        }
+      });
+      s.addEventListener("error", () => {
+        if (finished || s.readyState !== EventSource.CLOSED) return;
+        retry = setTimeout(open, 5_000 + Math.random() * 10_000);
+      });
+    };
+    open();
+    return () => {
+      finished = true;
+      clearTimeout(retry);
+      source?.close();
+    };
   }, [roundId, router]);
   // When the running phase began, from the times of the round's metrics (the stream has none)
   const runningPhase = status.status === "running" ? status.phase : null;

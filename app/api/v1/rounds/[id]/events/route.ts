@@ -2,21 +2,29 @@ import { ApiError } from "@/lib/api/errors";
 import { withPermission } from "@/lib/api/route";
 import { uuidParam } from "@/lib/api/uuid-param";
 import { roundEvents } from "@/lib/rounds/round-events";
+import { acquireEventStream } from "@/lib/rounds/round-listener";
 import { roundView } from "@/lib/rounds/round-view";
 
 export const dynamic = "force-dynamic";
+
+/** A stream usually lasts as long as its round runs (minutes): ask for a later try than a submit's. */
+const STREAMS_FULL_RETRY_AFTER_S = 10;
 
 /**
  * Server-sent events (API.md): `status` ({ status, phase, error }) and `metrics`
  * ({ metrics: [{ id, phase, step, name, value }] }) as the trainer reports them, starting
  * with everything so far; the stream ends when the round has finished. A comment line
- * every 15 s keeps proxies from closing an idle stream.
+ * every 15 s keeps proxies from closing an idle stream. At most ARBITER_EVENT_STREAMS_MAX
+ * streams per web process: the next is a 503 with Retry-After (the browser's EventSource
+ * tries again by itself).
  */
 export const GET = withPermission<{ id: string }>("rounds.manage", async ({ req, params }) => {
   const id = uuidParam(params.id, "round");
   if (!(await roundView(id))) throw new ApiError("not_found", "No such round");
+  const release = acquireEventStream();
+  if (!release) throw new ApiError("unavailable", "This server has as many live round streams open as it serves; try again shortly", undefined, STREAMS_FULL_RETRY_AFTER_S);
   const abort = new AbortController();
-  req.signal.addEventListener("abort", () => abort.abort());
+  req.signal.addEventListener("abort", () => (abort.abort(), release()));
   const events = roundEvents(id, abort.signal);
   const encoder = new TextEncoder();
   let keepAlive: ReturnType<typeof setInterval> | undefined;
@@ -28,6 +36,7 @@ export const GET = withPermission<{ id: string }>("rounds.manage", async ({ req,
       const next = await events.next();
       if (next.done) {
         clearInterval(keepAlive);
+        release();
         controller.close();
         return;
       }
@@ -36,6 +45,7 @@ export const GET = withPermission<{ id: string }>("rounds.manage", async ({ req,
     },
     async cancel() {
       clearInterval(keepAlive);
+      release();
       abort.abort();
       await events.return(undefined);
     },
