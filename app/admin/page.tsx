@@ -24,6 +24,13 @@ export default async function AdminHome() {
           good
         />
       </section>
+      {health.reasons.length > 0 && (
+        <ul className="list-disc pl-5 text-sm text-amber-700" data-testid="health-reasons">
+          {health.reasons.map((r) => (
+            <li key={r}>{r}</li>
+          ))}
+        </ul>
+      )}
       <p className="text-sm text-slate-600">
         <Link href="/admin/users" className="text-brand-700 underline">
           Manage users and invitations

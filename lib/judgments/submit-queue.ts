@@ -105,6 +105,7 @@ export class SubmitQueue<R> {
       const batch = this.waiting.splice(0, this.opts.maxBatch);
       this.inFlight++;
       this.itemsInFlight += batch.length;
+      for (const w of batch) this.countOutOnAnswer(w);
       let stalled = false;
       const timer = setTimeout(() => {
         stalled = true;
@@ -115,10 +116,16 @@ export class SubmitQueue<R> {
         clearTimeout(timer);
         if (stalled) this.stalled--;
         this.inFlight--;
-        this.itemsInFlight -= batch.length;
         this.pump();
       });
     }
+  }
+
+  /** An item leaves the backlog as its caller is answered (before the call's own bookkeeping). */
+  private countOutOnAnswer(w: Waiting<R>): void {
+    const { resolve, reject } = w;
+    w.resolve = (r) => (this.itemsInFlight--, resolve(r));
+    w.reject = (e) => (this.itemsInFlight--, reject(e));
   }
 
   private async send(batch: Waiting<R>[]): Promise<void> {
