@@ -84,10 +84,12 @@ function fastMatMul(plain: KernelFunc, transpose: KernelFunc): KernelFunc {
     const { inputs, backend, attrs } = args;
     const { a, b } = inputs as { a: TensorInfo; b: TensorInfo };
     const { transposeA, transposeB } = attrs as unknown as { transposeA: boolean; transposeB: boolean };
-    // Per-entry products pay when each entry is a real matrix; one-row queries (generation
-    // with a KV cache) run faster in the batched kernel than as many tiny calls.
+    // Per-entry products pay when each entry is a real matrix; short ones (generation's
+    // one-row queries, short prompts) run faster in the batched kernel than as many tiny
+    // calls. Measured on [64, T, 32]·[64, 32, T]: batched 5–7× faster at T = 8, even at
+    // T = 16, per-entry 2.5× faster at T = 31.
     const rows = transposeA ? a.shape[a.shape.length - 1]! : a.shape[a.shape.length - 2]!;
-    const batched = (t: TensorInfo) => rows >= 8 && t.shape.slice(0, -2).reduce((x, y) => x * y, 1) > 1;
+    const batched = (t: TensorInfo) => rows >= 16 && t.shape.slice(0, -2).reduce((x, y) => x * y, 1) > 1;
     if (!transposeA && !transposeB && !batched(a) && !batched(b)) return plain(args);
     const wasm = backend as unknown as WasmBackend;
     const flip = (t: TensorInfo) => transpose({ inputs: { x: t }, backend, attrs: { perm: swapLastTwo(t.shape.length) } }) as TensorInfo;
