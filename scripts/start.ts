@@ -1,21 +1,28 @@
 // `npm start`: database (embedded or DATABASE_URL) → migrations → first admin → build if
-// the sources changed → web app and trainer as child processes → the URL and how to sign
-// in. Ctrl-C or SIGTERM stops the children, then the embedded database.
-import { spawn, type ChildProcess } from "node:child_process";
+// the sources changed → web app and trainer as child processes, restarted when they crash
+// (supervisor.ts) → the URL and how to sign in. Ctrl-C or SIGTERM stops the children, then
+// the embedded database, within STOP_BOUND_MS.
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { env } from "@/lib/config/env";
 import { closeDb } from "@/lib/db/client";
 import { runMigrations } from "@/lib/db/migrate";
-import { openDatabase } from "@/lib/db/open-database";
+import { openDatabase, type OpenDatabase } from "@/lib/db/open-database";
 import { ensureAdmin } from "@/lib/users/ensure-admin";
 import { buildIsCurrent, recordBuild } from "./build-stamp";
+import { DEFAULT_BACKOFF, restartDelayMs, Supervisor } from "./supervisor";
 import { webHeapFlags } from "./web-heap";
 
 const root = path.resolve(import.meta.dirname, "..");
 const dev = process.argv.includes("--dev");
 const say = (line: string) => console.log(`[arbiter] ${line}`);
+
+/** A child that has not stopped this long after SIGTERM is killed. */
+const CHILD_GRACE_MS = 10_000;
+/** The whole stop: children (10 s), then the database (a fast shutdown, an immediate one after 10 s, SIGKILL 5 s later). */
+const STOP_BOUND_MS = 30_000;
 
 function persistentSecret(dataDir: string): string {
   const file = path.join(dataDir, "auth-secret");
@@ -37,10 +44,10 @@ function run(cmd: string, args: string[], extraEnv: Record<string, string> = {})
   });
 }
 
-async function waitForHealth(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+/** Until the web app answers /api/health (any answer but a connection error or a 5xx), across restarts. */
+async function waitForHealth(url: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error("the web app exited during start-up");
     try {
       const res = await fetch(`${url}/api/health`);
       if (res.ok) return;
@@ -50,6 +57,37 @@ async function waitForHealth(url: string, child: ChildProcess, timeoutMs: number
     await new Promise((r) => setTimeout(r, 300));
   }
   throw new Error(`the web app did not answer ${url}/api/health within ${timeoutMs / 1000}s`);
+}
+
+/**
+ * The embedded PostgreSQL this process started is restarted, on the same port and data,
+ * when it exits unexpectedly (crashed, killed, or stopped by hand), with the web app's
+ * backoff; the web app and trainer answer 503 and reconnect meanwhile.
+ */
+function superviseEmbeddedDatabase(database: OpenDatabase, stopping: () => boolean): void {
+  const embedded = database.embedded;
+  if (!embedded) return;
+  let crashes = 0;
+  let startedAt = Date.now();
+  const restart = async () => {
+    if (stopping()) return;
+    try {
+      await embedded.restart();
+      startedAt = Date.now();
+      say(`PostgreSQL restarted (pid ${embedded.pid()})`);
+    } catch (err) {
+      const delay = restartDelayMs(crashes++);
+      say(`PostgreSQL did not start (${err instanceof Error ? err.message : String(err)}); trying again in ${delay / 1000} s`);
+      setTimeout(() => void restart(), delay);
+    }
+  };
+  embedded.onUnexpectedExit((code, signal) => {
+    if (stopping()) return;
+    if (Date.now() - startedAt >= DEFAULT_BACKOFF.resetAfterMs) crashes = 0;
+    const delay = restartDelayMs(crashes++);
+    say(`PostgreSQL stopped unexpectedly (${signal ? `killed by ${signal}` : `exit code ${code}`}); restarting in ${delay / 1000} s`);
+    setTimeout(() => void restart(), delay);
+  });
 }
 
 async function main(): Promise<void> {
@@ -80,23 +118,21 @@ async function main(): Promise<void> {
     recordBuild(root);
   }
 
-  const children: ChildProcess[] = [];
+  // The web app and the trainer run under a supervisor (supervisor.ts): a crash is said on
+  // the console and the process started again with backoff; the embedded database too.
+  const supervisor = new Supervisor({ say });
   let stopping = false;
-  const stop = async (code: number) => {
+  shutdown = (code, why) => stop(code, why);
+  const stop = async (code: number, why: string) => {
     if (stopping) return;
     stopping = true;
-    say("stopping…");
-    for (const c of children) if (c.exitCode === null) c.kill("SIGTERM");
-    await Promise.all(
-      children.map(
-        (c) =>
-          new Promise<void>((resolve) => {
-            if (c.exitCode !== null) return resolve();
-            const force = setTimeout(() => c.kill("SIGKILL"), 10_000);
-            c.on("exit", () => (clearTimeout(force), resolve()));
-          }),
-      ),
-    );
+    say(`${why}: stopping (at most ${STOP_BOUND_MS / 1000} s)…`);
+    // a last resort: whatever hangs, the process ends within the bound
+    setTimeout(() => {
+      say(`not stopped after ${STOP_BOUND_MS / 1000} s; exiting`);
+      process.exit(code || 1);
+    }, STOP_BOUND_MS).unref();
+    await supervisor.stop(CHILD_GRACE_MS);
     await database.close();
     say("stopped");
     process.exit(code);
@@ -106,36 +142,36 @@ async function main(): Promise<void> {
   // instead: children first, then the database (its exit hook still covers crashes).
   process.removeAllListeners("SIGINT");
   process.removeAllListeners("SIGTERM");
-  process.on("SIGINT", () => void stop(0));
-  process.on("SIGTERM", () => void stop(0));
+  process.on("SIGINT", () => void stop(0, "SIGINT"));
+  process.on("SIGTERM", () => void stop(0, "SIGTERM"));
+  superviseEmbeddedDatabase(database, () => stopping);
 
   // The socket address of each request, for the sign-in limiter (scripts/peer-address.cjs);
   // through NODE_OPTIONS so that `next dev`'s forked server process loads it too.
   const peerAddress = `--require ${JSON.stringify(path.join(root, "scripts", "peer-address.cjs"))}`;
-  const web = spawn(
-    process.execPath,
-    [...webHeapFlags(config.ARBITER_WEB_OLD_SPACE_MB), nextBin, dev ? "dev" : "start", "--port", String(config.PORT), "--hostname", config.HOST],
-    {
+  const exitWithParent = `--require ${JSON.stringify(path.join(root, "scripts", "exit-with-parent.cjs"))}`;
+  const web = supervisor.run({
+    name: "web app",
+    command: process.execPath,
+    // not for `next dev`: it copies its own node flags into its server's NODE_OPTIONS, where
+    // node refuses --initial-old-space-size (exit code 9)
+    args: [...(dev ? [] : webHeapFlags(config.ARBITER_WEB_OLD_SPACE_MB)), nextBin, dev ? "dev" : "start", "--port", String(config.PORT), "--hostname", config.HOST],
+    options: {
       cwd: root,
       stdio: ["ignore", "inherit", "inherit"],
-      env: { ...childEnv, NEXT_TELEMETRY_DISABLED: "1", NODE_OPTIONS: [process.env.NODE_OPTIONS, peerAddress].filter(Boolean).join(" ") } as NodeJS.ProcessEnv,
+      env: { ...childEnv, NEXT_TELEMETRY_DISABLED: "1", NODE_OPTIONS: [process.env.NODE_OPTIONS, peerAddress, exitWithParent].filter(Boolean).join(" ") } as NodeJS.ProcessEnv,
     },
-  );
-  const trainer = spawn(process.execPath, ["--import", "tsx", path.join(root, "trainer", "main.ts")], {
-    cwd: root,
-    stdio: ["ignore", "inherit", "inherit"],
-    env: childEnv,
+    ready: () => waitForHealth(url, dev ? 180_000 : 60_000),
   });
-  children.push(web, trainer);
-  for (const [name, child] of [["web app", web], ["trainer", trainer]] as const) {
-    child.on("exit", (code, signal) => {
-      if (stopping) return;
-      say(`${name} exited (${signal ?? code}); stopping everything`);
-      void stop(1);
-    });
-  }
+  supervisor.run({
+    name: "trainer",
+    command: process.execPath,
+    args: ["--import", "tsx", path.join(root, "trainer", "main.ts")],
+    options: { cwd: root, stdio: ["ignore", "inherit", "inherit"], env: { ...childEnv, NODE_OPTIONS: [process.env.NODE_OPTIONS, exitWithParent].filter(Boolean).join(" ") } as NodeJS.ProcessEnv },
+  });
+  say(`web app pid ${web.pid}, trainer pid ${supervisor.current("trainer")?.pid}${database.embedded ? `, PostgreSQL pid ${database.embedded.pid()}` : ""}`);
 
-  await waitForHealth(url, web, dev ? 180_000 : 60_000);
+  await waitForHealth(url, dev ? 180_000 : 60_000);
   console.log("");
   say(`Arbiter is running at ${url}`);
   if (firstAdmin?.generated) {
@@ -149,7 +185,11 @@ async function main(): Promise<void> {
   say("press Ctrl-C to stop");
 }
 
+/** Set once children run: a failed start stops them rather than leave them behind. */
+let shutdown: ((code: number, why: string) => Promise<void>) | undefined;
+
 main().catch((err) => {
   console.error(`[arbiter] start failed: ${err instanceof Error ? err.message : String(err)}`);
-  process.exit(1);
+  if (shutdown) void shutdown(1, "start failed");
+  else process.exit(1);
 });

