@@ -32,12 +32,15 @@ export type RouteOptions = {
   bodyTypes?: BodyTypes;
 };
 
+/** A route handler made by withPermission, carrying the permission it checks (read by the authorization matrix test). */
+export type GuardedHandler<P extends Params> = ((req: NextRequest, ctx: { params: Promise<P> }) => Promise<Response>) & { readonly permission: Permission };
+
 export function withPermission<P extends Params = Params>(
   permission: Permission,
   handler: (ctx: RouteContext<P>) => Promise<Response>,
   options: RouteOptions = {},
-) {
-  return async (req: NextRequest, ctx: { params: Promise<P> }): Promise<Response> => {
+): GuardedHandler<P> {
+  const guarded = async (req: NextRequest, ctx: { params: Promise<P> }): Promise<Response> => {
     try {
       const refused = refuseCrossSite(req, options.bodyTypes ?? JSON_BODY_TYPES);
       if (refused) return refused;
@@ -51,6 +54,7 @@ export function withPermission<P extends Params = Params>(
       return toErrorResponse(err);
     }
   };
+  return Object.assign(guarded, { permission });
 }
 
 /** Parses a JSON body (at most JSON_BODY_MAX_BYTES, else 413) with a zod schema; bad JSON and invalid fields are 400s. */
