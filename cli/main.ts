@@ -1,5 +1,6 @@
 // `arbiter` command line (API.md, "Command line"), against the database `npm start` uses.
 import { parseArgs } from "node:util";
+import { backupCommand, restoreCommand } from "./backup-commands";
 import { DATASETS, type DatasetName } from "@/lib/import/datasets/names";
 import { FILE_FORMATS, type FileFormat } from "@/lib/import/file-values";
 import { importFile } from "@/lib/import/import-file";
@@ -19,6 +20,8 @@ const USAGE = `usage:
   arbiter token list --email E
   arbiter token revoke --id ID
   arbiter migrate
+  arbiter backup FILE [--no-artifacts]
+  arbiter restore FILE
   arbiter import --project ID --file F [--format ndjson|csv|parquet] [--dataset NAME] [--on-invalid fail|skip] [--dry-run]
   arbiter sim --url U --token T --project ID --annotators N [--noise X] [--oracle length|random|source-order|number-words] [--seed S]`;
 
@@ -181,6 +184,8 @@ const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
   "token list": tokenList,
   "token revoke": tokenRevoke,
   migrate: async () => console.log("migrations applied"),
+  backup: backupCommand,
+  restore: restoreCommand,
   import: importCommand,
   sim,
 };
@@ -200,7 +205,8 @@ async function main(argv: string[]): Promise<number> {
   const database = await openDatabase();
   process.env.DATABASE_URL = database.url;
   try {
-    await runMigrations(database.url);
+    // a backup is taken at the level the data is at; a restore builds the schema itself
+    if (group !== "backup" && group !== "restore") await runMigrations(database.url);
     await command();
     return 0;
   } finally {

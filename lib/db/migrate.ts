@@ -10,13 +10,14 @@ const MIGRATION_LOCK = 0x4172_6269; // "Arbi"
 
 export const migrationsFolder = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../drizzle");
 
-export async function runMigrations(url: string): Promise<void> {
+/** Applies the migrations of `folder` (drizzle's layout: meta/_journal.json and the SQL files); by default the project's. */
+export async function runMigrations(url: string, folder: string = migrationsFolder): Promise<void> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
     await client.query("set client_min_messages = warning");
     await client.query("select pg_advisory_lock($1)", [MIGRATION_LOCK]);
-    await migrate(drizzle(client), { migrationsFolder });
+    await migrate(drizzle(client), { migrationsFolder: folder });
   } finally {
     await client.query("select pg_advisory_unlock($1)", [MIGRATION_LOCK]).catch(() => {});
     await client.end();

@@ -1,0 +1,130 @@
+// `arbiter restore FILE`: a backup (backup.ts) into an empty database. The schema is built
+// to the backup's migration level, every table's rows are loaded in one transaction
+// (foreign-key order, COPY, each table's row count checked), sequences are reset, rounds
+// that were queued or running are marked failed (their queue jobs are not in a backup),
+// artifacts' files are staged and checked against their SHA-256; only then does the
+// transaction commit and the files move into place. The migrations after the backup's
+// level run last, and the tables are analyzed.
+import { createReadStream } from "node:fs";
+import { rmSync } from "node:fs";
+import { pipeline } from "node:stream/promises";
+import { createGunzip } from "node:zlib";
+import pg from "pg";
+import { from as copyFrom } from "pg-copy-streams";
+import { z } from "zod";
+import { connectionConfig } from "@/lib/db/client";
+import { runMigrations } from "@/lib/db/migrate";
+import { checkRegisteredHashes, moveStagedIntoPlace, readArtifactFile, stagingFolder, type ArtifactProblem, type ArtifactRow, type FileHeader } from "./artifact-files";
+import { BACKUP_FORMAT } from "./backup";
+import { ident, resetSequences, tablesInDependencyOrder, type TableInfo } from "./catalog";
+import { databaseLevel, migrateTo } from "./migration-level";
+import { SectionReader } from "./section-stream";
+
+const levelSchema = z.object({ count: z.number().int().min(0), lastTag: z.string().nullable(), lastWhen: z.number().nullable() });
+const manifestSchema = z.object({
+  format: z.literal(BACKUP_FORMAT),
+  version: z.literal(1),
+  createdAt: z.string(),
+  migrations: levelSchema,
+  tables: z.array(z.string()),
+  artifacts: z.enum(["included", "referenced"]),
+});
+export const tableHeaderSchema = z.object({ table: z.string(), columns: z.array(z.string()).min(1) });
+export const fileHeaderSchema = z.object({ file: z.string().min(1), bytes: z.number().int().min(0), sha256: z.string().regex(/^[0-9a-f]{64}$/), included: z.boolean() });
+const endSchema = z.object({ end: z.literal(true), tables: z.number().int(), files: z.number().int() });
+export const rowsTrailerSchema = z.object({ rows: z.number().int().min(0) });
+
+export const INTERRUPTED_BY_RESTORE = "interrupted: the installation was restored from a backup taken while this round was queued or running";
+
+export type RestoreSummary = { createdAt: string; tables: number; rows: Record<string, number>; files: number; problems: ArtifactProblem[] };
+
+/** The gunzipped sections of a backup or bundle file. */
+export function openSections(file: string): SectionReader {
+  const gunzip = createGunzip();
+  void pipeline(createReadStream(file), gunzip).catch((err: Error) => gunzip.destroy(err));
+  return new SectionReader(gunzip);
+}
+
+/** Loads one table's rows with COPY and checks the count its trailer gives. */
+export async function copyRowsIn(client: pg.Client, input: SectionReader, into: string, columns: string[]): Promise<number> {
+  const copy = client.query(copyFrom(`copy ${ident(into)} (${columns.map(ident).join(", ")}) from stdin`));
+  await pipeline(input.readRows(), copy);
+  const trailer = rowsTrailerSchema.parse(await input.readJson());
+  if (copy.rowCount !== trailer.rows) throw new Error(`${into}: ${copy.rowCount} rows loaded, the file says ${trailer.rows} (damaged?)`);
+  return copy.rowCount;
+}
+
+async function emptyOrThrow(client: pg.Client, tables: TableInfo[]): Promise<void> {
+  for (const t of tables) {
+    const { rows } = await client.query(`select 1 from ${ident(t.name)} limit 1`);
+    if (rows.length) throw new Error(`the database is not empty (table ${t.name} has rows): restore into a new, empty database`);
+  }
+}
+
+export async function restoreBackup(file: string, opts: { url?: string } = {}): Promise<RestoreSummary> {
+  const url = connectionConfig("long", opts.url).connectionString!;
+  const input = openSections(file);
+  const manifest = manifestSchema.parse(await input.readJson());
+  const client = new pg.Client(connectionConfig("long", url));
+  await client.connect();
+  let staging: string | undefined;
+  try {
+    // 1. the schema, at the backup's level, over nothing
+    const current = await databaseLevel(client);
+    if (current.count === 0) {
+      const { rows } = await client.query<{ n: number }>("select count(*)::int as n from pg_tables where schemaname = 'public'");
+      if (rows[0]!.n > 0) throw new Error("the database has tables but no Arbiter migrations: restore into a new, empty database");
+      await migrateTo(url, manifest.migrations);
+    } else if (current.lastWhen !== manifest.migrations.lastWhen) {
+      throw new Error(
+        `the database's schema (${current.lastTag ?? current.count + " migrations"}) is not the backup's (${manifest.migrations.lastTag ?? "none"}): restore into a new, empty database`,
+      );
+    }
+    const tables = await tablesInDependencyOrder(client);
+    const byName = new Map(tables.map((t) => [t.name, t]));
+    await emptyOrThrow(client, tables);
+
+    // 2. the rows, in one transaction
+    await client.query("begin");
+    const rows: Record<string, number> = {};
+    let header = await input.readJson<Record<string, unknown>>();
+    while ("table" in header) {
+      const { table, columns } = tableHeaderSchema.parse(header);
+      const target = byName.get(table);
+      if (!target) throw new Error(`the backup has a table this schema does not: ${table}`);
+      const unknown = columns.filter((c) => !target.columns.includes(c));
+      if (unknown.length) throw new Error(`${table}: columns this schema does not have: ${unknown.join(", ")}`);
+      rows[table] = await copyRowsIn(client, input, table, columns);
+      header = await input.readJson();
+    }
+    await resetSequences(client, tables);
+    await client.query("update rounds set status = 'failed', error = $1, finished_at = now() where status in ('queued', 'running')", [INTERRUPTED_BY_RESTORE]);
+
+    // 3. the artifacts' files, staged and checked before anything is committed
+    staging = stagingFolder();
+    let files = 0;
+    while ("file" in header) {
+      await readArtifactFile(input, fileHeaderSchema.parse(header) satisfies FileHeader, staging);
+      files++;
+      header = await input.readJson();
+    }
+    const end = endSchema.parse(header);
+    if (end.tables !== Object.keys(rows).length || end.files !== files) throw new Error("the backup's last line does not match what it holds (damaged?)");
+    if ((await input.readLine()) !== null) throw new Error("there is more after the backup's last line (damaged?)");
+    await client.query("commit");
+    moveStagedIntoPlace(staging);
+    staging = undefined;
+
+    // 4. the migrations that came after the backup, and statistics for the planner
+    await runMigrations(url);
+    await client.query("analyze");
+    const { rows: artifacts } = await client.query<ArtifactRow>("select id, path, sha256 from model_artifacts order by id");
+    return { createdAt: manifest.createdAt, tables: Object.keys(rows).length, rows, files, problems: await checkRegisteredHashes(artifacts) };
+  } catch (err) {
+    await client.query("rollback").catch(() => {});
+    throw err;
+  } finally {
+    if (staging) rmSync(staging, { recursive: true, force: true });
+    await client.end().catch(() => {});
+  }
+}
