@@ -1,7 +1,7 @@
 // Shared bits for HTTP benchmarks: start the real platform on a scratch database, time
 // requests, print one JSON line per figure.
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
@@ -32,6 +32,30 @@ export function procCpuMs(statPath: string): number {
   } catch {
     return 0;
   }
+}
+
+/**
+ * CPU time in ms that a PostgreSQL server has used so far, exited backends included: the
+ * postmaster's own and its reaped children's (cutime, cstime) plus its live children's.
+ * Differences over a run give the database's share of the work whatever else the machine runs.
+ */
+export function postgresCpuMs(pgDataDir: string): number {
+  const postmaster = Number(readFileSync(path.join(pgDataDir, "postmaster.pid"), "utf8").split("\n")[0]);
+  const fields = (pid: number | string) => {
+    const s = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return s.slice(s.lastIndexOf(")") + 2).split(" ");
+  };
+  const own = fields(postmaster);
+  let ticks = Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14]); // utime, stime, cutime, cstime
+  for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+    try {
+      const f = fields(pid);
+      if (Number(f[1]) === postmaster) ticks += Number(f[11]) + Number(f[12]);
+    } catch {
+      // gone since the listing
+    }
+  }
+  return ticks * 10; // USER_HZ ticks of 10 ms
 }
 
 /** `clients` loops calling `once` until `seconds` have passed; returns how many calls answered true. */

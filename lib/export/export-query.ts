@@ -20,6 +20,11 @@ export const exportQuerySchema = z
     conversational: flag,
     includeExcluded: flag,
     criterion: z.string().trim().min(1).max(40).optional(),
+    // CSV only: quote cells a spreadsheet would run as formulas (lib/export/csv.ts); on unless 0/false
+    csvFormulaGuard: z
+      .enum(["0", "1", "true", "false"])
+      .optional()
+      .transform((v) => v !== "0" && v !== "false"),
     minAgreement: z.coerce.number().min(0, "minAgreement is a share from 0 to 1").max(1, "minAgreement is a share from 0 to 1").optional(),
   })
   .strict();

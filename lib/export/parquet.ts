@@ -3,9 +3,11 @@
 // comes first), each group is encoded and its bytes sent and dropped before the next is
 // read, and the footer follows the last group. Memory is bound by one row group, not by
 // the export. Columns and kinds are those of CSV (columns.ts);
-// nested values are JSON text with Parquet's JSON annotation. Snappy-compressed.
+// nested values are JSON text with Parquet's JSON annotation. Snappy-compressed, by
+// hysnappy's WebAssembly (the writer's own JavaScript Snappy took a sixth of the export's time).
 import { createHash } from "node:crypto";
 import { ByteWriter, ParquetWriter, type SchemaElement } from "hyparquet-writer";
+import { snappyCompress } from "hysnappy";
 import pkg from "@/package.json";
 import { COLUMNS, textOf, type ColumnKind } from "./columns";
 import type { ExportFormat } from "./formats";
@@ -13,6 +15,12 @@ import type { StreamStats } from "./stream";
 
 export const ROW_GROUP = 10_000;
 export const ROW_GROUP_TEXT = 8_000_000;
+/**
+ * Columns of long free text: no min/max statistics. Truncated to 16 bytes they let no
+ * reader skip a row group, and comparing every value cost a tenth of the Parquet export's
+ * time (BENCHMARKS.md, Export). Ids, sources, times and numbers keep theirs.
+ */
+const FREE_TEXT = new Set(["prompt", "chosen", "rejected", "completion", "responses", "rationale"]);
 
 const ELEMENT: Record<ColumnKind, Omit<SchemaElement, "name">> = {
   text: { type: "BYTE_ARRAY", converted_type: "UTF8", repetition_type: "OPTIONAL" },
@@ -50,6 +58,7 @@ export function parquetStream(records: AsyncGenerator<object>, format: ExportFor
     writer,
     schema: parquetSchema(format),
     createdBy: `arbiter ${pkg.version}`,
+    compressors: { SNAPPY: snappyCompress },
     kvMetadata: Object.entries(metadata).map(([key, value]) => ({ key, value })),
   });
   const hash = createHash("sha256");
@@ -83,7 +92,12 @@ export function parquetStream(records: AsyncGenerator<object>, format: ExportFor
       const n = data[0]!.length;
       if (n > 0) {
         // Booleans PLAIN-encoded: older readers (parquetjs) misread RLE booleans.
-        const columnData = columns.map((c, k) => ({ name: c.name, data: data[k]!, ...(c.kind === "bool" ? { encoding: "PLAIN" as const } : {}) }));
+        const columnData = columns.map((c, k) => ({
+          name: c.name,
+          data: data[k]!,
+          statistics: !FREE_TEXT.has(c.name),
+          ...(c.kind === "bool" ? { encoding: "PLAIN" as const } : {}),
+        }));
         await parquet.write({ columnData, rowGroupSize: n });
         rows += n;
       }

@@ -1,13 +1,15 @@
-// Streams a project's judgments as export records, a batch of rows at a time (keyset
-// pagination in a fixed order), so a million judgments leave without the server holding
-// them. The same data and filters give the same bytes.
+// Streams a project's judgments as export records, a batch of rows at a time, so a million
+// judgments leave without the server holding them. One statement in a fixed order, read
+// through a cursor in one repeatable-read transaction: the export is a single snapshot,
+// and PostgreSQL plans and runs the query once (bench:export compares it with COPY of the
+// same statement). The same data and filters give the same bytes.
 import { createHash } from "node:crypto";
 import { sql, type SQL } from "drizzle-orm";
 import { drizzle, type NodePgDatabase } from "drizzle-orm/node-postgres";
 import pg from "pg";
 import type { Message } from "@/lib/db/schema";
 import { kwiseRecord, pairwiseRecords, rawRecord, sftRecord, type ExportFormat, type ExportJudgment } from "./formats";
-import { csvHeader, csvLine } from "./csv";
+import { csvHeader, csvLine, type CsvOptions } from "./csv";
 import { pseudonym } from "./pseudonym";
 
 export const EXPORT_BATCH = 1000;
@@ -45,7 +47,6 @@ type Row = {
   shown_order: string[];
   duration_ms: number | null;
   created_at: string;
-  created_key: string;
   messages: Message[];
   responses: { id: string; text: string; source: string }[];
 };
@@ -99,29 +100,26 @@ function agreementTable(projectId: string, f: ExportFilters): SQL {
     group by comparison_id having sum(total) > 0`;
 }
 
-async function fetchBatch(db: Conn, projectId: string, filters: ExportFilters, byComparison: boolean, after: { a: string; b: string } | null): Promise<Row[]> {
-  // Keyset: (created_at, id) for judgment order, (comparison_id, id) when grouping by comparison (sft).
-  const key = byComparison ? sql`(j.comparison_id, j.id)` : sql`(j.created_at, j.id)`;
-  // Order by the columns themselves, not the row value: that lets an index give the order.
-  const order = byComparison ? sql`j.comparison_id, j.id` : sql`j.created_at, j.id`;
-  const cursor = after ? (byComparison ? sql`and ${key} > (${after.a}::uuid, ${after.b}::uuid)` : sql`and ${key} > (${after.a}::timestamptz, ${after.b}::uuid)`) : sql``;
-  const { rows } = await db.execute<Row>(sql`
+/**
+ * Every row an export reads, in its order: judgment time (then id), or comparison (then
+ * id) for sft, which groups a comparison's judgments. Also what bench:export COPYs.
+ */
+export function exportSelect(projectId: string, filters: ExportFilters, byComparison: boolean): SQL {
+  return sql`
     select j.id, j.comparison_id, j.annotator_id, j.origin, j.ranking, j.strength, j.both_bad, j.criteria, j.rationale,
-      j.shown_order, j.duration_ms, to_char(j.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as created_at,
-      j.created_at::text as created_key, p.messages,
+      j.shown_order, j.duration_ms, to_char(j.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as created_at, p.messages,
       (select json_agg(json_build_object('id', r.id, 'text', r.text, 'source', r.source) order by cr.position)
          from comparison_responses cr join responses r on r.id = cr.response_id where cr.comparison_id = c.id) as responses
     from judgments j join comparisons c on c.id = j.comparison_id join prompts p on p.id = c.prompt_id
-    where ${whereClause(projectId, filters)} ${cursor}
-    order by ${order} limit ${EXPORT_BATCH}`);
-  return rows;
+    where ${whereClause(projectId, filters)}
+    order by ${byComparison ? sql`j.comparison_id, j.id` : sql`j.created_at, j.id`}`;
 }
 
-function toJudgment(r: Row, secret: string, criterion?: string): ExportJudgment {
+function toJudgment(r: Row, annotator: (id: string) => string, criterion?: string): ExportJudgment {
   return {
     id: r.id,
     comparisonId: r.comparison_id,
-    annotator: pseudonym(r.annotator_id, secret),
+    annotator: annotator(r.annotator_id),
     origin: r.origin,
     ranking: criterion !== undefined ? r.criteria![criterion]! : r.ranking,
     strength: criterion !== undefined ? null : r.strength,
@@ -137,17 +135,21 @@ function toJudgment(r: Row, secret: string, criterion?: string): ExportJudgment 
 }
 
 /**
- * Runs `fn` on a connection of its own, outside the pool: an export can stream for minutes,
- * and the pool is sized for the annotation hot path (lib/db/client.ts). The agreement table
- * for minAgreement is temporary to this connection and goes with it.
+ * Runs `fn` on a connection of its own, outside the pool (an export can stream for minutes,
+ * and the pool is sized for the annotation hot path, lib/db/client.ts), in one
+ * repeatable-read transaction: every statement of the export, the minAgreement table
+ * included, sees the same snapshot. The temporary table goes with the connection; closing
+ * it ends the transaction, also when the consumer stops early.
  */
 async function* onExportConnection<T>(projectId: string, filters: ExportFilters, fn: (db: Conn) => AsyncGenerator<T>): AsyncGenerator<T> {
-  const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
+  const client = new pg.Client({ connectionString: process.env.DATABASE_URL, application_name: "arbiter export" });
   await client.connect();
   const db = drizzle(client) as Conn;
   try {
+    await db.execute(sql`begin isolation level repeatable read`);
     if (filters.minAgreement !== undefined) await db.execute(agreementTable(projectId, filters));
     yield* fn(db);
+    await db.execute(sql`commit`);
   } finally {
     await client.end().catch(() => {});
   }
@@ -155,7 +157,11 @@ async function* onExportConnection<T>(projectId: string, filters: ExportFilters,
 
 /** Export records one at a time, in a fixed order. */
 export function exportRecords(projectId: string, filters: ExportFilters, opts: ExportOptions): AsyncGenerator<object> {
-  return onExportConnection(projectId, filters, (db) => records(db, projectId, filters, opts));
+  return onExportConnection(projectId, filters, async function* (db) {
+    // A cursor is planned for its first rows by default (right for the preview); an export reads them all.
+    await db.execute(sql`set local cursor_tuple_fraction = 1`);
+    yield* records(db, projectId, filters, opts);
+  });
 }
 
 export type ExportCounts = { judgments: number; comparisons: number; prompts: number; annotators: number };
@@ -184,12 +190,37 @@ export async function exportPreview(projectId: string, filters: ExportFilters, o
 
 async function* records(db: Conn, projectId: string, filters: ExportFilters, opts: ExportOptions): AsyncGenerator<object> {
   const byComparison = opts.format === "sft";
-  let after: { a: string; b: string } | null = null;
+  // A project has few annotators: each pseudonym's HMAC is computed once per export.
+  const pseudonyms = new Map<string, string>();
+  const annotator = (id: string) => pseudonyms.get(id) ?? pseudonyms.set(id, pseudonym(id, opts.secret)).get(id)!;
+  await db.execute(sql`declare export_rows no scroll cursor for ${exportSelect(projectId, filters, byComparison)}`);
+  const fetchNext = () => {
+    const batch = db.execute<Row>(sql.raw(`fetch ${EXPORT_BATCH} from export_rows`)).then((r) => r.rows);
+    batch.catch(() => {}); // marked handled while it waits unawaited; the await below still throws
+    return batch;
+  };
   let group: ExportJudgment[] = []; // sft: the judgments of the comparison being read
-  for (;;) {
-    const rows = await fetchBatch(db, projectId, filters, byComparison, after);
+  // The next batch is asked for as soon as this one arrives, so PostgreSQL reads it while
+  // this process formats the current one (both sides busy, on two cores, instead of taking
+  // turns): two batches in memory at most.
+  let next: Promise<Row[]> | null = fetchNext();
+  try {
+    while (next) {
+      const rows: Row[] = await next;
+      next = rows.length < EXPORT_BATCH ? null : fetchNext();
+      yield* formatBatch(rows);
+    }
+  } finally {
+    // A consumer that stops early leaves the read-ahead in flight: let it finish before the
+    // connection closes, so that its failure is not an unhandled rejection.
+    await next?.catch(() => {});
+  }
+  const record = sftRecord(group);
+  if (record) yield record;
+
+  function* formatBatch(rows: Row[]): Generator<object> {
     for (const row of rows) {
-      const j = toJudgment(row, opts.secret, filters.criterion);
+      const j = toJudgment(row, annotator, filters.criterion);
       switch (opts.format) {
         case "pairwise":
           yield* pairwiseRecords(j, { conversational: opts.conversational ?? false, ties: opts.ties ?? false });
@@ -210,12 +241,7 @@ async function* records(db: Conn, projectId: string, filters: ExportFilters, opt
           break;
       }
     }
-    if (rows.length < EXPORT_BATCH) break;
-    const last = rows.at(-1)!;
-    after = byComparison ? { a: last.comparison_id, b: last.id } : { a: last.created_key, b: last.id };
   }
-  const record = sftRecord(group);
-  if (record) yield record;
 }
 
 /** What was sent, when the stream has ended: for the export record. */
@@ -227,9 +253,9 @@ export function ndjsonStream(records: AsyncGenerator<object>, onDone?: OnDone): 
   return textStream(records, (r) => JSON.stringify(r) + "\n", "", onDone);
 }
 
-/** CSV bytes (a header, then a line per record), pulled as the client reads. */
-export function csvStream(records: AsyncGenerator<object>, format: ExportFormat, onDone?: OnDone): ReadableStream<Uint8Array> {
-  return textStream(records, (r) => csvLine(format, r), csvHeader(format), onDone);
+/** CSV bytes (a header, then a line per record), pulled as the client reads; formulas guarded unless turned off. */
+export function csvStream(records: AsyncGenerator<object>, format: ExportFormat, onDone?: OnDone, opts: CsvOptions = { formulaGuard: true }): ReadableStream<Uint8Array> {
+  return textStream(records, (r) => csvLine(format, r, opts), csvHeader(format), onDone);
 }
 
 function textStream(records: AsyncGenerator<object>, line: (record: object) => string, header: string, onDone?: OnDone): ReadableStream<Uint8Array> {

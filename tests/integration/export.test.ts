@@ -109,6 +109,29 @@ describe("exports", () => {
     }
   });
 
+  it("quote CSV cells a spreadsheet would run as formulas, unless told not to", async () => {
+    const project = await aProject({ mode: "pairwise" });
+    const texts = { prompt: "=HYPERLINK(\"http://evil.example\", \"click\")", chosen: "@SUM(1+1)*cmd|' /C calc'!A0", rejected: "-2+3" };
+    await importText(project, ndjson([texts, { prompt: "+1", chosen: "\tTabbed", rejected: "\rReturned" }, { prompt: "Plain", chosen: "safe - text", rejected: "also safe" }]));
+    const csvOf = async (formulaGuard?: boolean) =>
+      parseCsv(
+        await new Response(csvStream(exportRecords(project.id, {}, { format: "pairwise", secret: SECRET }), "pairwise", undefined, formulaGuard === undefined ? undefined : { formulaGuard })).text(),
+        { columns: true },
+      ) as Record<string, string>[];
+    // imported in one transaction, the judgments share a time and leave in id order: compare sorted
+    const cells = (rows: Record<string, string>[]) => rows.map((r) => [r.prompt, r.chosen, r.rejected]).sort();
+    expect(cells(await csvOf())).toEqual([
+      [`'${texts.prompt}`, `'${texts.chosen}`, `'${texts.rejected}`],
+      ["'+1", "'\tTabbed", "'\rReturned"],
+      ["Plain", "safe - text", "also safe"],
+    ].sort());
+    expect(cells(await csvOf(false))).toEqual([
+      [texts.prompt, texts.chosen, texts.rejected],
+      ["+1", "\tTabbed", "\rReturned"],
+      ["Plain", "safe - text", "also safe"],
+    ].sort());
+  });
+
   it("give k-wise rankings as indexes and SFT pairs from the consensus best", async () => {
     const { project } = await judgedKwiseProject();
     const kwise = lines(await exportText(project.id, "kwise"));

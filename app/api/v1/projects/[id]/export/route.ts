@@ -21,7 +21,7 @@ export const GET = withPermission<{ id: string }>("projects.manage", async ({ re
   const onDone = (stats: StreamStats) => finishExportRecord(recordId, stats).catch((err) => console.error("[export] record:", err));
   const output = {
     ndjson: { body: () => ndjsonStream(records, onDone), type: "application/x-ndjson; charset=utf-8", ext: "jsonl" },
-    csv: { body: () => csvStream(records, q.format, onDone), type: "text/csv; charset=utf-8", ext: "csv" },
+    csv: { body: () => csvStream(records, q.format, onDone, { formulaGuard: q.csvFormulaGuard }), type: "text/csv; charset=utf-8", ext: "csv" },
     parquet: { body: () => parquetStream(records, q.format, onDone, { arbiter_project: project.id, arbiter_format: q.format }), type: "application/vnd.apache.parquet", ext: "parquet" },
   }[q.as];
   const filename = `${project.name.replace(/[^\w.-]+/g, "-").toLowerCase() || "project"}-${q.format}.${output.ext}`;
