@@ -1,10 +1,12 @@
 "use server";
 
 import { revalidatePath } from "next/cache";
+import { headers } from "next/headers";
 import { z, ZodError } from "zod";
 import { createApiToken, newTokenSchema, revokeApiToken } from "@/lib/auth/api-tokens";
 import { requirePermission } from "@/lib/auth/current-user";
-import { changeOwnPassword, PasswordChangeError } from "@/lib/users/passwords";
+import { requestAddress } from "@/lib/auth/request-address";
+import { changeOwnPassword, PasswordChangeError, PasswordCheckRefused } from "@/lib/users/passwords";
 import { endSessions } from "@/lib/users/sessions";
 
 export type NewTokenState = { token?: string; name?: string; expiresAt?: string; error?: string };
@@ -33,13 +35,17 @@ export async function revokeTokenAction(tokenId: string): Promise<{ error?: stri
 
 export type PasswordState = { done?: boolean; error?: string };
 
-/** Changes the signed-in user's password; every session ends, this one too (the form then signs out). */
+/**
+ * Changes the signed-in user's password (the current one checked under the sign-in limit);
+ * every session ends, this one too (the form then signs out).
+ */
 export async function changePasswordAction(_prev: PasswordState, form: FormData): Promise<PasswordState> {
   const me = await requirePermission("self.manage", "/account");
   try {
-    await changeOwnPassword(me.id, { currentPassword: String(form.get("currentPassword") ?? ""), newPassword: String(form.get("newPassword") ?? "") });
+    const input = { currentPassword: String(form.get("currentPassword") ?? ""), newPassword: String(form.get("newPassword") ?? "") };
+    await changeOwnPassword(me.id, input, requestAddress(await headers()));
   } catch (err) {
-    if (err instanceof PasswordChangeError) return { error: err.message };
+    if (err instanceof PasswordChangeError || err instanceof PasswordCheckRefused) return { error: err.message };
     if (err instanceof ZodError) return { error: messages(err) };
     throw err;
   }

@@ -1,19 +1,20 @@
 // Email-and-password sign-in (next-auth's credentials provider calls this). In order:
-// validate → find the client's address → record the attempt and check the limit
-// (sign-in-limit.ts) → check the password, against a dummy hash when the email is unknown
-// so both take one argon2 verification → settle the attempt. The messages thrown reach a
-// signed-out browser (next-auth puts them in the URL), so only SignInError's own texts
-// leave here; anything unexpected is logged and answered with a generic one.
+// validate → find the client's address → one counted password check
+// (counted-password-check.ts: a verification slot, the sign-in limit, the password against
+// a dummy hash when the email is unknown) → the session's user. A disabled account fails
+// exactly as a wrong password does, even with the right one, so a guesser cannot tell that
+// a password was right. The messages thrown reach a signed-out browser (next-auth puts
+// them in the URL), so only SignInError's own texts leave here; anything unexpected is
+// logged and answered with a generic one.
 import { z } from "zod";
-import { env } from "@/lib/config/env";
 import { getUserByEmail, touchLastLogin } from "@/lib/users/users";
-import { clientAddress, parseTrustedProxies } from "./client-address";
-import { DUMMY_HASH, MAX_EMAIL_LENGTH, MAX_PASSWORD_LENGTH, verifyPassword } from "./password";
-import { beginSignInAttempt, signInFailed, signInSucceeded } from "./sign-in-limit";
+import { countedPasswordCheck } from "./counted-password-check";
+import { MAX_EMAIL_LENGTH, MAX_PASSWORD_LENGTH } from "./password";
+import { requestAddress } from "./request-address";
 
 export const SIGN_IN_ERRORS = {
   wrongPassword: "Wrong email or password.",
-  disabled: "This account has been disabled. Ask an admin to re-enable it.",
+  busy: "Too many sign-ins at once. Try again in a moment.",
   rateLimited: (minutes: number) => `Too many failed sign-in attempts. Try again in ${minutes} minute${minutes === 1 ? "" : "s"}.`,
   unavailable: "Sign-in is not available right now. Try again in a moment.",
 };
@@ -27,12 +28,6 @@ const credentialsSchema = z.object({
 });
 
 export type SignedInUser = { id: string; email: string; name: string | null; sessionVersion: number };
-
-let trusted: ReturnType<typeof parseTrustedProxies> | undefined;
-
-function trustedProxies() {
-  return (trusted ??= parseTrustedProxies(env().TRUSTED_PROXIES));
-}
 
 /** The user the credentials belong to; throws SignInError otherwise. `headers` are the request's. */
 export async function signInWithPassword(credentials: unknown, headers: Headers | Record<string, unknown> | undefined): Promise<SignedInUser> {
@@ -49,16 +44,19 @@ async function checkCredentials(credentials: unknown, headers: Headers | Record<
   const parsed = credentialsSchema.safeParse(credentials);
   if (!parsed.success) throw new SignInError(SIGN_IN_ERRORS.wrongPassword);
   const { email, password } = parsed.data;
-  const verdict = await beginSignInAttempt(email, clientAddress(headers, trustedProxies()));
-  if (!verdict.allowed) throw new SignInError(SIGN_IN_ERRORS.rateLimited(Math.ceil(verdict.retryAfterSeconds / 60)));
-  const user = await getUserByEmail(email);
-  const matches = await verifyPassword(user?.passwordHash ?? DUMMY_HASH, password);
-  if (!user?.passwordHash || !matches) {
-    await signInFailed(verdict.attempt);
-    throw new SignInError(SIGN_IN_ERRORS.wrongPassword);
-  }
-  await signInSucceeded(verdict.attempt);
-  if (user.disabledAt) throw new SignInError(SIGN_IN_ERRORS.disabled);
+  const check = await countedPasswordCheck({
+    email,
+    address: requestAddress(headers),
+    password,
+    load: async () => {
+      const user = await getUserByEmail(email);
+      return user && { passwordHash: user.passwordHash, usable: !user.disabledAt, value: user };
+    },
+  });
+  if (check.outcome === "busy") throw new SignInError(SIGN_IN_ERRORS.busy);
+  if (check.outcome === "limited") throw new SignInError(SIGN_IN_ERRORS.rateLimited(Math.ceil(check.retryAfterSeconds / 60)));
+  if (check.outcome === "mismatch") throw new SignInError(SIGN_IN_ERRORS.wrongPassword);
+  const user = check.value;
   await touchLastLogin(user.id);
   return { id: user.id, email: user.email, name: user.name, sessionVersion: user.sessionVersion };
 }

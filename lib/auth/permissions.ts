@@ -22,9 +22,12 @@ export type Permission = keyof typeof PERMISSIONS;
 
 /**
  * Permissions only a signed-in browser carries, never an API token (the CLI works on the
- * database directly): a leaked token must not be able to mint more tokens.
+ * database directly). A leaked token must not be able to outlive its revocation: mint more
+ * tokens, or set a password it could sign in with (its own, or another's by an admin's
+ * reset), or make a new account (an invitation). One's own password change also checks a
+ * password, which only the sign-in form's owner should be guessing at.
  */
-export const SESSION_ONLY: ReadonlySet<Permission> = new Set<Permission>(["tokens.create"]);
+export const SESSION_ONLY: ReadonlySet<Permission> = new Set<Permission>(["tokens.create", "self.manage"]);
 
 export function can(role: UserRole, permission: Permission): boolean {
   return (PERMISSIONS[permission] as readonly UserRole[]).includes(role);

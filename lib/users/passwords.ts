@@ -1,8 +1,11 @@
 // Changing passwords: a user changes their own (knowing the current one), an admin resets
-// anyone's. Either ends the user's existing sessions (lib/users/sessions.ts).
+// anyone's. Either ends the user's existing sessions (lib/users/sessions.ts). A password
+// typed here is checked as a sign-in's is (counted-password-check.ts): the same limit per
+// (email, address), so a stolen session cannot guess its way to the password.
 import { eq, sql } from "drizzle-orm";
 import { z } from "zod";
-import { generatePassword, hashPassword, MAX_PASSWORD_LENGTH, verifyPassword } from "@/lib/auth/password";
+import { countedPasswordCheck } from "@/lib/auth/counted-password-check";
+import { generatePassword, hashPassword, MAX_PASSWORD_LENGTH } from "@/lib/auth/password";
 import { getDb } from "@/lib/db/client";
 import { users } from "@/lib/db/schema";
 import { getUserById, passwordSchema } from "./users";
@@ -16,6 +19,34 @@ export const resetPasswordSchema = z.object({ password: passwordSchema.optional(
 
 export class PasswordChangeError extends Error {}
 
+/** The password check was refused before any password was checked: the sign-in limit, or every verification slot taken. */
+export class PasswordCheckRefused extends Error {
+  constructor(
+    readonly reason: "limited" | "busy",
+    readonly retryAfterSeconds: number,
+  ) {
+    super(reason === "limited" ? `Too many wrong passwords; try again in ${Math.ceil(retryAfterSeconds / 60)} minutes` : "Too many password checks at once; try again in a moment");
+  }
+}
+
+/**
+ * Whether `password` is the user's, counted against the sign-in limit for their email and
+ * `address` (a wrong one is a failed sign-in, a right one resets the pair as a sign-in
+ * does). Throws PasswordCheckRefused when the limit or the verification slots refuse.
+ */
+export async function isOwnPassword(userId: string, password: string, address: string): Promise<boolean> {
+  const user = await getUserById(userId);
+  if (!user) throw new PasswordChangeError("No such user");
+  const check = await countedPasswordCheck({
+    email: user.email,
+    address,
+    password,
+    load: async () => ({ passwordHash: user.passwordHash, usable: true, value: true }),
+  });
+  if (check.outcome === "limited" || check.outcome === "busy") throw new PasswordCheckRefused(check.outcome, check.retryAfterSeconds);
+  return check.outcome === "match";
+}
+
 async function setPassword(userId: string, password: string): Promise<void> {
   const passwordHash = await hashPassword(password);
   await getDb()
@@ -26,15 +57,12 @@ async function setPassword(userId: string, password: string): Promise<void> {
 
 /**
  * A user's own change: the current password must be right (a session left open on a shared
- * machine cannot take the account over). Every session ends, this one included.
+ * machine cannot take the account over), checked under the sign-in limit for the user's
+ * email and the request's `address`. Every session ends, this one included.
  */
-export async function changeOwnPassword(userId: string, input: z.input<typeof changePasswordSchema>): Promise<void> {
+export async function changeOwnPassword(userId: string, input: z.input<typeof changePasswordSchema>, address: string): Promise<void> {
   const { currentPassword, newPassword } = changePasswordSchema.parse(input);
-  const user = await getUserById(userId);
-  if (!user) throw new PasswordChangeError("No such user");
-  if (!user.passwordHash || !(await verifyPassword(user.passwordHash, currentPassword))) {
-    throw new PasswordChangeError("The current password is wrong");
-  }
+  if (!(await isOwnPassword(userId, currentPassword, address))) throw new PasswordChangeError("The current password is wrong");
   if (currentPassword === newPassword) throw new PasswordChangeError("The new password is the same as the current one");
   await setPassword(userId, newPassword);
 }

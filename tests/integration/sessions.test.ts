@@ -50,10 +50,10 @@ describe("sessions", () => {
   it("end when the user changes their password, which needs the current one", async () => {
     const user = await aUser();
     const claims = await signIn(user.email, PASSWORD);
-    await expect(changeOwnPassword(user.id, { currentPassword: "not it at all", newPassword: "a second password" })).rejects.toBeInstanceOf(PasswordChangeError);
-    await expect(changeOwnPassword(user.id, { currentPassword: PASSWORD, newPassword: "short" })).rejects.toThrow(/at least 12/);
+    await expect(changeOwnPassword(user.id, { currentPassword: "not it at all", newPassword: "a second password" }, "192.0.2.10")).rejects.toBeInstanceOf(PasswordChangeError);
+    await expect(changeOwnPassword(user.id, { currentPassword: PASSWORD, newPassword: "short" }, "192.0.2.10")).rejects.toThrow(/at least 12/);
     expect((await userForSession(claims))?.id).toBe(user.id);
-    await changeOwnPassword(user.id, { currentPassword: PASSWORD, newPassword: "a second password" });
+    await changeOwnPassword(user.id, { currentPassword: PASSWORD, newPassword: "a second password" }, "192.0.2.10");
     expect(await userForSession(claims)).toBeUndefined();
     expect(await verifyPassword((await getUserById(user.id))!.passwordHash!, "a second password")).toBe(true);
     expect((await userForSession(await signIn(user.email, "a second password")))?.id).toBe(user.id);

@@ -1,11 +1,13 @@
 // Password sign-in as next-auth's credentials provider runs it (signInWithPassword), with
 // the request's headers, against the real database: the limiter keyed on (email, address),
-// parallel guesses, growing delays, spraying, the client address, length caps, timing
+// parallel guesses, growing delays, spraying, the client address, length caps, disabled
+// accounts, the bound on verifications at once, timing
 // between known and unknown emails, and no internal error text for a signed-out visitor.
-import { eq, sql } from "drizzle-orm";
+import { eq, inArray, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { PEER_ADDRESS_HEADER } from "@/lib/auth/client-address";
 import { SIGN_IN_ERRORS, SignInError, signInWithPassword } from "@/lib/auth/password-sign-in";
+import { VERIFY_RUNNING_MAX, VERIFY_WAITING_MAX } from "@/lib/auth/verify-slots";
 import { closeDb, getDb } from "@/lib/db/client";
 import { signInFailures } from "@/lib/db/schema";
 import { createUser, setUserDisabled } from "@/lib/users/users";
@@ -121,11 +123,24 @@ describe("password sign-in limit", () => {
     expect(await attempt(user.email, PASSWORD, from(address))).toBe("ok");
   });
 
-  it("tells a disabled user so only with the right password", async () => {
+  it("fails a disabled account as a wrong password, even with the right one, which counts as a failure", async () => {
     const user = await aUser();
     await setUserDisabled(user.id, true);
-    expect(await attempt(user.email, "wrong password", from(anAddress()))).toBe(SIGN_IN_ERRORS.wrongPassword);
-    expect(await attempt(user.email, PASSWORD, from(anAddress()))).toBe(SIGN_IN_ERRORS.disabled);
+    const address = anAddress();
+    for (let i = 0; i < MAX - 1; i++) expect(await attempt(user.email, `wrong ${i}`, from(address))).toBe(SIGN_IN_ERRORS.wrongPassword);
+    expect(await attempt(user.email, PASSWORD, from(address))).toBe(SIGN_IN_ERRORS.wrongPassword);
+    // the right password did not reset the pair's count: the limit is reached
+    expect(await attempt(user.email, PASSWORD, from(address))).toMatch(limited);
+  });
+
+  it(`checks at most ${VERIFY_RUNNING_MAX} passwords at once with ${VERIFY_WAITING_MAX} waiting; more are refused at once and recorded nowhere`, async () => {
+    const extra = 7;
+    const emails = Array.from({ length: VERIFY_RUNNING_MAX + VERIFY_WAITING_MAX + extra }, () => uniqueEmail("flood"));
+    const answers = await Promise.all(emails.map((email) => attempt(email, "not a password anyone has", from(anAddress()))));
+    expect(answers.filter((a) => a === SIGN_IN_ERRORS.busy)).toHaveLength(extra);
+    expect(answers.filter((a) => a === SIGN_IN_ERRORS.wrongPassword)).toHaveLength(emails.length - extra);
+    const recorded = await getDb().select({ email: signInFailures.email }).from(signInFailures).where(inArray(signInFailures.email, emails));
+    expect(recorded).toHaveLength(emails.length - extra);
   });
 });
 
