@@ -1,6 +1,6 @@
 // `arbiter` command line (API.md, "Command line"), against the database `npm start` uses.
 import { parseArgs } from "node:util";
-import { backupCommand, restoreCommand } from "./backup-commands";
+import { backupCommand, projectExportCommand, projectImportCommand, restoreCommand } from "./backup-commands";
 import { DATASETS, type DatasetName } from "@/lib/import/datasets/names";
 import { FILE_FORMATS, type FileFormat } from "@/lib/import/file-values";
 import { importFile } from "@/lib/import/import-file";
@@ -22,6 +22,8 @@ const USAGE = `usage:
   arbiter migrate
   arbiter backup FILE [--no-artifacts]
   arbiter restore FILE
+  arbiter project export --project ID --file F [--artifacts]
+  arbiter project import --file F
   arbiter import --project ID --file F [--format ndjson|csv|parquet] [--dataset NAME] [--on-invalid fail|skip] [--dry-run]
   arbiter sim --url U --token T --project ID --annotators N [--noise X] [--oracle length|random|source-order|number-words] [--seed S]`;
 
@@ -186,6 +188,8 @@ const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
   migrate: async () => console.log("migrations applied"),
   backup: backupCommand,
   restore: restoreCommand,
+  "project export": projectExportCommand,
+  "project import": projectImportCommand,
   import: importCommand,
   sim,
 };
