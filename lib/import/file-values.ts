@@ -8,10 +8,10 @@ import { createWriteStream } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { Readable } from "node:stream";
-import { pipeline } from "node:stream/promises";
+import { pipeline, Readable } from "node:stream";
+import { pipeline as pipelineAsync } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
-import { parse as parseCsv } from "csv-parse";
+import { CsvError, parse as parseCsv } from "csv-parse";
 import { env } from "@/lib/config/env";
 import { UnreadableFileError } from "./import-errors";
 import { BodyTooLargeError, readLines } from "./read-lines";
@@ -71,8 +71,17 @@ function sniffText(head: Uint8Array, contentType: string): FileFormat {
   return text.split("\n", 1)[0]!.includes(",") ? "csv" : "ndjson";
 }
 
+/**
+ * Node streams over the body's chunks. pipeline, not .pipe(): an error in the body (over the
+ * limit, cut off by the client) must reach the stream being read, where .pipe() left it an
+ * uncaught exception and the read waiting for ever inside the import's transaction.
+ */
+function through<T extends NodeJS.ReadWriteStream>(chunks: Chunks, stream: T): T {
+  return pipeline(Readable.from(chunks), stream, () => {}); // errors surface in the reader of `stream`
+}
+
 async function* gunzip(chunks: Chunks, maxBytes: number): Chunks {
-  const unzipped = Readable.from(chunks).pipe(createGunzip());
+  const unzipped = through(chunks, createGunzip());
   try {
     yield* limitBytes(unzipped, maxBytes * GZIP_MAX_RATIO, undefined, () => new BodyTooLargeError(maxBytes * GZIP_MAX_RATIO));
   } catch (err) {
@@ -98,7 +107,8 @@ async function* ndjsonValues(chunks: Chunks, maxLineBytes: number): AsyncGenerat
 }
 
 async function* csvValues(chunks: Chunks, maxLineBytes: number): AsyncGenerator<Line> {
-  const parser = Readable.from(chunks).pipe(
+  const parser = through(
+    chunks,
     parseCsv({
       columns: (header: string[]) => header.map((h) => h.trim().toLowerCase()),
       skip_empty_lines: true,
@@ -113,7 +123,8 @@ async function* csvValues(chunks: Chunks, maxLineBytes: number): AsyncGenerator<
       yield { line: info.lines, value: record };
     }
   } catch (err) {
-    if (err instanceof BodyTooLargeError || err instanceof UnreadableFileError) throw err;
+    // only the parser's own errors are the file's; the body's (over the limit, cut off) go on up
+    if (!(err instanceof CsvError)) throw err;
     const e = err as { lines?: number; message?: string };
     yield { line: e.lines ?? 0, parseError: `invalid CSV: ${e.message ?? String(err)}` };
   }
@@ -124,7 +135,7 @@ async function* parquetValues(chunks: Chunks): AsyncGenerator<Line> {
   const dir = await mkdtemp(path.join(tmpdir(), "arbiter-import-"));
   try {
     const file = path.join(dir, "body.parquet");
-    await pipeline(Readable.from(chunks), createWriteStream(file));
+    await pipelineAsync(Readable.from(chunks), createWriteStream(file));
     yield* parquetRows(file);
   } finally {
     await rm(dir, { recursive: true, force: true });
