@@ -11,7 +11,8 @@ export const PERMISSIONS = {
   "projects.read": ["admin", "annotator"],
   "judgments.read": ["admin"],
   "users.read": ["admin"],
-  "users.manage": ["admin"],
+  "users.manage": ["admin"], // disable, enable, end sessions
+  "users.password": ["admin"], // reset another user's password
   "invites.create": ["admin"],
   "projects.manage": ["admin"],
   "rounds.manage": ["admin"],
@@ -27,7 +28,7 @@ export type Permission = keyof typeof PERMISSIONS;
  * reset), or make a new account (an invitation). One's own password change also checks a
  * password, which only the sign-in form's owner should be guessing at.
  */
-export const SESSION_ONLY: ReadonlySet<Permission> = new Set<Permission>(["tokens.create", "self.manage"]);
+export const SESSION_ONLY: ReadonlySet<Permission> = new Set<Permission>(["tokens.create", "self.manage", "users.password", "invites.create"]);
 
 export function can(role: UserRole, permission: Permission): boolean {
   return (PERMISSIONS[permission] as readonly UserRole[]).includes(role);

@@ -1,5 +1,6 @@
 // Changing passwords: a user changes their own (knowing the current one), an admin resets
-// anyone's. Either ends the user's existing sessions (lib/users/sessions.ts). A password
+// another's (an admin's only with the acting admin's own password again). Either ends the
+// user's existing sessions (lib/users/sessions.ts). A password
 // typed here is checked as a sign-in's is (counted-password-check.ts): the same limit per
 // (email, address), so a stolen session cannot guess its way to the password.
 import { eq, sql } from "drizzle-orm";
@@ -7,7 +8,7 @@ import { z } from "zod";
 import { countedPasswordCheck } from "@/lib/auth/counted-password-check";
 import { generatePassword, hashPassword, MAX_PASSWORD_LENGTH } from "@/lib/auth/password";
 import { getDb } from "@/lib/db/client";
-import { users } from "@/lib/db/schema";
+import { users, type User } from "@/lib/db/schema";
 import { getUserById, passwordSchema } from "./users";
 
 export const changePasswordSchema = z.object({
@@ -17,7 +18,13 @@ export const changePasswordSchema = z.object({
 
 export const resetPasswordSchema = z.object({ password: passwordSchema.optional() });
 
+/** What an admin sends to reset a user's password; `currentPassword` is the admin's own, needed when the user is an admin. */
+export const adminResetSchema = resetPasswordSchema.extend({ currentPassword: z.string().min(1).max(MAX_PASSWORD_LENGTH).optional() });
+
 export class PasswordChangeError extends Error {}
+
+/** The acting admin must (re-)enter their own password, or entered a wrong one. */
+export class OwnPasswordNeeded extends Error {}
 
 /** The password check was refused before any password was checked: the sign-in limit, or every verification slot taken. */
 export class PasswordCheckRefused extends Error {
@@ -74,4 +81,27 @@ export async function resetPassword(userId: string, input: z.input<typeof resetP
   const generatedPassword = password ? undefined : generatePassword();
   await setPassword(userId, password ?? generatedPassword!);
   return { generatedPassword };
+}
+
+/**
+ * An admin's reset of a user's password, from `address`. An admin's password (another's,
+ * or one's own) is reset only with the acting admin's own password, checked under the
+ * sign-in limit: a stolen admin session must not turn into a second admin account that
+ * outlives it. An annotator's is reset without it, so a locked-out annotator is one click
+ * from a new password. The CLI (resetPassword) works on the database and needs neither.
+ */
+export async function resetPasswordByAdmin(
+  admin: Pick<User, "id">,
+  userId: string,
+  input: z.input<typeof adminResetSchema>,
+  address: string,
+): Promise<{ generatedPassword?: string }> {
+  const { currentPassword, ...reset } = adminResetSchema.parse(input);
+  const target = await getUserById(userId);
+  if (!target) throw new PasswordChangeError("No such user");
+  if (target.role === "admin") {
+    if (!currentPassword) throw new OwnPasswordNeeded("Resetting an admin's password needs your own password (currentPassword)");
+    if (!(await isOwnPassword(admin.id, currentPassword, address))) throw new OwnPasswordNeeded("Your password is wrong");
+  }
+  return resetPassword(userId, reset);
 }

@@ -5,7 +5,12 @@ import "./next-request-scope"; // before anything that loads next/
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { POST as changePasswordRoute } from "@/app/api/v1/me/password/route";
 import { DELETE as signOutEverywhereRoute } from "@/app/api/v1/me/sessions/route";
+import { POST as inviteRoute } from "@/app/api/v1/invites/route";
+import { POST as resetPasswordRoute } from "@/app/api/v1/users/[id]/password/route";
+import { eq } from "drizzle-orm";
 import { createApiToken } from "@/lib/auth/api-tokens";
+import { getDb } from "@/lib/db/client";
+import { invites } from "@/lib/db/schema";
 import { verifyPassword } from "@/lib/auth/password";
 import { SIGN_IN_ERRORS, SignInError, signInWithPassword } from "@/lib/auth/password-sign-in";
 import { PEER_ADDRESS_HEADER } from "@/lib/auth/client-address";
@@ -77,5 +82,70 @@ describe("own password change", () => {
     const out = await callRoute(signOutEverywhereRoute, { token }, { method: "DELETE", path: "/api/v1/me/sessions" });
     expect(out.status).toBe(403);
     expect((await getUserById(user.id))!.sessionVersion).toBe(user.sessionVersion);
+  });
+});
+
+const resetPassword = (caller: { cookie: string } | { token: string }, id: string, json: unknown, address = anAddress()) =>
+  callRoute(resetPasswordRoute, caller, { method: "POST", path: `/api/v1/users/${id}/password`, params: { id }, json, address });
+
+async function passwordIs(userId: string, password: string): Promise<boolean> {
+  return verifyPassword((await getUserById(userId))!.passwordHash!, password);
+}
+
+describe("an admin's API token cannot become a browser session", () => {
+  it("cannot set a password: its own or another user's (403, nothing changed)", async () => {
+    const admin = await aUser("admin");
+    const annotator = await aUser();
+    const { token } = await createApiToken(admin.id, "script");
+    for (const target of [admin, annotator]) {
+      const res = await resetPassword({ token }, target.id, { password: "chosen by the token holder" });
+      expect(res.status).toBe(403);
+      expect(await passwordIs(target.id, PASSWORD)).toBe(true);
+    }
+  });
+
+  it("cannot invite a new account (403, no invitation made); a browser session can", async () => {
+    const admin = await aUser("admin");
+    const { token } = await createApiToken(admin.id, "script");
+    const email = uniqueEmail("invited-admin");
+    const res = await callRoute(inviteRoute, { token }, { method: "POST", path: "/api/v1/invites", json: { email, role: "admin" } });
+    expect(res.status).toBe(403);
+    expect(await getDb().select().from(invites).where(eq(invites.email, email))).toEqual([]);
+    const ok = await callRoute(inviteRoute, { cookie: await sessionCookie(admin) }, { method: "POST", path: "/api/v1/invites", json: { email, role: "annotator" } });
+    expect(ok.status).toBe(201);
+  });
+});
+
+describe("an admin's reset of a password (browser session)", () => {
+  it("resets an annotator's with a click: a generated password, returned once", async () => {
+    const admin = await aUser("admin");
+    const annotator = await aUser();
+    const res = await resetPassword({ cookie: await sessionCookie(admin) }, annotator.id, {});
+    expect(res.status).toBe(200);
+    const { password } = (await res.json()) as { password: string };
+    expect(await passwordIs(annotator.id, password)).toBe(true);
+  });
+
+  it("resets an admin's (another's or one's own) only with the acting admin's own password, counted as a sign-in", async () => {
+    const admin = await aUser("admin");
+    const other = await aUser("admin");
+    const cookie = await sessionCookie(admin);
+    const address = anAddress();
+    for (const target of [other, admin]) {
+      const res = await resetPassword({ cookie }, target.id, { password: "an admin's new password" }, address);
+      expect(res.status).toBe(403);
+      expect(await passwordIs(target.id, PASSWORD)).toBe(true);
+    }
+    for (let i = 1; i < MAX; i++) {
+      const res = await resetPassword({ cookie }, other.id, { password: "an admin's new password", currentPassword: `guess ${i}` }, address);
+      expect(res.status).toBe(403);
+    }
+    const ok = await resetPassword({ cookie }, other.id, { password: "an admin's new password", currentPassword: PASSWORD }, address);
+    expect(ok.status).toBe(200);
+    expect(await passwordIs(other.id, "an admin's new password")).toBe(true);
+    // the right password started the pair afresh, as a sign-in does; MAX wrong ones reach the limit, then even the right one is refused
+    for (let i = 0; i < MAX; i++) expect((await resetPassword({ cookie }, other.id, { currentPassword: `again ${i}` }, address)).status).toBe(403);
+    const limited = await resetPassword({ cookie }, other.id, { currentPassword: PASSWORD }, address);
+    expect(limited.status).toBe(429);
   });
 });

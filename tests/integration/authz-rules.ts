@@ -79,7 +79,7 @@ export const ROUTE_RULES: Record<string, RouteRule> = {
   // Admins: users and invites.
   "GET /api/v1/users": { permission: "users.read", ok: 200 },
   "PATCH /api/v1/users/[id]": { permission: "users.manage", request: (fx) => ({ params: { id: fx.victim.id }, json: { disabled: false } }), ok: 200 },
-  "POST /api/v1/users/[id]/password": { permission: "users.manage", request: (fx) => ({ params: { id: fx.victim.id }, json: {} }), ok: 200 },
+  "POST /api/v1/users/[id]/password": { permission: "users.password", request: (fx) => ({ params: { id: fx.victim.id }, json: {} }), ok: 200 },
   "DELETE /api/v1/users/[id]/sessions": { permission: "users.manage", request: (fx) => ({ params: { id: fx.victim.id } }), ok: 204 },
   "POST /api/v1/invites": { permission: "invites.create", request: () => ({ json: { email: uniqueEmail("invitee"), role: "annotator" } }), ok: 201 },
 
@@ -189,7 +189,7 @@ export const ACTION_RULES: Record<string, ActionRule> = {
   "app/admin/users/actions.ts#inviteAction": { permission: "invites.create", args: () => [{}, form({ email: uniqueEmail("invitee"), role: "annotator" })] },
   "app/admin/users/actions.ts#revokeInviteAction": { permission: "invites.create", args: () => [randomUUID()] },
   "app/admin/users/actions.ts#setDisabledAction": { permission: "users.manage", args: (fx) => [fx.victim.id, false] },
-  "app/admin/users/actions.ts#resetPasswordAction": { permission: "users.manage", args: (fx) => [fx.victim.id] },
+  "app/admin/users/actions.ts#resetPasswordAction": { permission: "users.password", args: (fx) => [fx.victim.id] },
   "app/admin/users/actions.ts#endSessionsAction": { permission: "users.manage", args: (fx) => [fx.victim.id] },
   "app/admin/projects/actions.ts#createProjectAction": { permission: "projects.manage", args: () => [{}, form({ name: `matrix ${randomUUID().slice(0, 6)}` })], ok: { redirect: "/admin/projects/" } },
   "app/admin/projects/actions.ts#createDemoProjectAction": { permission: "projects.manage", args: () => [], ok: { redirect: "/admin/projects/" } },

@@ -6,8 +6,9 @@ import { ZodError } from "zod";
 import { isUuid } from "@/lib/api/uuid-param";
 import { requirePermission } from "@/lib/auth/current-user";
 import { createInvite, InviteError, inviteUrl, revokeInvite } from "@/lib/auth/invites";
+import { requestAddress } from "@/lib/auth/request-address";
 import { publicBaseUrl } from "@/lib/config/base-url";
-import { resetPassword } from "@/lib/users/passwords";
+import { OwnPasswordNeeded, PasswordChangeError, PasswordCheckRefused, resetPasswordByAdmin } from "@/lib/users/passwords";
 import { endSessions } from "@/lib/users/sessions";
 import { getUserById, LastAdminError, setUserDisabled } from "@/lib/users/users";
 
@@ -47,12 +48,21 @@ export async function revokeInviteAction(inviteId: string): Promise<void> {
   revalidatePath("/admin/users");
 }
 
-/** A generated password for the user, shown to the admin once; the user's sessions end. */
-export async function resetPasswordAction(userId: string): Promise<{ password?: string; error?: string }> {
-  await requirePermission("users.manage", "/admin/users");
-  if (!isUuid(userId) || !(await getUserById(userId))) return { error: "No such user" };
-  const { generatedPassword } = await resetPassword(userId);
-  return { password: generatedPassword };
+/**
+ * A generated password for the user, shown to the admin once; the user's sessions end. An
+ * admin's password is reset only with the acting admin's own (`currentPassword`).
+ */
+export async function resetPasswordAction(userId: string, currentPassword?: string): Promise<{ password?: string; error?: string }> {
+  const admin = await requirePermission("users.password", "/admin/users");
+  if (!isUuid(userId) || (currentPassword !== undefined && typeof currentPassword !== "string")) return { error: "No such user" };
+  try {
+    const { generatedPassword } = await resetPasswordByAdmin(admin, userId, { currentPassword: currentPassword || undefined }, requestAddress(await headers()));
+    return { password: generatedPassword };
+  } catch (err) {
+    if (err instanceof PasswordChangeError || err instanceof OwnPasswordNeeded || err instanceof PasswordCheckRefused) return { error: err.message };
+    if (err instanceof ZodError) return { error: err.issues.map((i) => i.message).join("; ") };
+    throw err;
+  }
 }
 
 /** Ends every browser session of the user (their API tokens keep working). */

@@ -23,7 +23,7 @@ export default async function UsersPage() {
             <td className="space-x-2 whitespace-nowrap px-3 py-2 text-right">
               {u.id !== me.id && (
                 <>
-                  <ResetPasswordButton userId={u.id} email={u.email} />
+                  <ResetPasswordButton userId={u.id} email={u.email} needsYourPassword={u.role === "admin"} />
                   <EndSessionsButton userId={u.id} email={u.email} />
                   <ToggleDisabledButton userId={u.id} disabled={!!u.disabledAt} email={u.email} />
                 </>

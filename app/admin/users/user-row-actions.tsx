@@ -41,24 +41,56 @@ export function RevokeInviteButton({ inviteId }: { inviteId: string }) {
   );
 }
 
-/** Resets a user's password to a generated one, shown here once; their sessions end. */
-export function ResetPasswordButton({ userId, email }: { userId: string; email: string }) {
+/**
+ * Resets a user's password to a generated one, shown here once; their sessions end. For an
+ * admin, the acting admin types their own password first (the server refuses without it).
+ */
+export function ResetPasswordButton({ userId, email, needsYourPassword }: { userId: string; email: string; needsYourPassword: boolean }) {
   const [pending, start] = useTransition();
+  const [asking, setAsking] = useState(false);
   const [result, setResult] = useState<{ password?: string; error?: string }>({});
+  const reset = (currentPassword?: string) => start(async () => setResult(await resetPasswordAction(userId, currentPassword)));
   return (
     <span className="inline-flex items-center gap-2">
-      <button
-        type="button"
-        disabled={pending}
-        aria-label={`Reset password of ${email}`}
-        onClick={() => {
-          if (!window.confirm(`Give ${email} a new generated password? Their sessions end.`)) return;
-          start(async () => setResult(await resetPasswordAction(userId)));
-        }}
-        className="rounded-md border border-slate-300 px-2 py-1 text-xs hover:bg-slate-100"
-      >
-        Reset password
-      </button>
+      {asking ? (
+        <form
+          className="inline-flex items-center gap-1"
+          onSubmit={(e) => {
+            e.preventDefault();
+            const mine = new FormData(e.currentTarget).get("currentPassword");
+            setAsking(false);
+            reset(typeof mine === "string" ? mine : "");
+          }}
+        >
+          <input
+            type="password"
+            name="currentPassword"
+            required
+            autoFocus
+            autoComplete="current-password"
+            placeholder="Your password"
+            aria-label={`Your password, to reset the password of ${email}`}
+            className="w-36 rounded border border-slate-300 px-2 py-1 text-xs"
+          />
+          <button type="submit" disabled={pending} className="rounded-md border border-slate-300 px-2 py-1 text-xs hover:bg-slate-100">
+            Reset
+          </button>
+        </form>
+      ) : (
+        <button
+          type="button"
+          disabled={pending}
+          aria-label={`Reset password of ${email}`}
+          onClick={() => {
+            if (!window.confirm(`Give ${email} a new generated password? Their sessions end.`)) return;
+            if (needsYourPassword) setAsking(true);
+            else reset();
+          }}
+          className="rounded-md border border-slate-300 px-2 py-1 text-xs hover:bg-slate-100"
+        >
+          Reset password
+        </button>
+      )}
       {result.password && (
         <input readOnly value={result.password} aria-label={`New password of ${email}`} data-testid="reset-password" className="w-44 rounded border border-emerald-200 bg-emerald-50 px-2 py-1 font-mono text-xs" onFocus={(e) => e.currentTarget.select()} />
       )}
