@@ -54,6 +54,16 @@ export async function openLongConnection(): Promise<pg.Client> {
   return client;
 }
 
+/** Runs `fn` with a drizzle handle on a long-work connection of its own, ended afterwards. */
+export async function withLongConnection<T>(fn: (db: Db) => Promise<T>): Promise<T> {
+  const client = await openLongConnection();
+  try {
+    return await fn(drizzle(client, { schema }));
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
 let poolPurpose: ConnectionPurpose = "request";
 
 /**

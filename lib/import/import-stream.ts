@@ -6,7 +6,7 @@
 // one dataset group and the listed errors, never the whole file.
 import { createHash } from "node:crypto";
 import { sql } from "drizzle-orm";
-import { getDb } from "@/lib/db/client";
+import { withLongConnection, type Db } from "@/lib/db/client";
 import type { Project } from "@/lib/db/schema";
 import { datasetReader, detectDataset, type DatasetName } from "./datasets";
 import type { DatasetReader, Emitted } from "./datasets/reader";
@@ -52,7 +52,17 @@ function checkAgainstProject(record: ImportRecord, project: Project): void {
 
 class Rollback extends Error {}
 
-export async function importStream(
+/**
+ * On a connection of its own (the "long" purpose: DB_LONG_STATEMENT_TIMEOUT_MS), not the
+ * requests' pool: a long import neither holds one of the annotators' pooled connections
+ * for minutes nor meets their statement limit.
+ */
+export function importStream(project: Project, body: ReadableStream<Uint8Array>, opts: Parameters<typeof importOn>[3]): Promise<ImportResult> {
+  return withLongConnection((db) => importOn(db, project, body, opts));
+}
+
+async function importOn(
+  db: Db,
   project: Project,
   body: ReadableStream<Uint8Array>,
   opts: {
@@ -116,7 +126,7 @@ export async function importStream(
   };
 
   try {
-    await getDb().transaction(async (tx) => {
+    await db.transaction(async (tx) => {
       const annotator = await importedAnnotatorId(tx);
       let batch: ImportRecord[] = [];
       const flush = async () => {
@@ -163,7 +173,7 @@ export async function importStream(
     // Fresh statistics right away: autovacuum gets to a large import only after a while,
     // and until then the planner, believing the tables small, picks sequential scans that
     // make every tasks/next and submit tens of times slower.
-    await getDb().execute(sql`analyze prompts, responses, comparisons, comparison_responses, judgments`);
+    await db.execute(sql`analyze prompts, responses, comparisons, comparison_responses, judgments`);
   }
   const failed = invalid > 0 && !skip;
   return {

@@ -7,6 +7,7 @@ import { env } from "@/lib/config/env";
 import { DATASETS } from "@/lib/import/datasets";
 import { FILE_FORMATS } from "@/lib/import/file-values";
 import { UnreadableFileError, UnsupportedRecordsError } from "@/lib/import/import-errors";
+import { acquireImportSlot } from "@/lib/import/import-slots";
 import { importStream, type ImportProgress, type ImportResult } from "@/lib/import/import-stream";
 import { BodyTooLargeError } from "@/lib/import/read-lines";
 import { getProject } from "@/lib/projects/projects";
@@ -27,6 +28,8 @@ const querySchema = z
   .strict();
 
 const PROGRESS_EVERY_MS = 250;
+/** An import takes seconds to minutes: come back in a while, not at once. */
+const IMPORT_BUSY_RETRY_AFTER_S = 30;
 
 function statusOf(result: ImportResult): number {
   return result.errorCount > 0 ? 400 : result.committed ? 201 : 200;
@@ -99,6 +102,8 @@ export const POST = withPermission<{ id: string }>(
     if (!req.body) throw new ApiError("invalid_input", "Send the records as the request body");
     const contentType = req.headers.get("content-type") ?? "";
     const body = req.body;
+    const release = acquireImportSlot();
+    if (!release) throw new ApiError("unavailable", `${env().IMPORT_CONCURRENCY} imports are running on this server; try again when one has finished`, undefined, IMPORT_BUSY_RETRY_AFTER_S);
     const run = (onProgress?: (p: ImportProgress) => void) =>
       importStream(project, body, {
         format: q.format ?? (contentType.includes("parquet") ? "parquet" : undefined),
@@ -109,7 +114,7 @@ export const POST = withPermission<{ id: string }>(
         dryRun: q.dryRun,
         onProgress,
         record: { userId: user.id, fileName: q.fileName },
-      });
+      }).finally(release);
     if (q.progress) return progressResponse(run);
     try {
       const result = await run();
