@@ -71,3 +71,28 @@ export function clientAddress(headers: HeaderSource, trusted: BlockList): string
   }
   return address;
 }
+
+/** The 8 groups of an IPv6 address, as numbers (node's isIP has already accepted it). */
+function ipv6Groups(address: string): number[] {
+  let text = address.replace(/%.*$/, ""); // a zone id names an interface, not a host
+  const v4 = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (v4) {
+    const [a, b, c, d] = v4.slice(1).map(Number) as [number, number, number, number];
+    text = `${text.slice(0, v4.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head, tail] = text.split("::") as [string, string | undefined];
+  const parse = (part: string) => (part ? part.split(":").map((g) => parseInt(g, 16)) : []);
+  const front = parse(head);
+  const back = tail === undefined ? [] : parse(tail);
+  return [...front, ...Array<number>(8 - front.length - back.length).fill(0), ...back];
+}
+
+/**
+ * What the sign-in limit counts an address as: an IPv4 address itself, an IPv6 address
+ * its /64 network (`2001:db8:1:2::/64`). One IPv6 subscriber is routinely given a whole
+ * /64, so counting single addresses would give one attacker 2^64 fresh limits.
+ */
+export function limitKey(address: string): string {
+  if (isIP(address) !== 6) return address;
+  return `${ipv6Groups(address).slice(0, 4).map((g) => g.toString(16)).join(":")}::/64`;
+}

@@ -1,6 +1,7 @@
 // Password sign-in as next-auth's credentials provider runs it (signInWithPassword), with
 // the request's headers, against the real database: the limiter keyed on (email, address),
-// parallel guesses, growing delays, spraying, the client address, length caps, disabled
+// parallel guesses, growing delays, spraying, IPv6 networks, one email from many
+// addresses, the client address, length caps, disabled
 // accounts, the bound on verifications at once, timing
 // between known and unknown emails, and no internal error text for a signed-out visitor.
 import { eq, inArray, sql } from "drizzle-orm";
@@ -96,6 +97,26 @@ describe("password sign-in limit", () => {
     for (let i = 0; i < 4 * MAX; i++) expect(await attempt(uniqueEmail("spray"), "password123456", from(sprayer))).toBe(SIGN_IN_ERRORS.wrongPassword);
     const user = await aUser();
     expect(await attempt(user.email, PASSWORD, from(sprayer))).toMatch(limited);
+    expect(await attempt(user.email, PASSWORD, from(anAddress()))).toBe("ok");
+  });
+
+  it("counts an IPv6 address as its /64 network: a fresh address in the same /64 is still refused", async () => {
+    const user = await aUser();
+    const net = `2001:db8:${(lastOctet++).toString(16)}:${Math.floor(Math.random() * 0xffff).toString(16)}`;
+    for (let i = 0; i < MAX; i++) expect(await attempt(user.email, `wrong-${i}`, from(`${net}::${(i + 1).toString(16)}`))).toBe(SIGN_IN_ERRORS.wrongPassword);
+    expect(await attempt(user.email, PASSWORD, from(`${net}:ffff:ffff:ffff:fffe`))).toMatch(limited);
+    expect(await attempt(user.email, PASSWORD, from(`2001:db8:ffff:${(lastOctet++).toString(16)}::1`))).toBe("ok"); // another /64
+  });
+
+  it(`spaces attempts for an email a minute apart after ${4 * MAX} failures from any addresses: slowed, never locked out`, async () => {
+    const user = await aUser();
+    for (let i = 0; i < 4 * MAX; i++) expect(await attempt(user.email, `wrong-${i}`, from(anAddress()))).toBe(SIGN_IN_ERRORS.wrongPassword);
+    // a fresh address, with the right password: asked to wait under a minute
+    expect(await attempt(user.email, PASSWORD, from(anAddress()))).toBe(SIGN_IN_ERRORS.rateLimited(1));
+    await age(user.email, 1);
+    expect(await attempt(user.email, "one more guess", from(anAddress()))).toBe(SIGN_IN_ERRORS.wrongPassword);
+    expect(await attempt(user.email, PASSWORD, from(anAddress()))).toBe(SIGN_IN_ERRORS.rateLimited(1));
+    await age(user.email, 1);
     expect(await attempt(user.email, PASSWORD, from(anAddress()))).toBe("ok");
   });
 

@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import path from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { clientAddress, parseTrustedProxies, PEER_ADDRESS_HEADER, UNKNOWN_ADDRESS } from "@/lib/auth/client-address";
+import { clientAddress, limitKey, parseTrustedProxies, PEER_ADDRESS_HEADER, UNKNOWN_ADDRESS } from "@/lib/auth/client-address";
 
 const none = parseTrustedProxies(undefined);
 const proxies = parseTrustedProxies("127.0.0.1, 10.0.0.0/8, ::1");
@@ -27,6 +27,18 @@ describe("client address", () => {
     // garbage where an address should be: stop at the last address a trusted proxy vouched for
     expect(via("127.0.0.1", "203.0.113.9, garbage")).toBe("127.0.0.1");
     expect(via("::1", "")).toBe("::1");
+  });
+
+  it("is counted by the sign-in limit as itself for IPv4 and as its /64 network for IPv6", () => {
+    expect(limitKey("198.51.100.7")).toBe("198.51.100.7");
+    expect(limitKey(UNKNOWN_ADDRESS)).toBe(UNKNOWN_ADDRESS);
+    expect(limitKey("2001:db8:1:2::1")).toBe("2001:db8:1:2::/64");
+    expect(limitKey("2001:0db8:0001:0002:dead:beef:0:1")).toBe("2001:db8:1:2::/64");
+    expect(limitKey("2001:db8::1")).toBe("2001:db8:0:0::/64");
+    expect(limitKey("::1")).toBe("0:0:0:0::/64");
+    expect(limitKey("fe80::1%eth0")).toBe("fe80:0:0:0::/64");
+    expect(limitKey("2001:db8:1:2:3:4:192.0.2.1")).toBe("2001:db8:1:2::/64");
+    expect(limitKey("64:ff9b::192.0.2.1")).toBe("64:ff9b:0:0::/64");
   });
 
   it("rejects a TRUSTED_PROXIES entry that is not an address or range", () => {
