@@ -58,12 +58,12 @@ async function existingUser(email: string) {
   return user;
 }
 
-/** An admin locked out (or any user) gets a new password; their sessions end. */
+/** An admin locked out (or any user) gets a new password; their sessions end and their API tokens are revoked. */
 async function userResetPassword(args: string[]): Promise<void> {
   const v = flags(args, { email: { type: "string" }, password: { type: "string" } });
   const user = await existingUser(required(v, "email"));
   const { generatedPassword } = await resetPassword(user.id, { password: v.password });
-  console.log(`password of ${user.email} changed; their sessions are ended`);
+  console.log(`password of ${user.email} changed; their sessions are ended and their API tokens revoked`);
   if (generatedPassword) console.log(`password: ${generatedPassword}`);
 }
 

@@ -37,7 +37,7 @@ export function SignOutEverywhereButton() {
   return (
     <section className="space-y-2 rounded-lg border border-slate-200 bg-white p-4 text-sm shadow-sm">
       <h2 className="font-medium">Sessions</h2>
-      <p className="text-slate-600">Signs you out in every browser, this one included. Your API tokens keep working; revoke them above.</p>
+      <p className="text-slate-600">Signs you out in every browser, this one included, and revokes all your API tokens.</p>
       <button
         type="button"
         disabled={pending}

@@ -4,7 +4,7 @@
 import { and, desc, eq, gt, isNull, sql } from "drizzle-orm";
 import { z } from "zod";
 import { AccessCache, notifyAccessChanged } from "@/lib/cache/access-cache";
-import { getDb } from "@/lib/db/client";
+import { getDb, type Tx } from "@/lib/db/client";
 import { preparedOnce } from "@/lib/db/prepared";
 import { apiTokens, users, type ApiToken, type User } from "@/lib/db/schema";
 import { hashSecret, newSecret } from "./secret-token";
@@ -87,6 +87,21 @@ export async function revokeApiToken(tokenId: string, ownerId?: string): Promise
     if (row) await notifyAccessChanged(tx);
     return row !== undefined;
   });
+}
+
+/**
+ * Revokes every token of the user still in force, in the caller's transaction (sign out
+ * everywhere, an admin's password reset, disabling); every process stops accepting them
+ * when it commits. Returns how many were revoked.
+ */
+export async function revokeUserTokens(userId: string, tx: Tx): Promise<number> {
+  const rows = await tx
+    .update(apiTokens)
+    .set({ revokedAt: sql`now()` })
+    .where(and(eq(apiTokens.userId, userId), isNull(apiTokens.revokedAt)))
+    .returning({ id: apiTokens.id });
+  await notifyAccessChanged(tx);
+  return rows.length;
 }
 
 /** The owner of a token, for an admin's revocation (404 vs 403 is decided by the caller). */

@@ -5,6 +5,7 @@
 // (email, address), so a stolen session cannot guess its way to the password.
 import { eq, sql } from "drizzle-orm";
 import { z } from "zod";
+import { revokeUserTokens } from "@/lib/auth/api-tokens";
 import { countedPasswordCheck } from "@/lib/auth/counted-password-check";
 import { generatePassword, hashPassword, MAX_PASSWORD_LENGTH } from "@/lib/auth/password";
 import { getDb } from "@/lib/db/client";
@@ -54,12 +55,16 @@ export async function isOwnPassword(userId: string, password: string, address: s
   return check.outcome === "match";
 }
 
-async function setPassword(userId: string, password: string): Promise<void> {
+/** Sets the password and ends every session; with `revokeTokens`, the user's API tokens go too, in the same transaction. */
+async function setPassword(userId: string, password: string, opts: { revokeTokens: boolean }): Promise<void> {
   const passwordHash = await hashPassword(password);
-  await getDb()
-    .update(users)
-    .set({ passwordHash, sessionVersion: sql`${users.sessionVersion} + 1` })
-    .where(eq(users.id, userId));
+  await getDb().transaction(async (tx) => {
+    await tx
+      .update(users)
+      .set({ passwordHash, sessionVersion: sql`${users.sessionVersion} + 1` })
+      .where(eq(users.id, userId));
+    if (opts.revokeTokens) await revokeUserTokens(userId, tx);
+  });
 }
 
 /**
@@ -71,15 +76,19 @@ export async function changeOwnPassword(userId: string, input: z.input<typeof ch
   const { currentPassword, newPassword } = changePasswordSchema.parse(input);
   if (!(await isOwnPassword(userId, currentPassword, address))) throw new PasswordChangeError("The current password is wrong");
   if (currentPassword === newPassword) throw new PasswordChangeError("The new password is the same as the current one");
-  await setPassword(userId, newPassword);
+  await setPassword(userId, newPassword, { revokeTokens: false }); // the user's own tokens stay: "sign out everywhere" ends them
 }
 
-/** An admin's reset: the given password, or a generated one returned once. Ends the user's sessions. */
+/**
+ * An admin's reset (or the CLI's): the given password, or a generated one returned once.
+ * Ends the user's sessions and revokes their API tokens: a reset means the account was
+ * lost or taken, and whoever took it may have made tokens.
+ */
 export async function resetPassword(userId: string, input: z.input<typeof resetPasswordSchema> = {}): Promise<{ generatedPassword?: string }> {
   const { password } = resetPasswordSchema.parse(input);
   if (!(await getUserById(userId))) throw new PasswordChangeError("No such user");
   const generatedPassword = password ? undefined : generatePassword();
-  await setPassword(userId, password ?? generatedPassword!);
+  await setPassword(userId, password ?? generatedPassword!, { revokeTokens: true });
   return { generatedPassword };
 }
 

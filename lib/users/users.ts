@@ -1,8 +1,8 @@
 // Users: creation, lookup, enabling and disabling. Server-only.
 import { and, asc, count, eq, isNull, sql } from "drizzle-orm";
 import { z } from "zod";
+import { revokeUserTokens } from "@/lib/auth/api-tokens";
 import { generatePassword, hashPassword, MAX_EMAIL_LENGTH, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from "@/lib/auth/password";
-import { notifyAccessChanged } from "@/lib/cache/access-cache";
 import { getDb, type Db } from "@/lib/db/client";
 import { users, type User, type UserRole } from "@/lib/db/schema";
 
@@ -87,7 +87,8 @@ export class LastAdminError extends Error {
 
 /**
  * Disables or re-enables a user; refuses to leave the platform without an active admin.
- * Disabling ends the user's sessions and stops their tokens in every process at once.
+ * Disabling ends the user's sessions and revokes their tokens in every process at once, so
+ * re-enabling brings back neither: the user signs in again and makes new tokens.
  */
 export async function setUserDisabled(id: string, disabled: boolean): Promise<User> {
   return getDb().transaction(async (tx) => {
@@ -110,7 +111,7 @@ export async function setUserDisabled(id: string, disabled: boolean): Promise<Us
       })
       .where(eq(users.id, id))
       .returning();
-    if (disabled) await notifyAccessChanged(tx); // cached token users, in every process
+    if (disabled) await revokeUserTokens(id, tx); // and clears cached token users, in every process
     return updated!;
   });
 }

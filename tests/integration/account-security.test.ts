@@ -8,13 +8,13 @@ import { DELETE as signOutEverywhereRoute } from "@/app/api/v1/me/sessions/route
 import { POST as inviteRoute } from "@/app/api/v1/invites/route";
 import { POST as resetPasswordRoute } from "@/app/api/v1/users/[id]/password/route";
 import { eq } from "drizzle-orm";
-import { createApiToken } from "@/lib/auth/api-tokens";
+import { createApiToken, userForApiToken } from "@/lib/auth/api-tokens";
 import { getDb } from "@/lib/db/client";
 import { invites } from "@/lib/db/schema";
 import { verifyPassword } from "@/lib/auth/password";
 import { SIGN_IN_ERRORS, SignInError, signInWithPassword } from "@/lib/auth/password-sign-in";
 import { PEER_ADDRESS_HEADER } from "@/lib/auth/client-address";
-import { createUser, getUserById } from "@/lib/users/users";
+import { createUser, getUserById, setUserDisabled } from "@/lib/users/users";
 import { callRoute, sessionCookie, SITE } from "./browser-session";
 import { uniqueEmail } from "./helpers";
 
@@ -147,5 +147,43 @@ describe("an admin's reset of a password (browser session)", () => {
     for (let i = 0; i < MAX; i++) expect((await resetPassword({ cookie }, other.id, { currentPassword: `again ${i}` }, address)).status).toBe(403);
     const limited = await resetPassword({ cookie }, other.id, { currentPassword: PASSWORD }, address);
     expect(limited.status).toBe(429);
+  });
+});
+
+describe("API tokens end with the account's sessions", () => {
+  it("sign out everywhere revokes the caller's tokens (an admin's for a user too); a password change keeps them", async () => {
+    const user = await aUser();
+    const kept = await createApiToken(user.id, "before the change");
+    const changed = await changePassword({ cookie: await sessionCookie(user) }, { currentPassword: PASSWORD, newPassword: "the second password" }, anAddress());
+    expect(changed.status).toBe(204);
+    expect((await userForApiToken(kept.token))?.id).toBe(user.id);
+    const out = await callRoute(signOutEverywhereRoute, { cookie: await sessionCookie(user) }, { method: "DELETE", path: "/api/v1/me/sessions" });
+    expect(out.status).toBe(204);
+    expect(await userForApiToken(kept.token)).toBeUndefined();
+
+    const { DELETE: endUserSessions } = await import("@/app/api/v1/users/[id]/sessions/route");
+    const admin = await aUser("admin");
+    const theirs = await createApiToken(user.id, "after");
+    const res = await callRoute(endUserSessions, { cookie: await sessionCookie(admin) }, { method: "DELETE", path: `/api/v1/users/${user.id}/sessions`, params: { id: user.id } });
+    expect(res.status).toBe(204);
+    expect(await userForApiToken(theirs.token)).toBeUndefined();
+  });
+
+  it("an admin's reset revokes the user's tokens", async () => {
+    const admin = await aUser("admin");
+    const user = await aUser();
+    const { token } = await createApiToken(user.id, "script");
+    expect((await resetPassword({ cookie: await sessionCookie(admin) }, user.id, {})).status).toBe(200);
+    expect(await userForApiToken(token)).toBeUndefined();
+  });
+
+  it("re-enabling a user does not bring back the tokens made before the disable", async () => {
+    const user = await aUser();
+    const { token } = await createApiToken(user.id, "script");
+    await setUserDisabled(user.id, true);
+    await setUserDisabled(user.id, false);
+    expect(await userForApiToken(token)).toBeUndefined();
+    const fresh = await createApiToken(user.id, "made after");
+    expect((await userForApiToken(fresh.token))?.id).toBe(user.id);
   });
 });

@@ -65,7 +65,7 @@ export async function resetPasswordAction(userId: string, currentPassword?: stri
   }
 }
 
-/** Ends every browser session of the user (their API tokens keep working). */
+/** Ends every browser session of the user and revokes their API tokens. */
 export async function endSessionsAction(userId: string): Promise<{ error?: string }> {
   await requirePermission("users.manage", "/admin/users");
   if (!isUuid(userId) || !(await endSessions(userId))) return { error: "No such user" };

@@ -99,7 +99,7 @@ export function ResetPasswordButton({ userId, email, needsYourPassword }: { user
   );
 }
 
-/** Ends every browser session of the user. */
+/** Ends every browser session of the user and revokes their API tokens. */
 export function EndSessionsButton({ userId, email }: { userId: string; email: string }) {
   const [pending, start] = useTransition();
   const [note, setNote] = useState<string>();
@@ -109,7 +109,7 @@ export function EndSessionsButton({ userId, email }: { userId: string; email: st
         type="button"
         disabled={pending}
         aria-label={`Sign ${email} out everywhere`}
-        onClick={() => start(async () => setNote((await endSessionsAction(userId)).error ?? "signed out"))}
+        onClick={() => start(async () => setNote((await endSessionsAction(userId)).error ?? "signed out, tokens revoked"))}
         className="rounded-md border border-slate-300 px-2 py-1 text-xs hover:bg-slate-100"
       >
         Sign out everywhere
