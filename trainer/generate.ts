@@ -29,6 +29,7 @@ export function sampleToken(logits: ArrayLike<number>, opts: Pick<SamplingOption
   let best = 0;
   for (let i = 1; i < n; i++) if (logits[i]! > logits[best]!) best = i;
   if (temperature <= 0) return best;
+  if (!truncates(opts, n)) return sampleFull(logits, temperature, rand).token;
   // top-k: the k-th largest logit is the threshold (a sort of a copy, native and fast)
   let threshold = -Infinity;
   if (topK > 0 && topK < n) threshold = Float64Array.from(logits).sort()[n - topK]!;
@@ -59,6 +60,35 @@ export function sampleToken(logits: ArrayLike<number>, opts: Pick<SamplingOption
     if (u <= 0) return candidates[j]!;
   }
   return candidates[candidates.length - 1]!;
+}
+
+/** Whether top-k or top-p cut the distribution over n tokens. */
+function truncates({ topK = 0, topP = 1 }: Pick<SamplingOptions, "topK" | "topP">, n: number): boolean {
+  return (topK > 0 && topK < n) || topP < 1;
+}
+
+/**
+ * A token from the whole tempered distribution, and its log-probability: one pass of
+ * exponentials serves both (PPO samples this way, once per row per step). The same draw as
+ * sampleToken's general path: candidates in index order, u = rand()·Σw.
+ */
+function sampleFull(logits: ArrayLike<number>, temperature: number, rand: () => number): { token: number; logprob: number } {
+  const n = logits.length;
+  let max = -Infinity;
+  for (let i = 0; i < n; i++) if (logits[i]! > max) max = logits[i]!;
+  const weights = new Float64Array(n);
+  let total = 0;
+  for (let i = 0; i < n; i++) total += weights[i] = Math.exp((logits[i]! - max) / temperature);
+  let u = rand() * total;
+  let token = n - 1;
+  for (let i = 0; i < n; i++) {
+    u -= weights[i]!;
+    if (u <= 0) {
+      token = i;
+      break;
+    }
+  }
+  return { token, logprob: (logits[token]! - max) / temperature - Math.log(total) };
 }
 
 /** A prompt cut to fit: its last `room` tokens, or a lone <|endoftext|> (GPT-2's BOS) when empty. */
@@ -127,9 +157,10 @@ export async function sample(config: GPT2Config, params: Params, prompts: number
       stepIds = rows.map((_, b) => {
         if (done[b]) return opts.eos;
         const row = logits.subarray(b * V, (b + 1) * V);
-        const tok = sampleToken(row, opts, rand);
+        const drawn = T > 0 && !truncates(opts, V) ? sampleFull(row, T, rand) : null;
+        const tok = drawn?.token ?? sampleToken(row, opts, rand);
         out[b]!.push(tok);
-        if (T > 0) logprobs[b]!.push(temperedLogProb(row, tok, T));
+        if (T > 0) logprobs[b]!.push(drawn?.logprob ?? temperedLogProb(row, tok, T));
         if (tok === opts.eos) done[b] = true;
         return tok;
       });
