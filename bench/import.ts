@@ -7,8 +7,9 @@
 //   responses, comparisons, comparison_responses, judgments), in one transaction, then the
 //   same ANALYZE the import runs
 // - the import of each file through importStream, the route's own path
-// For each: records/s, the ratio to COPY's records/s, and the peak of the process's resident
-// memory sampled every 50 ms (the bound the import must keep whatever the file's size).
+// For each: records/s, the ratio to COPY's records/s, the peak of the process's resident
+// memory sampled every 50 ms (the bound the import must keep whatever the file's size), and
+// the CPU seconds of this process and of PostgreSQL.
 // BENCH_IMPORT_FORMATS picks the files (default ndjson; parquet once the import reads it); BENCH_PG_STATS=1 prints where
 // PostgreSQL spent each import's time (pg_stat_statements) to stderr.
 import { createHash } from "node:crypto";
@@ -29,7 +30,7 @@ import { importStream, type ImportFormat } from "@/lib/import/import-stream";
 import { importedAnnotatorId } from "@/lib/import/system-users";
 import { createProject, getProject } from "@/lib/projects/projects";
 import { createUser } from "@/lib/users/users";
-import { report } from "./harness";
+import { postgresCpuMs, report } from "./harness";
 
 const BENCH = "import";
 const RECORDS = Number(process.env.BENCH_IMPORT_RECORDS ?? 1_000_000);
@@ -71,15 +72,32 @@ async function writeParquet(file: string): Promise<void> {
   await writer.finish();
 }
 
-/** Peak resident memory of this process while `fn` runs, sampled every 50 ms. */
-async function withPeakRss<T>(fn: () => Promise<T>): Promise<{ out: T; peakRssMb: number; startRssMb: number }> {
+type Measured<T> = { out: T; seconds: number; peakRssMb: number; startRssMb: number; nodeCpuS: number; pgCpuS: number };
+
+/**
+ * Runs `fn` and measures it: wall time, the peak resident memory of this process (sampled
+ * every 50 ms), and the CPU seconds of this process and of PostgreSQL, which show which
+ * side sets the pace whatever else the shared machine runs.
+ */
+async function measured<T>(pgDataDir: string, fn: () => Promise<T>): Promise<Measured<T>> {
   const start = process.memoryUsage().rss;
   let peak = start;
   const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
+  const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
+  const pg0 = postgresCpuMs(pgDataDir);
   try {
     const out = await fn();
     peak = Math.max(peak, process.memoryUsage().rss);
-    return { out, peakRssMb: peak / 1e6, startRssMb: start / 1e6 };
+    const cpu = process.cpuUsage(cpu0);
+    return {
+      out,
+      seconds: (performance.now() - t0) / 1000,
+      peakRssMb: peak / 1e6,
+      startRssMb: start / 1e6,
+      nodeCpuS: (cpu.user + cpu.system) / 1e6,
+      pgCpuS: (postgresCpuMs(pgDataDir) - pg0) / 1000,
+    };
   } finally {
     clearInterval(timer);
   }
@@ -182,7 +200,7 @@ async function main(): Promise<void> {
     const annotator = await importedAnnotatorId(getDb());
 
     const files: Record<string, string> = {};
-    let t0 = performance.now();
+    const t0 = performance.now();
     for (const format of FORMATS) {
       files[format] = path.join(workDir, `records.${format}`);
       await (format === "parquet" ? writeParquet(files[format]) : writeNdjson(files[format]));
@@ -190,24 +208,24 @@ async function main(): Promise<void> {
     }
     console.error(`wrote ${RECORDS} records as ${FORMATS.join(", ")} in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
 
+    const pgDir = path.join(workDir, "db", "pg");
     await emptyTables();
-    t0 = performance.now();
-    const copied = await withPeakRss(() => copyBaseline(embedded.url, project.id, annotator, project.redundancy));
-    const copyRate = RECORDS / ((performance.now() - t0) / 1000);
+    const copied = await measured(pgDir, () => copyBaseline(embedded.url, project.id, annotator, project.redundancy));
+    const copyRate = RECORDS / copied.seconds;
     report({ bench: BENCH, metric: "copy_records_per_s", value: copyRate, unit: "records/s" });
     report({ bench: BENCH, metric: "copy_peak_rss_mb", value: copied.peakRssMb, unit: "MB" });
+    report({ bench: BENCH, metric: "copy_node_cpu_s", value: copied.nodeCpuS, unit: "s" });
+    report({ bench: BENCH, metric: "copy_pg_cpu_s", value: copied.pgCpuS, unit: "s" });
     const expected = await tableCounts();
     console.error(`COPY wrote ${JSON.stringify(expected)}`);
 
     for (const format of FORMATS) {
       await emptyTables();
       if (pgStats.length) await getDb().execute(sql`select pg_stat_statements_reset()`);
-      t0 = performance.now();
       const body = Readable.toWeb(createReadStream(files[format]!, { highWaterMark: 1 << 20 })) as ReadableStream<Uint8Array>;
-      const { out: result, peakRssMb, startRssMb } = await withPeakRss(() =>
+      const { out: result, seconds, peakRssMb, startRssMb, nodeCpuS, pgCpuS } = await measured(pgDir, () =>
         importStream(project, body, { format: format as ImportFormat, maxBytes: Number.MAX_SAFE_INTEGER }),
       );
-      const seconds = (performance.now() - t0) / 1000;
       if (!result.committed) throw new Error(`${format} import failed: ${JSON.stringify(result.errors.slice(0, 3))}`);
       if (pgStats.length) await printStatementStats();
       const counts = await tableCounts();
@@ -218,6 +236,8 @@ async function main(): Promise<void> {
       report({ bench: BENCH, metric: `${format}_ratio_to_copy`, value: RECORDS / seconds / copyRate, unit: "ratio" });
       report({ bench: BENCH, metric: `${format}_peak_rss_mb`, value: peakRssMb, unit: "MB" });
       report({ bench: BENCH, metric: `${format}_peak_rss_growth_mb`, value: peakRssMb - startRssMb, unit: "MB" });
+      report({ bench: BENCH, metric: `${format}_node_cpu_s`, value: nodeCpuS, unit: "s" });
+      report({ bench: BENCH, metric: `${format}_pg_cpu_s`, value: pgCpuS, unit: "s" });
     }
   } finally {
     await closeDb();

@@ -71,6 +71,19 @@ describe("import", () => {
     expect(await countRows(project.id)).toEqual(before);
   });
 
+  it("counts an imported preference on a comparison that was already there, once", async () => {
+    const project = await aProject({ mode: "pairwise", redundancy: 3 });
+    // a plain record forms the pair; a preference between the same texts and sources judges it
+    await importText(project, ndjson([{ prompt: "Q", responses: [{ text: "Yes, certainly.", source: "a" }, { text: "No, never.", source: "b" }] }]));
+    const preference = { prompt: "Q", chosen: "Yes, certainly.", rejected: "No, never.", chosen_source: "a", rejected_source: "b" };
+    const first = await importText(project, ndjson([preference]));
+    const again = await importText(project, ndjson([preference]));
+    expect(first.imported).toMatchObject({ comparisons: 0, judgments: 1 });
+    expect(again.imported).toMatchObject({ comparisons: 0, judgments: 0 });
+    const cs = await getDb().select().from(comparisons).where(eq(comparisons.projectId, project.id));
+    expect(cs.map((c) => c.judgmentCount)).toEqual([1]);
+  });
+
   it("spreads pairs over every response, and never pairs near-identical ones", async () => {
     const project = await aProject({ mode: "pairwise" });
     const texts = [
