@@ -77,7 +77,8 @@ function sniffText(head: Uint8Array, contentType: string): FileFormat {
  * uncaught exception and the read waiting for ever inside the import's transaction.
  */
 function through<T extends NodeJS.ReadWriteStream>(chunks: Chunks, stream: T): T {
-  return pipeline(Readable.from(chunks), stream, () => {}); // errors surface in the reader of `stream`
+  pipeline(Readable.from(chunks), stream, () => {}); // errors surface in the reader of `stream`
+  return stream;
 }
 
 async function* gunzip(chunks: Chunks, maxBytes: number): Chunks {
