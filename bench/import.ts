@@ -10,7 +10,7 @@
 // For each: records/s, the ratio to COPY's records/s, the peak of the process's resident
 // memory sampled every 50 ms (the bound the import must keep whatever the file's size), and
 // the CPU seconds of this process and of PostgreSQL.
-// BENCH_IMPORT_FORMATS picks the files (default ndjson; parquet once the import reads it); BENCH_PG_STATS=1 prints where
+// BENCH_IMPORT_FORMATS picks the files (default ndjson,parquet); BENCH_PG_STATS=1 prints where
 // PostgreSQL spent each import's time (pg_stat_statements) to stderr.
 import { createHash } from "node:crypto";
 import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } from "node:fs";
@@ -34,7 +34,7 @@ import { postgresCpuMs, report } from "./harness";
 
 const BENCH = "import";
 const RECORDS = Number(process.env.BENCH_IMPORT_RECORDS ?? 1_000_000);
-const FORMATS = (process.env.BENCH_IMPORT_FORMATS ?? "ndjson").split(",").filter(Boolean);
+const FORMATS = (process.env.BENCH_IMPORT_FORMATS ?? "ndjson,parquet").split(",").filter(Boolean);
 const ROW_GROUP = 10_000;
 const FILLER = "A response of some length, as models write them, with a few sentences of content. ".repeat(3);
 
