@@ -1,4 +1,6 @@
-// Runs before every page (not the API, static files or prefetches: see `config`):
+// Runs before every page (not the API or static files: see `config`), prefetches included:
+// whether a request is a prefetch is said by headers the client chooses, so skipping them
+// would let any request skip the checks below.
 // 1. a signed-in browser's POST to a page (a server action) must come from the site's
 //    origin. Next.js checks server actions' Origin against Host itself, but lets a request
 //    without Origin through and compares hosts only; here Origin must equal NEXTAUTH_URL's
@@ -7,14 +9,16 @@
 //    request, where Next.js reads it to put the nonce on its own scripts.
 import { NextResponse, type NextRequest } from "next/server";
 import { errorResponse } from "@/lib/api/errors";
-import { hasSiteOrigin, isCookieRequest } from "@/lib/api/request-guard";
+import { hasSiteOrigin } from "@/lib/api/request-guard";
 import { siteOrigin } from "@/lib/config/base-url";
 import { contentSecurityPolicy, newNonce } from "@/lib/security/content-security-policy";
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
 export function proxy(request: NextRequest) {
-  if (!SAFE_METHODS.has(request.method) && isCookieRequest(request.headers) && !hasSiteOrigin(request.headers)) {
+  // Pages know only the session cookie (an API token means nothing to them), so an
+  // Authorization header exempts nothing here.
+  if (!SAFE_METHODS.has(request.method) && request.headers.has("cookie") && !hasSiteOrigin(request.headers)) {
     return errorResponse("forbidden", "Cross-origin request refused: a signed-in browser's request that changes data must come from this site");
   }
   const nonce = newNonce();
@@ -32,13 +36,5 @@ export function proxy(request: NextRequest) {
 }
 
 export const config = {
-  matcher: [
-    {
-      source: "/((?!api/|_next/static|_next/image|favicon.ico).*)",
-      missing: [
-        { type: "header", key: "next-router-prefetch" },
-        { type: "header", key: "purpose", value: "prefetch" },
-      ],
-    },
-  ],
+  matcher: ["/((?!api/|_next/static|_next/image|favicon.ico).*)"],
 };

@@ -1,9 +1,11 @@
 // Cross-site request forgery guard for cookie-authenticated requests that change state.
 // A browser attaches the session cookie to requests other sites make it send, so such a
 // request must come from a page of this site (its `Origin`) and carry a body type that a
-// plain HTML form or a no-preflight fetch cannot send. Requests with an `Authorization`
-// header (API tokens) carry no ambient credentials and are not checked; nor are requests
-// without any cookie, which cannot be signed in.
+// plain HTML form or a no-preflight fetch cannot send. Requests with a well-formed
+// `Authorization: Bearer <token>` header (API tokens) carry no ambient credentials and are
+// not checked; nor are requests without any cookie, which cannot be signed in. Any other
+// Authorization header (empty, Basic, a bare "Bearer") does not exempt a request, and
+// authenticate() refuses it rather than falling back to the cookie.
 import { siteOrigin } from "@/lib/config/base-url";
 import { errorResponse } from "./errors";
 
@@ -44,9 +46,16 @@ function acceptsType(type: string, accepted: BodyTypes): boolean {
   return accepted.includes("application/json") && /^application\/[\w.+-]+\+json$/.test(type);
 }
 
-/** True when a request would be authenticated by the browser's cookies rather than a token. */
+const BEARER = /^Bearer\s+(\S+)$/i;
+
+/** The token of a well-formed `Authorization: Bearer <token>` header; undefined for none or any other form. */
+export function bearerToken(headers: Headers): string | undefined {
+  return BEARER.exec(headers.get("authorization") ?? "")?.[1];
+}
+
+/** True when a request carries cookies and no API token: the guard applies to it. */
 export function isCookieRequest(headers: Headers): boolean {
-  return !headers.has("authorization") && headers.has("cookie");
+  return bearerToken(headers) === undefined && headers.has("cookie");
 }
 
 /** True when the request's `Origin` is this site's (NEXTAUTH_URL's origin). */

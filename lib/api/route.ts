@@ -9,17 +9,21 @@ import { can, SESSION_ONLY, type Permission } from "@/lib/auth/permissions";
 import type { User } from "@/lib/db/schema";
 import { ApiError, errorResponse, toErrorResponse } from "./errors";
 import { readJsonBody } from "./json-body";
-import { JSON_BODY_TYPES, refuseCrossSite, type BodyTypes } from "./request-guard";
+import { bearerToken, JSON_BODY_TYPES, refuseCrossSite, type BodyTypes } from "./request-guard";
 
 type Params = Record<string, string | string[]>;
 export type RouteContext<P extends Params> = { req: NextRequest; user: User; params: P };
 
+/**
+ * The caller: by API token when an Authorization header is sent (any header, empty
+ * included: a malformed one is a 401, never a fall-back to the cookie, which would let it
+ * pass the cross-site guard as a token request), else by the browser session.
+ */
 async function authenticate(req: NextRequest): Promise<{ user: User; via: "token" | "session" } | undefined> {
-  const header = req.headers.get("authorization");
-  if (header) {
-    const match = /^Bearer\s+(\S+)$/i.exec(header);
-    if (!match) throw new ApiError("unauthorized", "Authorization header must be 'Bearer <token>'");
-    const user = await userForApiToken(match[1]!);
+  if (req.headers.has("authorization")) {
+    const token = bearerToken(req.headers);
+    if (!token) throw new ApiError("unauthorized", "Authorization header must be 'Bearer <token>'");
+    const user = await userForApiToken(token);
     if (!user) throw new ApiError("unauthorized", "Invalid, revoked, expired or disabled API token");
     return { user, via: "token" };
   }

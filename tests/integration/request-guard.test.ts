@@ -1,5 +1,6 @@
 // The API's request limits through its route handlers (the wrapper every route uses):
 // cross-site browser requests refused, token requests unaffected, JSON bodies capped.
+import "./next-request-scope"; // before anything that loads next/
 import { eq } from "drizzle-orm";
 import { NextRequest } from "next/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -8,6 +9,7 @@ import { createApiToken } from "@/lib/auth/api-tokens";
 import { getDb } from "@/lib/db/client";
 import { projects } from "@/lib/db/schema";
 import { createUser } from "@/lib/users/users";
+import { callRoute, sessionCookie } from "./browser-session";
 import { uniqueEmail } from "./helpers";
 
 async function anAdmin() {
@@ -64,6 +66,21 @@ describe("cross-site requests with the session cookie", () => {
     expect(res.status).toBe(415);
     expect(await res.json()).toMatchObject({ error: { code: "unsupported_media_type" } });
     expect(await projectsNamed(name)).toHaveLength(0);
+  });
+
+  it("checks a session request with an empty or malformed Authorization header, and never authenticates it by the cookie", async () => {
+    const cookie = await sessionCookie(await anAdmin());
+    for (const authorization of ["", "Basic eDp5", "Bearer"]) {
+      const name = `malformed-auth-${Date.now()}-${authorization.length}`;
+      const foreign = await callRoute(createProjectRoute, { cookie }, { method: "POST", path: "/api/v1/projects", json: { name }, headers: { authorization, origin: "http://evil.example" } });
+      expect(foreign.status, JSON.stringify(authorization)).toBe(403);
+      const ours = await callRoute(createProjectRoute, { cookie }, { method: "POST", path: "/api/v1/projects", json: { name }, headers: { authorization } });
+      expect(ours.status, JSON.stringify(authorization)).toBe(401);
+      expect(await projectsNamed(name)).toHaveLength(0);
+    }
+    // the control: the same session without the header creates the project
+    const name = `session-${Date.now()}`;
+    expect((await callRoute(createProjectRoute, { cookie }, { method: "POST", path: "/api/v1/projects", json: { name } })).status).toBe(201);
   });
 
   it("leaves API-token requests as they were, whatever their Origin and type", async () => {

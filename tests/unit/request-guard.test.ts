@@ -57,6 +57,13 @@ describe("cross-site guard for cookie-authenticated requests", () => {
     expect(refuseCrossSite(request("POST", { ...session, origin: SITE, "content-type": "text/plain" }, "x"), IMPORT_BODY_TYPES)?.status).toBe(415);
   });
 
+  it("checks a cookie request whose Authorization header is not a well-formed bearer token", () => {
+    for (const authorization of ["", "Basic eDp5", "Bearer", "Bearer ", "Bearer a b", "Token arb_x"]) {
+      const res = refuseCrossSite(request("POST", { ...session, authorization, origin: "http://evil.example", "content-type": "application/json" }, "{}"));
+      expect(res?.status, JSON.stringify(authorization)).toBe(403);
+    }
+  });
+
   it("leaves token requests, cookie-less requests and reads alone", () => {
     const foreign = { origin: "http://evil.example", "content-type": "text/plain" };
     expect(refuseCrossSite(request("POST", { ...foreign, ...session, authorization: "Bearer arb_x" }, "{}"))).toBeUndefined();
