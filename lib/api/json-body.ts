@@ -2,6 +2,7 @@
 // instead of being read whole and measured, so a large body costs the server no more than
 // the cap. The cap is JSON_BODY_MAX_BYTES (1 MiB by default).
 import { env } from "@/lib/config/env";
+import { nulMessage, nulPath } from "@/lib/db/nul-character";
 import { ApiError } from "./errors";
 
 function tooLarge(maxBytes: number): ApiError {
@@ -37,9 +38,14 @@ export async function readJsonBody(req: Request, opts: { optional?: boolean; max
   const bytes = await readBodyCapped(req, opts.maxBytes ?? env().JSON_BODY_MAX_BYTES);
   const text = new TextDecoder().decode(bytes);
   if (opts.optional && text.trim() === "") return undefined;
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch {
     throw new ApiError("invalid_input", "Request body must be JSON");
   }
+  // A parsed NUL can only come from the escape \u0000: look for it only then.
+  const at = text.includes("\\u0000") ? nulPath(value) : undefined;
+  if (at !== undefined) throw new ApiError("invalid_input", nulMessage(at));
+  return value;
 }

@@ -6,6 +6,7 @@ import type { z } from "zod";
 import { userForApiToken } from "@/lib/auth/api-tokens";
 import { getSessionUser } from "@/lib/auth/current-user";
 import { can, SESSION_ONLY, type Permission } from "@/lib/auth/permissions";
+import { nulMessage, nulPath } from "@/lib/db/nul-character";
 import type { User } from "@/lib/db/schema";
 import { ApiError, errorResponse, toErrorResponse } from "./errors";
 import { readJsonBody } from "./json-body";
@@ -68,5 +69,8 @@ export async function parseJson<S extends z.ZodType>(req: Request, schema: S): P
 
 /** Parses the query string with a zod schema (an object of strings); invalid parameters are 400s. */
 export function parseQuery<S extends z.ZodType>(req: Request, schema: S): z.output<S> {
-  return schema.parse(Object.fromEntries(new URL(req.url).searchParams));
+  const query = Object.fromEntries(new URL(req.url).searchParams);
+  const at = nulPath(query); // %00, which a free-text parameter (the import's fileName) would carry into the database
+  if (at !== undefined) throw new ApiError("invalid_input", nulMessage(at, "the query"));
+  return schema.parse(query);
 }

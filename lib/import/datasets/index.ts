@@ -1,5 +1,6 @@
 // The datasets the import reads (docs/API.md, "Import datasets"), and how the first record
 // tells which one a file holds when the request does not say.
+import { nulMessage, nulPath } from "@/lib/db/nul-character";
 import { UnsupportedRecordsError } from "../import-errors";
 import { isTranscript } from "../hh-transcript";
 import { csvRowToRecord, normalizeRecord, UNPAIRED_REFUSAL } from "../records";
@@ -7,7 +8,7 @@ import type { FileFormat } from "../file-values";
 import { chatbotArenaRecord } from "./chatbot-arena";
 import { helpsteer2Reader } from "./helpsteer2";
 import { oasst1Reader } from "./oasst1";
-import { isObject, perLine, type DatasetReader } from "./reader";
+import { isObject, perLine, type DatasetReader, type Emitted } from "./reader";
 import { ultrafeedbackBinarizedRecord, ultrafeedbackRecord } from "./ultrafeedback";
 import type { DatasetName } from "./names";
 
@@ -34,7 +35,23 @@ export function detectDataset(value: unknown): DatasetName {
   return "arbiter";
 }
 
+/** The dataset's reader, its records checked for what the database cannot store. */
 export function datasetReader(name: DatasetName, file: FileFormat): DatasetReader {
+  return storableOnly(readerOf(name, file));
+}
+
+/** A record holding a NUL (JSON's \u0000, a CSV or Parquet cell's) is an error on its line, not a failed insert that ends the import. */
+function storableOnly(reader: DatasetReader): DatasetReader {
+  const check = (emitted: Emitted[]): Emitted[] =>
+    emitted.map((e) => {
+      if ("error" in e) return e;
+      const at = nulPath(e.record);
+      return at === undefined ? e : { line: e.line, error: nulMessage(at, "the record") };
+    });
+  return { push: (value, line) => check(reader.push(value, line)), end: () => check(reader.end()) };
+}
+
+function readerOf(name: DatasetName, file: FileFormat): DatasetReader {
   if (name === "trl-unpaired") throw new UnsupportedRecordsError(UNPAIRED_REFUSAL);
   if (file === "csv" && !CSV_DATASETS.includes(name)) throw new UnsupportedRecordsError(`${name} records have nested fields: send them as NDJSON or Parquet, not CSV`);
   switch (name) {
