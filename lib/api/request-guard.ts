@@ -6,10 +6,25 @@
 // not checked; nor are requests without any cookie, which cannot be signed in. Any other
 // Authorization header (empty, Basic, a bare "Bearer") does not exempt a request, and
 // authenticate() refuses it rather than falling back to the cookie.
+//
+// Reads (GET) with the cookie are checked too, by the Fetch Metadata headers browsers
+// send (Sec-Fetch-Dest, Sec-Fetch-Site): some reads have effects (tasks/next leases a
+// task, an export is recorded and costs work), and a page must not be able to make a
+// signed-in browser send them by embedding the URL (an image, a script, a style sheet)
+// or by navigating to it from another site. Only the site's own fetches and navigations,
+// and ones the user starts (a typed URL, a bookmark), are served. A browser that sends
+// no such headers is not checked (the cookie's SameSite=Lax still keeps other sites'
+// embedded requests unauthenticated in current browsers).
 import { siteOrigin } from "@/lib/config/base-url";
 import { errorResponse } from "./errors";
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+/** Sec-Fetch-Dest of the API's legitimate browser requests: fetch, XHR, EventSource ("empty"), a navigation or download ("document"). */
+const API_DESTINATIONS = new Set(["empty", "document"]);
+
+/** Sec-Fetch-Site of requests the site or the user started: its own pages, or a typed URL or bookmark ("none"). */
+const OWN_INITIATORS = new Set(["same-origin", "none"]);
 
 /** Body types a JSON route accepts: application/json and any `+json` type. */
 export const JSON_BODY_TYPES: readonly string[] = ["application/json"];
@@ -63,12 +78,30 @@ export function hasSiteOrigin(headers: Headers): boolean {
   return headers.get("origin") === siteOrigin(headers);
 }
 
+/** 403 for a cookie request the browser says is embedded in a page or started by another site; undefined otherwise. */
+function refuseForeignFetch(headers: Headers): Response | undefined {
+  const dest = headers.get("sec-fetch-dest");
+  if (dest !== null && !API_DESTINATIONS.has(dest)) {
+    return errorResponse("forbidden", `Request refused: the API does not answer a signed-in browser's ${dest} request (Sec-Fetch-Dest); use fetch or a link`);
+  }
+  const site = headers.get("sec-fetch-site");
+  if (site !== null && !OWN_INITIATORS.has(site)) {
+    return errorResponse("forbidden", `Request refused: a signed-in browser's request to the API must come from this site's pages, not another site (Sec-Fetch-Site: ${site})`);
+  }
+  return undefined;
+}
+
 /**
- * 403 for a cookie-authenticated state change from another origin (or without `Origin`),
- * 415 for one whose body type is not accepted; undefined when the request may go on.
+ * For a cookie-authenticated request: 403 for one embedded in a page or started by
+ * another site (any method), for a state change from another origin (or without
+ * `Origin`), 415 for a state change whose body type is not accepted; undefined when the
+ * request may go on.
  */
 export function refuseCrossSite(req: Request, accepted: BodyTypes = JSON_BODY_TYPES): Response | undefined {
-  if (SAFE_METHODS.has(req.method) || !isCookieRequest(req.headers)) return undefined;
+  if (!isCookieRequest(req.headers)) return undefined;
+  const foreign = refuseForeignFetch(req.headers);
+  if (foreign) return foreign;
+  if (SAFE_METHODS.has(req.method)) return undefined;
   const origin = req.headers.get("origin");
   const site = siteOrigin(req.headers);
   if (origin !== site) {

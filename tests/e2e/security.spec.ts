@@ -141,6 +141,7 @@ const XSS = [
   "<svg onload=\"window.__xss = 'svg'\"></svg>",
   "<iframe src=\"http://evil.example/frame\"></iframe>",
   "![tracker](http://evil.example/pixel.png)",
+  "![lease](/api/v1/projects/00000000-0000-4000-8000-000000000000/tasks/next)",
   "![relative-looking](//evil.example/pixel.png)",
   "[click me](javascript:window.__xss='link')",
   "<a href=\"javascript:window.__xss='a'\">a</a>",
@@ -183,8 +184,11 @@ test("an XSS corpus in prompts and responses renders as text, with no request to
     const n = Number(/Case (\d+):/.exec(text)?.[1]);
     const payload = XSS[n];
     expect(payload, text).toBeDefined();
-    // the markdown image is on the page: only the policy keeps it from loading
-    if (payload!.startsWith("![tracker]")) await expect(task.locator('img[src="http://evil.example/pixel.png"]')).toHaveCount(2);
+    // a markdown image that is not inline data shows as its alt text and is never requested
+    if (payload!.startsWith("![tracker]")) {
+      await expect(task.locator("img")).toHaveCount(0);
+      await expect(task.getByText("[image: tracker]")).toHaveCount(2);
+    }
     // raw HTML shows as the characters it is, in the prompt and in the response
     if (payload!.startsWith("<")) {
       expect(text).toContain(`Case ${n}: ${payload}`);

@@ -7,9 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { POST as createProjectRoute } from "@/app/api/v1/projects/route";
 import { createApiToken } from "@/lib/auth/api-tokens";
 import { getDb } from "@/lib/db/client";
-import { projects } from "@/lib/db/schema";
+import { projects, taskLeases } from "@/lib/db/schema";
 import { createUser } from "@/lib/users/users";
+import { GET as nextTaskRoute } from "@/app/api/v1/projects/[id]/tasks/next/route";
 import { callRoute, sessionCookie } from "./browser-session";
+import { annotators, aProject, importText, ndjson, responseRecords } from "./fixtures";
 import { uniqueEmail } from "./helpers";
 
 async function anAdmin() {
@@ -90,6 +92,32 @@ describe("cross-site requests with the session cookie", () => {
     const res = await createProjectRoute(post({ authorization: `Bearer ${token}`, origin: "http://evil.example", "content-type": "text/plain" }, JSON.stringify({ name })), noParams);
     expect(res.status).toBe(201);
     expect(await projectsNamed(name)).toHaveLength(1);
+  });
+});
+
+describe("reads with the session cookie that a page embeds or another site starts", () => {
+  it("are refused (403, no task leased): an image, script or style of the API, a navigation from another site; the app's own fetch is served", async () => {
+    const project = await aProject();
+    await importText(project, ndjson(responseRecords(3, 2, "embed")));
+    const [annotator] = await annotators(project, 1);
+    const cookie = await sessionCookie(annotator!);
+    const nextTask = (fetchMetadata: Record<string, string>) =>
+      callRoute(nextTaskRoute, { cookie }, { path: `/api/v1/projects/${project.id}/tasks/next`, params: { id: project.id }, headers: fetchMetadata });
+    const leases = async () => (await getDb().select().from(taskLeases).where(eq(taskLeases.annotatorId, annotator!.id))).length;
+    for (const dest of ["image", "script", "style", "iframe", "video"]) {
+      const res = await nextTask({ "sec-fetch-dest": dest, "sec-fetch-site": "same-origin", "sec-fetch-mode": "no-cors" });
+      expect(res.status, dest).toBe(403);
+    }
+    for (const site of ["cross-site", "same-site"]) {
+      const res = await nextTask({ "sec-fetch-dest": "document", "sec-fetch-site": site, "sec-fetch-mode": "navigate" });
+      expect(res.status, site).toBe(403);
+    }
+    expect(await leases()).toBe(0);
+    // the annotator's screen (fetch from the site's page), a typed URL, and a client without fetch metadata
+    expect((await nextTask({ "sec-fetch-dest": "empty", "sec-fetch-site": "same-origin", "sec-fetch-mode": "cors" })).status).toBe(200);
+    expect((await nextTask({ "sec-fetch-dest": "document", "sec-fetch-site": "none", "sec-fetch-mode": "navigate" })).status).toBe(200);
+    expect((await nextTask({})).status).toBe(200);
+    expect(await leases()).toBe(1);
   });
 });
 
