@@ -1,20 +1,23 @@
-// Rows of a Parquet file, one row group at a time (hyparquet, the reader maintained with
-// the hyparquet-writer the exports use), so memory holds one row group however large the
-// file. Values come out as JSON would give them: 64-bit integers as numbers, absent
-// (null) columns left out of the row.
-import { brotliDecompressSync, gunzipSync } from "node:zlib";
-import * as zlib from "node:zlib";
-import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, type Compressors } from "hyparquet";
+// Rows of a Parquet file (hyparquet, the reader maintained with the hyparquet-writer the
+// exports use), read so that memory stays within IMPORT_PARQUET_MEMORY_BYTES however large
+// the file and whatever it declares: the metadata is sized before it is decoded
+// (parquet/thrift-cost.ts), each row group's page headers before its pages
+// (parquet/page-scan.ts), and the group is read in slices of rows that fit
+// (parquet/row-slices.ts); pages unpack to no more than they declare
+// (parquet/decompressors.ts). Values come out as JSON would give them: 64-bit integers as
+// numbers, absent (null) columns left out of the row.
+import { asyncBufferFromFile, parquetMetadata, parquetReadObjects, parquetSchema, type AsyncBuffer, type FileMetaData } from "hyparquet";
+import { env } from "@/lib/config/env";
 import type { Line } from "./file-values";
 import { UnreadableFileError } from "./import-errors";
+import { BOUNDED_DECOMPRESSORS } from "./parquet/decompressors";
+import { scanRowGroup } from "./parquet/page-scan";
+import { mb, planRowSlices } from "./parquet/row-slices";
+import { ThriftShapeError, ThriftTruncatedError, thriftStructCost } from "./parquet/thrift-cost";
 
-// Snappy is built into hyparquet; these come with Node (zstd from Node 22.15 on).
-const zstd = (zlib as { zstdDecompressSync?: (b: Uint8Array) => Buffer }).zstdDecompressSync;
-const COMPRESSORS: Compressors = {
-  GZIP: (input) => new Uint8Array(gunzipSync(input)),
-  BROTLI: (input) => new Uint8Array(brotliDecompressSync(input)),
-  ...(zstd ? { ZSTD: (input: Uint8Array) => new Uint8Array(zstd(input)) } : {}),
-};
+const SETTING = "IMPORT_PARQUET_MEMORY_BYTES";
+/** hyparquet turns the decoded Thrift into named objects and a schema tree: about three times the Thrift's own objects. */
+const METADATA_FACTOR = 3;
 
 function plain(value: unknown): unknown {
   if (typeof value === "bigint") return Number(value);
@@ -26,24 +29,62 @@ function plain(value: unknown): unknown {
   return value;
 }
 
-export async function* parquetRows(file: string): AsyncGenerator<Line> {
-  const buffer = await asyncBufferFromFile(file);
-  let metadata;
+const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+/** The file's metadata, sized before hyparquet decodes it; returns it and its estimated memory. */
+async function readMetadata(file: AsyncBuffer, budget: number): Promise<{ metadata: FileMetaData; cost: number }> {
+  if (file.byteLength < 12) throw new UnreadableFileError("invalid Parquet file: shorter than its header and footer");
+  const tail = new DataView(await file.slice(file.byteLength - 8, file.byteLength));
+  if (tail.getUint32(4, true) !== 0x31524150) throw new UnreadableFileError("invalid Parquet file: it does not end with PAR1");
+  const length = tail.getUint32(0, true);
+  if (length > file.byteLength - 12) throw new UnreadableFileError(`invalid Parquet file: its metadata length ${length} exceeds the file`);
+  const footer = await file.slice(file.byteLength - 8 - length, file.byteLength);
+  let cost: number;
   try {
-    metadata = await parquetMetadataAsync(buffer);
+    cost = thriftStructCost(new DataView(footer, 0, length), 0).cost * METADATA_FACTOR;
   } catch (err) {
-    throw new UnreadableFileError(`invalid Parquet file: ${err instanceof Error ? err.message : String(err)}`);
+    if (err instanceof ThriftShapeError || err instanceof ThriftTruncatedError) throw new UnreadableFileError(`invalid Parquet metadata: ${err.message}`);
+    throw err;
   }
-  let rowStart = 0;
-  for (const group of metadata.row_groups) {
-    const rowEnd = rowStart + Number(group.num_rows);
-    let rows;
-    try {
-      rows = await parquetReadObjects({ file: buffer, metadata, rowStart, rowEnd, compressors: COMPRESSORS });
-    } catch (err) {
-      throw new UnreadableFileError(`Parquet rows ${rowStart + 1}–${rowEnd}: ${err instanceof Error ? err.message : String(err)}`);
+  if (cost > budget) {
+    throw new UnreadableFileError(`the Parquet file's metadata (${length} bytes) would take about ${mb(cost)} of memory to read; the limit is ${mb(budget)} (${SETTING})`);
+  }
+  try {
+    return { metadata: parquetMetadata(footer), cost };
+  } catch (err) {
+    throw new UnreadableFileError(`invalid Parquet file: ${message(err)}`);
+  }
+}
+
+export async function* parquetRows(path: string, opts: { memoryBytes?: number } = {}): AsyncGenerator<Line> {
+  const budget = opts.memoryBytes ?? env().IMPORT_PARQUET_MEMORY_BYTES;
+  const file = await asyncBufferFromFile(path);
+  const { metadata, cost: metadataCost } = await readMetadata(file, budget);
+  let schema;
+  try {
+    schema = parquetSchema(metadata);
+  } catch (err) {
+    throw new UnreadableFileError(`invalid Parquet file: ${message(err)}`);
+  }
+  let groupStart = 0;
+  for (const [index, group] of metadata.row_groups.entries()) {
+    const groupRows = Number(group.num_rows);
+    if (!Number.isSafeInteger(groupRows) || groupRows < 0) throw new UnreadableFileError(`invalid Parquet file: row group ${index + 1} declares ${group.num_rows} rows`);
+    if (groupRows > 0 && group.columns.length === 0) throw new UnreadableFileError(`invalid Parquet file: row group ${index + 1} declares ${groupRows} rows and no columns`);
+    const columns = await scanRowGroup(file, schema, group, index);
+    // the metadata stays in memory while the group is read
+    const slices = planRowSlices(columns, groupRows, { budget: budget - metadataCost, group: index, setting: SETTING });
+    for (const slice of slices) {
+      const rowStart = groupStart + slice.start;
+      const rowEnd = groupStart + slice.end;
+      let rows;
+      try {
+        rows = await parquetReadObjects({ file, metadata, rowStart, rowEnd, compressors: BOUNDED_DECOMPRESSORS });
+      } catch (err) {
+        throw new UnreadableFileError(`Parquet rows ${rowStart + 1}–${rowEnd}: ${message(err)}`);
+      }
+      for (let i = 0; i < rows.length; i++) yield { line: rowStart + i + 1, value: plain(rows[i]) };
     }
-    for (let i = 0; i < rows.length; i++) yield { line: rowStart + i + 1, value: plain(rows[i]) };
-    rowStart = rowEnd;
+    groupStart += groupRows;
   }
 }
