@@ -6,13 +6,14 @@ import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { env } from "@/lib/config/env";
+import { env, MIN_SECRET_LENGTH } from "@/lib/config/env";
 import { closeDb } from "@/lib/db/client";
 import { runMigrations } from "@/lib/db/migrate";
 import { openDatabase, type OpenDatabase } from "@/lib/db/open-database";
 import { ensureAdmin } from "@/lib/users/ensure-admin";
 import { buildIsCurrent, recordBuild } from "./build-stamp";
 import { DEFAULT_BACKOFF, restartDelayMs, Supervisor } from "./supervisor";
+import { trainerEnvironment } from "./trainer-env";
 import { webHeapFlags } from "./web-heap";
 
 const root = path.resolve(import.meta.dirname, "..");
@@ -94,6 +95,10 @@ async function main(): Promise<void> {
   const config = env();
   const dataDir = path.resolve(root, config.ARBITER_DATA_DIR);
   mkdirSync(dataDir, { recursive: true });
+  // a short secret can be guessed offline from one session cookie (the generated one has 43 characters)
+  if (!dev && config.NEXTAUTH_SECRET !== undefined && config.NEXTAUTH_SECRET.length < MIN_SECRET_LENGTH) {
+    throw new Error(`NEXTAUTH_SECRET has ${config.NEXTAUTH_SECRET.length} characters; it needs at least ${MIN_SECRET_LENGTH} (unset it to have one generated, or: openssl rand -base64 32)`);
+  }
 
   const database = await openDatabase((line) => {
     if (process.env.ARBITER_DEBUG) console.log(`[postgres] ${line}`);
@@ -105,11 +110,9 @@ async function main(): Promise<void> {
   await closeDb();
 
   const url = config.NEXTAUTH_URL ?? `http://${config.HOST === "0.0.0.0" ? "localhost" : config.HOST}:${config.PORT}`;
-  const childEnv = envWith({
-    DATABASE_URL: database.url,
-    NEXTAUTH_URL: url,
-    NEXTAUTH_SECRET: config.NEXTAUTH_SECRET ?? persistentSecret(dataDir),
-  });
+  const secret = config.NEXTAUTH_SECRET ?? persistentSecret(dataDir);
+  const childEnv = envWith({ DATABASE_URL: database.url, NEXTAUTH_URL: url, NEXTAUTH_SECRET: secret });
+  const trainerEnv = trainerEnvironment(childEnv); // a key derived from the secret, never the secret
 
   const nextBin = path.join(root, "node_modules", "next", "dist", "bin", "next");
   if (!dev && !buildIsCurrent(root)) {
@@ -167,7 +170,7 @@ async function main(): Promise<void> {
     name: "trainer",
     command: process.execPath,
     args: ["--import", "tsx", path.join(root, "trainer", "main.ts")],
-    options: { cwd: root, stdio: ["ignore", "inherit", "inherit"], env: { ...childEnv, NODE_OPTIONS: [process.env.NODE_OPTIONS, exitWithParent].filter(Boolean).join(" ") } as NodeJS.ProcessEnv },
+    options: { cwd: root, stdio: ["ignore", "inherit", "inherit"], env: { ...trainerEnv, NODE_OPTIONS: [process.env.NODE_OPTIONS, exitWithParent].filter(Boolean).join(" ") } as NodeJS.ProcessEnv },
   });
   say(`web app pid ${web.pid}, trainer pid ${supervisor.current("trainer")?.pid}${database.embedded ? `, PostgreSQL pid ${database.embedded.pid()}` : ""}`);
 

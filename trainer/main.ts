@@ -3,6 +3,7 @@
 // from the queue until SIGINT/SIGTERM.
 import PgBoss from "pg-boss";
 import { env } from "@/lib/config/env";
+import { trainerRpcKey } from "@/lib/models/internal-auth";
 import { closeDb, getDb, usePoolFor } from "@/lib/db/client";
 import { startRoundsDueToThreshold } from "@/lib/rounds/auto-trigger";
 import { stopSender } from "@/lib/rounds/boss";
@@ -25,12 +26,13 @@ async function main(): Promise<void> {
   const backend = await selectBackend(config.ARBITER_TF_BACKEND, log);
   log(`TensorFlow.js backend: ${backend.description}`);
 
-  // Reward scores for the web app; it needs the secret both processes share.
-  const scorer = config.NEXTAUTH_SECRET
-    ? await startScoreServer({ secret: config.NEXTAUTH_SECRET, host: config.TRAINER_HOST, port: config.TRAINER_PORT, publicUrl: config.TRAINER_PUBLIC_URL, log })
-    : null;
+  // Reward scores for the web app; it needs the key both processes share (TRAINER_RPC_KEY,
+  // which npm start derives; NEXTAUTH_SECRET also works but gives this process more than it needs).
+  const key = trainerRpcKey(config);
+  if (config.NEXTAUTH_SECRET) log("NEXTAUTH_SECRET is set here: give the trainer TRAINER_RPC_KEY instead (docs/SECURITY.md); it needs no more");
+  const scorer = key ? await startScoreServer({ key, host: config.TRAINER_HOST, port: config.TRAINER_PORT, publicUrl: config.TRAINER_PUBLIC_URL, log }) : null;
   if (scorer) log(`scoring server on ${scorer.url}`);
-  else log("NEXTAUTH_SECRET is not set: no scoring server (reward scores will not show in the web app)");
+  else log("TRAINER_RPC_KEY is not set: no scoring server (reward scores will not show in the web app)");
 
   const db = getDb();
   const worker = await registerWorker(db, {

@@ -12,6 +12,9 @@ function isAddressList(value: string | undefined): boolean {
   }
 }
 
+/** Shortest NEXTAUTH_SECRET (in production) and TRAINER_RPC_KEY: 32 characters, which a random key of 24 bytes or more in base64 has. */
+export const MIN_SECRET_LENGTH = 32;
+
 const optionalString = z
   .string()
   .optional()
@@ -25,7 +28,11 @@ const envSchema = z.object({
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
   HOST: z.string().default("127.0.0.1"),
   NEXTAUTH_URL: optionalString,
+  NODE_ENV: optionalString,
+  /** signs sessions; at least MIN_SECRET_LENGTH characters when NODE_ENV is production (npm start generates one) */
   NEXTAUTH_SECRET: optionalString,
+  /** the key of the web app's requests to the trainer (lib/models/internal-auth.ts); default: derived from NEXTAUTH_SECRET */
+  TRAINER_RPC_KEY: optionalString.refine((v) => v === undefined || v.length >= MIN_SECRET_LENGTH, `TRAINER_RPC_KEY must have at least ${MIN_SECRET_LENGTH} characters`),
   ADMIN_EMAIL: optionalString,
   ADMIN_PASSWORD: optionalString,
   GITHUB_ID: optionalString,
@@ -75,19 +82,25 @@ const envSchema = z.object({
   ARBITER_EVENT_STREAMS_MAX: z.coerce.number().int().min(1).default(100),
   /** imports running at once per web process, each on a connection of its own; the next gets 503 */
   IMPORT_CONCURRENCY: z.coerce.number().int().min(1).default(2),
+}).refine((e) => e.NODE_ENV !== "production" || e.NEXTAUTH_SECRET === undefined || e.NEXTAUTH_SECRET.length >= MIN_SECRET_LENGTH, {
+  path: ["NEXTAUTH_SECRET"],
+  message: `NEXTAUTH_SECRET must have at least ${MIN_SECRET_LENGTH} characters in production (unset, npm start generates one; or: openssl rand -base64 32)`,
 });
 
 export type Env = z.infer<typeof envSchema>;
 
 let cached: Env | undefined;
 
-export function env(): Env {
-  if (cached) return cached;
-  const parsed = envSchema.safeParse(process.env);
+/** The settings in `source`, validated; throws naming every invalid variable. */
+export function parseEnv(source: Record<string, string | undefined>): Env {
+  const parsed = envSchema.safeParse(source);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
     throw new Error(`Invalid environment:\n${lines.join("\n")}`);
   }
-  cached = parsed.data;
-  return cached;
+  return parsed.data;
+}
+
+export function env(): Env {
+  return (cached ??= parseEnv(process.env));
 }

@@ -1,10 +1,13 @@
 // The web app and the trainer are separate processes, possibly on separate machines; the
 // trainer's server (trainer/serve/score-server.ts) answers only requests the web app signed
-// with a key derived from the secret both were started with (NEXTAUTH_SECRET). A signature
+// with the trainer RPC key (trainerRpcKey): TRAINER_RPC_KEY, or one derived from
+// NEXTAUTH_SECRET by HKDF. The trainer is given only that key (npm start derives it and
+// leaves NEXTAUTH_SECRET out of the trainer's environment), so a trainer host that is
+// taken over cannot sign sessions, which NEXTAUTH_SECRET would let it do. A signature
 // covers the method, the path, a timestamp, a nonce and the body's SHA-256, so a request
 // cannot be altered, moved to another path or made up; the trainer accepts it within ±30 s
 // of its own clock and each nonce once, so a captured request cannot be replayed either.
-import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { createHash, createHmac, hkdfSync, randomBytes, timingSafeEqual } from "node:crypto";
 
 export const SIGNATURE_HEADERS = {
   timestamp: "x-arbiter-timestamp", // milliseconds since the epoch
@@ -18,16 +21,26 @@ export const MAX_SKEW_MS = 30_000;
 
 const CONTEXT = "arbiter trainer rpc v2";
 
-function signingKey(secret: string): Buffer {
-  return createHmac("sha256", secret).update(CONTEXT).digest();
+/** HKDF-SHA256 (RFC 5869) of NEXTAUTH_SECRET for the trainer's requests: the key reveals nothing of the secret. */
+export function deriveTrainerRpcKey(nextauthSecret: string): string {
+  return Buffer.from(hkdfSync("sha256", nextauthSecret, "", "arbiter trainer rpc", 32)).toString("base64url");
+}
+
+/** The key both sides sign and check trainer requests with: TRAINER_RPC_KEY, else derived from NEXTAUTH_SECRET; undefined without either. */
+export function trainerRpcKey(config: { TRAINER_RPC_KEY?: string; NEXTAUTH_SECRET?: string }): string | undefined {
+  return config.TRAINER_RPC_KEY ?? (config.NEXTAUTH_SECRET ? deriveTrainerRpcKey(config.NEXTAUTH_SECRET) : undefined);
+}
+
+function signingKey(key: string): Buffer {
+  return createHmac("sha256", key).update(CONTEXT).digest();
 }
 
 function canonical(method: string, path: string, timestamp: string, nonce: string, bodySha256: string): string {
   return [CONTEXT, method.toUpperCase(), path, timestamp, nonce, bodySha256].join("\n");
 }
 
-function sign(secret: string, parts: [string, string, string, string, string]): string {
-  return createHmac("sha256", signingKey(secret)).update(canonical(...parts)).digest("hex");
+function sign(key: string, parts: [string, string, string, string, string]): string {
+  return createHmac("sha256", signingKey(key)).update(canonical(...parts)).digest("hex");
 }
 
 export function sha256Hex(body: string | Uint8Array): string {
@@ -36,7 +49,7 @@ export function sha256Hex(body: string | Uint8Array): string {
 
 /** The headers that sign one request; `path` as the server will see it (path and query). */
 export function signRequest(
-  secret: string,
+  key: string,
   req: { method: string; path: string; body: string | Uint8Array },
   opts: { now?: number; nonce?: string } = {},
 ): Record<string, string> {
@@ -47,7 +60,7 @@ export function signRequest(
     [SIGNATURE_HEADERS.timestamp]: timestamp,
     [SIGNATURE_HEADERS.nonce]: nonce,
     [SIGNATURE_HEADERS.bodySha256]: bodySha256,
-    [SIGNATURE_HEADERS.signature]: sign(secret, [req.method, req.path, timestamp, nonce, bodySha256]),
+    [SIGNATURE_HEADERS.signature]: sign(key, [req.method, req.path, timestamp, nonce, bodySha256]),
   };
 }
 
@@ -87,7 +100,7 @@ function one(headers: HeaderBag, name: string): string | undefined {
  * the body's SHA-256 with `bodySha256`. The nonce is remembered only for a valid signature,
  * so nobody without the key can fill the cache.
  */
-export function verifySignature(secret: string, req: { method: string; path: string; headers: HeaderBag }, nonces: NonceCache, now = Date.now()): SignatureVerdict {
+export function verifySignature(key: string, req: { method: string; path: string; headers: HeaderBag }, nonces: NonceCache, now = Date.now()): SignatureVerdict {
   const timestamp = one(req.headers, SIGNATURE_HEADERS.timestamp);
   const nonce = one(req.headers, SIGNATURE_HEADERS.nonce);
   const bodySha256 = one(req.headers, SIGNATURE_HEADERS.bodySha256);
@@ -96,7 +109,7 @@ export function verifySignature(secret: string, req: { method: string; path: str
   if (!/^\d{1,16}$/.test(timestamp) || !/^[\w-]{16,128}$/.test(nonce) || !/^[0-9a-f]{64}$/.test(bodySha256) || !/^[0-9a-f]{64}$/.test(signature)) {
     return { ok: false, reason: "malformed signature headers" };
   }
-  const expected = Buffer.from(sign(secret, [req.method, req.path, timestamp, nonce, bodySha256]), "hex");
+  const expected = Buffer.from(sign(key, [req.method, req.path, timestamp, nonce, bodySha256]), "hex");
   if (!timingSafeEqual(expected, Buffer.from(signature, "hex"))) return { ok: false, reason: "bad signature" };
   const at = Number(timestamp);
   if (Math.abs(now - at) > MAX_SKEW_MS) return { ok: false, reason: "timestamp outside ±30 s (are the clocks in sync?)" };

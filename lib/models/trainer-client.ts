@@ -1,13 +1,13 @@
 // Calls to a live trainer's HTTP server (trainer/serve/score-server.ts): the web app never
-// loads TensorFlow.js, it hands model work to a trainer. Requests are signed with a key
-// derived from NEXTAUTH_SECRET (internal-auth.ts).
+// loads TensorFlow.js, it hands model work to a trainer. Requests are signed with the
+// trainer RPC key (internal-auth.ts: TRAINER_RPC_KEY, or derived from NEXTAUTH_SECRET).
 import { and, desc, gte, isNotNull, isNull } from "drizzle-orm";
 import { ApiError } from "@/lib/api/errors";
 import { env } from "@/lib/config/env";
 import { getDb } from "@/lib/db/client";
 import { trainerWorkers } from "@/lib/db/schema";
 import { TRAINER_STALE_MS } from "@/lib/health";
-import { signRequest } from "./internal-auth";
+import { signRequest, trainerRpcKey } from "./internal-auth";
 
 /** A live trainer's server URL, freshest first; null when none is running. */
 export async function liveTrainerUrl(): Promise<string | null> {
@@ -26,16 +26,16 @@ export async function liveTrainerUrl(): Promise<string | null> {
  * else is a 500 that names what failed (`what`).
  */
 export async function postToTrainer<T>(path: string, body: unknown, opts: { what: string; timeoutMs: number }): Promise<T> {
-  const secret = env().NEXTAUTH_SECRET;
+  const key = trainerRpcKey(env());
   const url = await liveTrainerUrl();
-  if (!url || !secret) throw new ApiError("unavailable", `No trainer is running for ${opts.what}; start one (npm start runs it)`);
+  if (!url || !key) throw new ApiError("unavailable", `No trainer is running for ${opts.what}; start one (npm start runs it)`);
   let res: Response;
   const target = new URL(`${url}${path}`);
   const json = JSON.stringify(body);
   try {
     res = await fetch(target, {
       method: "POST",
-      headers: { "content-type": "application/json", ...signRequest(secret, { method: "POST", path: `${target.pathname}${target.search}`, body: json }) },
+      headers: { "content-type": "application/json", ...signRequest(key, { method: "POST", path: `${target.pathname}${target.search}`, body: json }) },
       body: json,
       signal: AbortSignal.timeout(opts.timeoutMs),
     });

@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiToken } from "@/lib/auth/api-tokens";
 import { getDb } from "@/lib/db/client";
 import { modelArtifacts, type Project } from "@/lib/db/schema";
-import { signRequest } from "@/lib/models/internal-auth";
+import { env } from "@/lib/config/env";
+import { signRequest, trainerRpcKey } from "@/lib/models/internal-auth";
 import { listGenerativeModels } from "@/lib/models/policies";
 import { saveCheckpoint } from "@/trainer/checkpoint/hf-gpt2";
 import { smallConfig } from "@/trainer/model/config";
@@ -93,7 +94,7 @@ describe("POST /api/v1/models/:id/generate", () => {
     expect(offline.status).toBe(503);
     expect(((await offline.json()) as { error: { code: string } }).error.code).toBe("unavailable");
 
-    const server = await startScoreServer({ secret: process.env.NEXTAUTH_SECRET!, host: "127.0.0.1", port: 0, log: () => {} });
+    const server = await startScoreServer({ key: trainerRpcKey(env())!, host: "127.0.0.1", port: 0, log: () => {} });
     const worker = await registerWorker(getDb(), { backend: "wasm (simd)", version: "test", heartbeatMs: 60_000, url: server.url });
     try {
       const body = { prompt: [{ role: "system", content: "Be brief." }, { role: "user", content: "Say something." }], n: 3, maxNewTokens: 12, temperature: 1, topP: 0.95, seed: 42 };
@@ -127,7 +128,7 @@ describe("POST /api/v1/models/:id/generate", () => {
 
       // one generation at a time on the trainer: while a request holds the slot (here one
       // whose body is still arriving), the next is told to come back (503, Retry-After)
-      const holder = http.request(`${server.url}/generate`, { method: "POST", headers: signRequest(process.env.NEXTAUTH_SECRET!, { method: "POST", path: "/generate", body: "{}" }) });
+      const holder = http.request(`${server.url}/generate`, { method: "POST", headers: signRequest(trainerRpcKey(env())!, { method: "POST", path: "/generate", body: "{}" }) });
       holder.on("error", () => {});
       holder.write("{");
       await new Promise((r) => setTimeout(r, 200));

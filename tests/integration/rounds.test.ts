@@ -5,12 +5,14 @@ import os from "node:os";
 import path from "node:path";
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { env } from "@/lib/config/env";
 import { getDb } from "@/lib/db/client";
 import { modelArtifacts, rounds } from "@/lib/db/schema";
 import { submitJudgment } from "@/lib/judgments/submit-judgment";
 import { setExcluded } from "@/lib/projects/projects";
 import { stopSender } from "@/lib/rounds/boss";
 import { artifactDir, getArtifact, getRewardModel, scoreWithRewardModel } from "@/lib/models/reward-models";
+import { trainerRpcKey } from "@/lib/models/internal-auth";
 import { tarFolder } from "@/lib/models/tar-stream";
 import { roundEvents, type RoundEvent } from "@/lib/rounds/round-events";
 import { roundView } from "@/lib/rounds/round-view";
@@ -133,7 +135,7 @@ describe("rounds: the reward-model phase", () => {
     const texts = ["Of course, happy to help with task 7. Thanks!", "No. Task 7 is your problem."];
     await expect(scoreWithRewardModel(model, messages, texts)).rejects.toMatchObject({ code: "unavailable" });
 
-    const server = await startScoreServer({ secret: process.env.NEXTAUTH_SECRET!, host: "127.0.0.1", port: 0, log: () => {} });
+    const server = await startScoreServer({ key: trainerRpcKey(env())!, host: "127.0.0.1", port: 0, log: () => {} });
     const worker = await registerWorker(getDb(), { backend: "wasm (simd)", version: "test", heartbeatMs: 60_000, url: server.url });
     try {
       const [polite, rude] = await scoreWithRewardModel(model, messages, texts);

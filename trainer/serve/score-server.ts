@@ -65,7 +65,8 @@ function isInputError(err: unknown): boolean {
 }
 
 export async function startScoreServer(opts: {
-  secret: string;
+  /** the trainer RPC key (internal-auth.ts: trainerRpcKey) */
+  key: string;
   host: string;
   port: number;
   /** TRAINER_PUBLIC_URL: where the web app reaches this server, when not at the address it listens on */
@@ -76,7 +77,7 @@ export async function startScoreServer(opts: {
   const nonces = new NonceCache();
   const server = http.createServer((req, res) => {
     const path = req.url ?? "";
-    const verdict = verifySignature(opts.secret, { method: req.method ?? "", path, headers: req.headers }, nonces);
+    const verdict = verifySignature(opts.key, { method: req.method ?? "", path, headers: req.headers }, nonces);
     if (!verdict.ok) {
       opts.log(`refused ${req.method} ${path}: ${verdict.reason}`);
       return send(res, 403, { error: "forbidden" });

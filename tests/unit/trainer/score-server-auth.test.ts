@@ -9,7 +9,7 @@ const SECRET = "score-server-auth-test";
 let server: { url: string; close(): Promise<void> };
 
 beforeAll(async () => {
-  server = await startScoreServer({ secret: SECRET, host: "127.0.0.1", port: 0, log: () => {} });
+  server = await startScoreServer({ key: SECRET, host: "127.0.0.1", port: 0, log: () => {} });
 });
 afterAll(async () => {
   await server.close();
