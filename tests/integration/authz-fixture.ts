@@ -32,7 +32,7 @@ export type Principal = {
   kind?: Kind;
   /** the user the request would act as */
   user?: User;
-  /** the credentials' headers, made at each request (a live session is a fresh sign-in) */
+  /** the credentials' headers, made at each request (a valid session is a fresh sign-in, a valid token one not revoked) */
   headers(): Promise<Record<string, string>>;
 };
 
@@ -65,8 +65,6 @@ export async function makeFixture() {
   await addMembers(project.id, [member.email, disabled.email, victim.email]);
   await addMembers(otherProject.id, [outsider.email]);
 
-  const memberToken = (await createApiToken(member.id, "matrix")).token;
-  const adminToken = (await createApiToken(admin.id, "matrix")).token;
   const disabledToken = (await createApiToken(disabled.id, "matrix")).token;
   const revoked = await createApiToken(admin.id, "matrix-revoked");
   await revokeApiToken(revoked.id);
@@ -77,17 +75,26 @@ export async function makeFixture() {
 
   const live = (user: User) => async () => ({ cookie: await sessionCookie((await getUserById(user.id))!) });
   const bearer = (token: string) => async () => ({ authorization: `Bearer ${token}` });
+  /** A token of the user's that is valid now: signing out everywhere revokes a user's tokens, and the matrix signs out. */
+  const liveToken = (user: User) => {
+    let current: { id: string; token: string } | undefined;
+    return async () => {
+      const [row] = current ? await getDb().select({ revokedAt: apiTokens.revokedAt }).from(apiTokens).where(eq(apiTokens.id, current.id)) : [];
+      if (!row || row.revokedAt) current = await createApiToken(user.id, "matrix");
+      return { authorization: `Bearer ${current!.token}` };
+    };
+  };
   const principals: Principal[] = [
     { name: "signed out", via: "none", valid: false, headers: async () => ({}) },
     { name: "member (session)", via: "session", valid: true, kind: "member", user: member, headers: live(member) },
-    { name: "member (token)", via: "token", valid: true, kind: "member", user: member, headers: bearer(memberToken) },
+    { name: "member (token)", via: "token", valid: true, kind: "member", user: member, headers: liveToken(member) },
     { name: "outsider (session)", via: "session", valid: true, kind: "outsider", user: outsider, headers: live(outsider) },
     { name: "disabled (session)", via: "session", valid: false, user: disabled, headers: async () => ({ cookie: disabledCookie }) },
     { name: "disabled (token)", via: "token", valid: false, user: disabled, headers: bearer(disabledToken) },
     { name: "revoked token", via: "token", valid: false, user: admin, headers: bearer(revoked.token) },
     { name: "expired token", via: "token", valid: false, user: admin, headers: bearer(expired.token) },
     { name: "admin (session)", via: "session", valid: true, kind: "admin", user: admin, headers: live(admin) },
-    { name: "admin (token)", via: "token", valid: true, kind: "admin", user: admin, headers: bearer(adminToken) },
+    { name: "admin (token)", via: "token", valid: true, kind: "admin", user: admin, headers: liveToken(admin) },
   ];
 
   const pool = await getDb().select({ id: comparisons.id }).from(comparisons).where(eq(comparisons.projectId, project.id)).orderBy(asc(comparisons.id));
