@@ -12,7 +12,14 @@
 // it, from each root row, parent_id null, to the next); and nested trees (one tree a line,
 // {message_tree_id, prompt: {…, replies: […]}}, as in the *.trees.jsonl files). Flat rows of
 // one tree must be adjacent (oasst1 ships them so); memory holds one tree, at most
-// MAX_TREE_MESSAGES messages.
+// MAX_TREE_MESSAGES messages and MAX_TREE_TEXT characters of text, and the ids of the last
+// REMEMBERED_TREES trees (a tree whose rows reappear after that many others is read as a
+// new one, not reported).
+//
+// A prompt is built from many lines, so its size is bounded here: a conversation longer
+// than MAX_TEXT characters is an invalid ranking, and a tree's rankings together hold at
+// most MAX_TREE_PROMPT_TEXT characters of prompts (the later ones past it are invalid).
+// Without these a 1.6 MB chain of 480 short messages made 231 MB of prompts.
 import { z } from "zod";
 import type { Message } from "@/lib/db/schema";
 import { MAX_TEXT, describeError, type ImportRecord, type ImportResponse } from "../records";
@@ -20,6 +27,10 @@ import { rankByScore } from "./score-ranking";
 import type { DatasetReader, Emitted } from "./reader";
 
 export const MAX_TREE_MESSAGES = 10_000;
+export const MAX_TREE_TEXT = 16 * MAX_TEXT;
+export const MAX_TREE_PROMPT_TEXT = 16 * MAX_TEXT;
+export const REMEMBERED_TREES = 10_000;
+export const MAX_ID = 200;
 const MAX_RANKED = 9; // a comparison holds 2..9 responses
 const MAX_DEPTH = 1_000;
 
@@ -28,10 +39,11 @@ const labels = z.union([
   z.object({ name: z.array(z.string()), value: z.array(z.number()) }),
   z.record(z.string(), z.object({ value: z.number() })),
 ]);
+const id = z.string().min(1).max(MAX_ID);
 const message = z.object({
-  message_id: z.string().min(1),
-  parent_id: z.string().min(1).nullish(),
-  message_tree_id: z.string().min(1).nullish(),
+  message_id: id,
+  parent_id: id.nullish(),
+  message_tree_id: id.nullish(),
   text: z.string().max(MAX_TEXT),
   role: z.enum(["prompter", "assistant"]),
   rank: z.number().int().min(0).nullish(),
@@ -61,6 +73,7 @@ export function treeRecords(rows: Row[]): Emitted[] {
     else children.set(r.parent_id, [r]);
   }
   const out: Emitted[] = [];
+  let promptText = 0;
   for (const [parentId, replies] of children) {
     const ranked = replies.filter((r) => r.role === "assistant" && r.rank != null && !r.deleted).sort((a, b) => a.rank! - b.rank!);
     if (ranked.length < 2) continue;
@@ -68,13 +81,20 @@ export function treeRecords(rows: Row[]): Emitted[] {
     try {
       if (ranked.length > MAX_RANKED) throw new Error(`message ${parentId} has ${ranked.length} ranked replies; a ranking holds at most ${MAX_RANKED}`);
       const path: Message[] = [];
+      let text = 0;
       for (let id: string | null | undefined = parentId, depth = 0; id; depth++) {
         const m = byId.get(id);
         if (!m) throw new Error(`message ${id}, an ancestor of ranked replies, is not in its tree's rows`);
         if (depth > MAX_DEPTH) throw new Error(`the conversation above message ${parentId} is deeper than ${MAX_DEPTH} turns`);
+        text += m.text.length;
+        if (text > MAX_TEXT) throw new Error(`the conversation above message ${parentId} is longer than ${MAX_TEXT} characters, the most a prompt holds`);
         path.push({ role: m.role === "prompter" ? "user" : "assistant", content: m.text });
         id = m.parent_id;
       }
+      if (promptText + text > MAX_TREE_PROMPT_TEXT) {
+        throw new Error(`the rankings of this message tree hold more than ${MAX_TREE_PROMPT_TEXT} characters of prompts; the ranking of the replies to message ${parentId} is left out`);
+      }
+      promptText += text;
       const responses: ImportResponse[] = ranked.map((r) => ({ text: r.text, source: r.model_name ?? "human", ratings: ratingsOf(r.labels) }));
       if (new Set(responses.map((x) => `${x.source}\u0000${x.text}`)).size !== responses.length) throw new Error(`two ranked replies to message ${parentId} have the same text`);
       const record: ImportRecord = { messages: path.reverse(), responses, ranking: rankByScore(ranked.map((r) => -r.rank!)), gold: false };
@@ -106,9 +126,21 @@ export function nestedTreeRecords(value: unknown, line: number): Emitted[] {
   return treeRecords(rows);
 }
 
+/** The last `size` keys added (a Set keeps insertion order: the oldest is dropped first). */
+function recentKeys(size: number) {
+  const keys = new Set<string>();
+  return {
+    has: (key: string) => keys.has(key),
+    add(key: string) {
+      keys.add(key);
+      if (keys.size > size) keys.delete(keys.values().next().value!);
+    },
+  };
+}
+
 export function oasst1Reader(): DatasetReader {
-  let tree: { key: string; rows: Row[] } | undefined;
-  const finished = new Set<string>();
+  let tree: { key: string; rows: Row[]; text: number } | undefined;
+  const finished = recentKeys(REMEMBERED_TREES);
   const flush = (): Emitted[] => {
     if (!tree) return [];
     finished.add(tree.key);
@@ -129,8 +161,10 @@ export function oasst1Reader(): DatasetReader {
       if (!key) return [{ line, error: "a reply before any root message (parent_id null) and without message_tree_id" }];
       const out = tree && tree.key !== key ? flush() : [];
       if (finished.has(key)) return [...out, { line, error: `message tree ${key} was already read: the rows of one tree must be adjacent (sort by message_tree_id)` }];
-      tree ??= { key, rows: [] };
+      tree ??= { key, rows: [], text: 0 };
       if (tree.rows.length >= MAX_TREE_MESSAGES) return [...out, { line, error: `message tree ${key} has more than ${MAX_TREE_MESSAGES} messages` }];
+      if (tree.text + m.text.length > MAX_TREE_TEXT) return [...out, { line, error: `message tree ${key} holds more than ${MAX_TREE_TEXT} characters of text` }];
+      tree.text += m.text.length;
       tree.rows.push({ ...m, line });
       return out;
     },
