@@ -48,7 +48,7 @@ const envSchema = z.object({
   TRUSTED_PROXIES: optionalString.refine(isAddressList, "TRUSTED_PROXIES must be addresses or CIDR ranges, comma separated"),
   ARBITER_TF_BACKEND: z.enum(["auto", "tensorflow-gpu", "tensorflow", "wasm", "cpu"]).default("auto"),
   IMPORT_MAX_BYTES: z.coerce.number().int().min(1024).default(256 * 1024 * 1024),
-  /** largest gzipped import once unpacked (a Parquet body is spooled to a temporary file that big at most); default: twice IMPORT_MAX_BYTES */
+  /** largest gzipped Parquet import once unpacked, as spooled to a temporary file (gzipped NDJSON and CSV are streamed, up to 16 × IMPORT_MAX_BYTES); default: twice IMPORT_MAX_BYTES */
   IMPORT_MAX_DECOMPRESSED_BYTES: z.coerce.number().int().min(1024).optional(),
   /** estimated memory one read of a Parquet import may take (metadata, a row group's slice of rows); more is refused, never attempted */
   IMPORT_PARQUET_MEMORY_BYTES: z.coerce.number().int().min(1024 * 1024).default(128 * 1024 * 1024),

@@ -3,19 +3,16 @@
 // The file is told by its first bytes unless named: gzip's magic (1f 8b) is unpacked as a
 // stream (zlib), Parquet's ("PAR1") read row group by row group, a first character "{" is
 // NDJSON, a text/csv content type or a first line without "{" is CSV. Memory holds a chunk,
-// one CSV row or one Parquet row group at a time, never the whole file.
-import { createWriteStream } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
+// one CSV row or a slice of a Parquet row group (IMPORT_PARQUET_MEMORY_BYTES) at a time,
+// never the whole file.
 import { pipeline, Readable } from "node:stream";
-import { pipeline as pipelineAsync } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
 import { CsvError, parse as parseCsv } from "csv-parse";
 import { env } from "@/lib/config/env";
 import { UnreadableFileError } from "./import-errors";
 import { BodyTooLargeError, readLines } from "./read-lines";
 import { parquetRows } from "./parquet-rows";
+import { spooled } from "./temp-spool";
 
 export const FILE_FORMATS = ["ndjson", "csv", "parquet"] as const;
 export type FileFormat = (typeof FILE_FORMATS)[number];
@@ -131,23 +128,36 @@ async function* csvValues(chunks: Chunks, maxLineBytes: number): AsyncGenerator<
   }
 }
 
-/** Parquet needs random access (its index is at the end): the body is spooled to a temporary file. */
-async function* parquetValues(chunks: Chunks): AsyncGenerator<Line> {
-  const dir = await mkdtemp(path.join(tmpdir(), "arbiter-import-"));
-  try {
-    const file = path.join(dir, "body.parquet");
-    await pipelineAsync(Readable.from(chunks), createWriteStream(file));
-    yield* parquetRows(file);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
+/** A gzipped body unpacked past the spool's limit (IMPORT_MAX_DECOMPRESSED_BYTES). */
+export class DecompressedTooLargeError extends BodyTooLargeError {
+  constructor(limit: number) {
+    super(limit);
+    this.message = `The gzipped Parquet file unpacks to more than ${limit} bytes (IMPORT_MAX_DECOMPRESSED_BYTES)`;
   }
+}
+
+/**
+ * Parquet needs random access (its index is at the end): the body is spooled to a temporary
+ * file, unpacked at most maxSpoolBytes when it came gzipped (the received bytes are limited
+ * already), not the 16 times the body limit a streamed text file may unpack to.
+ */
+function parquetValues(chunks: Chunks, maxSpoolBytes: number): AsyncGenerator<Line> {
+  return spooled(chunks, { maxBytes: maxSpoolBytes, tooLarge: () => new DecompressedTooLargeError(maxSpoolBytes) }, (file) => parquetRows(file));
 }
 
 export type OpenedFile = { format: FileFormat; gzip: boolean; values: AsyncGenerator<Line> };
 
 export async function openImportFile(
   body: ReadableStream<Uint8Array> | Chunks,
-  opts: { format?: FileFormat; contentType?: string; maxBytes: number; maxLineBytes?: number; onChunk?: (chunk: Uint8Array, bytes: number) => void },
+  opts: {
+    format?: FileFormat;
+    contentType?: string;
+    maxBytes: number;
+    /** a gzipped Parquet body's limit once unpacked (default IMPORT_MAX_DECOMPRESSED_BYTES, else twice maxBytes) */
+    maxDecompressedBytes?: number;
+    maxLineBytes?: number;
+    onChunk?: (chunk: Uint8Array, bytes: number) => void;
+  },
 ): Promise<OpenedFile> {
   const maxLineBytes = opts.maxLineBytes ?? env().IMPORT_LINE_MAX_BYTES;
   const received = limitBytes(body as Chunks, opts.maxBytes, opts.onChunk);
@@ -156,6 +166,7 @@ export async function openImportFile(
   if (gzip) ({ head, all } = await peek(gunzip(all, opts.maxBytes), 4096));
   else if (!opts.format) ({ head, all } = await peek(all, 4096));
   const format = opts.format ?? (isParquet(head) ? "parquet" : sniffText(head, opts.contentType ?? ""));
-  const values = format === "parquet" ? parquetValues(all) : format === "csv" ? csvValues(all, maxLineBytes) : ndjsonValues(all, maxLineBytes);
+  const maxSpoolBytes = gzip ? (opts.maxDecompressedBytes ?? env().IMPORT_MAX_DECOMPRESSED_BYTES ?? 2 * opts.maxBytes) : Infinity;
+  const values = format === "parquet" ? parquetValues(all, maxSpoolBytes) : format === "csv" ? csvValues(all, maxLineBytes) : ndjsonValues(all, maxLineBytes);
   return { format, gzip, values };
 }
