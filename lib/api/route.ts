@@ -6,6 +6,7 @@ import type { z } from "zod";
 import { userForApiToken } from "@/lib/auth/api-tokens";
 import { getSessionUser } from "@/lib/auth/current-user";
 import { can, SESSION_ONLY, type Permission } from "@/lib/auth/permissions";
+import { stillAllowed, type Caller } from "@/lib/auth/still-allowed";
 import { nulMessage, nulPath } from "@/lib/db/nul-character";
 import type { User } from "@/lib/db/schema";
 import { ApiError, errorResponse, toErrorResponse } from "./errors";
@@ -13,20 +14,26 @@ import { readJsonBody } from "./json-body";
 import { bearerToken, JSON_BODY_TYPES, refuseCrossSite, type BodyTypes } from "./request-guard";
 
 type Params = Record<string, string | string[]>;
-export type RouteContext<P extends Params> = { req: NextRequest; user: User; params: P };
+export type RouteContext<P extends Params> = {
+  req: NextRequest;
+  user: User;
+  params: P;
+  /** whether the caller still has this access (for answers that outlast the request: closeWhenAccessEnds) */
+  stillAllowed: () => Promise<boolean>;
+};
 
 /**
  * The caller: by API token when an Authorization header is sent (any header, empty
  * included: a malformed one is a 401, never a fall-back to the cookie, which would let it
  * pass the cross-site guard as a token request), else by the browser session.
  */
-async function authenticate(req: NextRequest): Promise<{ user: User; via: "token" | "session" } | undefined> {
+async function authenticate(req: NextRequest): Promise<Caller | undefined> {
   if (req.headers.has("authorization")) {
     const token = bearerToken(req.headers);
     if (!token) throw new ApiError("unauthorized", "Authorization header must be 'Bearer <token>'");
     const user = await userForApiToken(token);
     if (!user) throw new ApiError("unauthorized", "Invalid, revoked, expired or disabled API token");
-    return { user, via: "token" };
+    return { user, via: "token", token };
   }
   const user = await getSessionUser();
   return user && { user, via: "session" };
@@ -54,7 +61,7 @@ export function withPermission<P extends Params = Params>(
       const { user } = caller;
       if (!can(user.role, permission)) return errorResponse("forbidden", `Your role (${user.role}) may not do this`);
       if (caller.via === "token" && SESSION_ONLY.has(permission)) return errorResponse("forbidden", "An API token may not do this; sign in (or use the CLI)");
-      return await handler({ req, user, params: await ctx.params });
+      return await handler({ req, user, params: await ctx.params, stillAllowed: () => stillAllowed(caller, permission) });
     } catch (err) {
       return toErrorResponse(err);
     }

@@ -39,6 +39,21 @@ const state: Listener = (globalForAccess.__arbiterAccess ??= {
 function clearAll(): void {
   state.generation++;
   for (const cache of state.caches) cache.clear();
+  for (const listener of accessListeners) listener();
+}
+
+/** Called on every access change this process learns of (and when its listening connection fails): open streams re-check their callers. */
+const accessListeners = new Set<() => void>();
+
+/**
+ * Calls `listener` whenever access may have changed: a notification from any process, a
+ * change made here, or the loss of the listening connection (a change may have gone
+ * unheard). Starts the listener if it is not up. Returns the unsubscribe function.
+ */
+export function onAccessChange(listener: () => void): () => void {
+  accessListeners.add(listener);
+  if (!state.listening) startListening();
+  return () => void accessListeners.delete(listener);
 }
 
 function connectionLost(client: pg.Client): void {

@@ -7,6 +7,7 @@ import { eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import { revokeUserTokens } from "@/lib/auth/api-tokens";
 import { countedPasswordCheck } from "@/lib/auth/counted-password-check";
+import { notifyAccessChanged } from "@/lib/cache/access-cache";
 import { generatePassword, hashPassword, MAX_PASSWORD_LENGTH } from "@/lib/auth/password";
 import { getDb } from "@/lib/db/client";
 import { users, type User } from "@/lib/db/schema";
@@ -64,6 +65,7 @@ async function setPassword(userId: string, password: string, opts: { revokeToken
       .set({ passwordHash, sessionVersion: sql`${users.sessionVersion} + 1` })
       .where(eq(users.id, userId));
     if (opts.revokeTokens) await revokeUserTokens(userId, tx);
+    else await notifyAccessChanged(tx); // sessions ended: long answers to them re-check (access-bound-stream.ts)
   });
 }
 

@@ -1,4 +1,5 @@
 import { ApiError } from "@/lib/api/errors";
+import { closeWhenAccessEnds } from "@/lib/api/access-bound-stream";
 import { withPermission } from "@/lib/api/route";
 import { uuidParam } from "@/lib/api/uuid-param";
 import { finishExportRecord, startExportRecord } from "@/lib/export/export-record";
@@ -7,8 +8,11 @@ import { parquetStream } from "@/lib/export/parquet";
 import { csvStream, exportRecords, ndjsonStream, type StreamStats } from "@/lib/export/stream";
 import { getProject } from "@/lib/projects/projects";
 
-/** The project's judgments in one of API.md's export formats, streamed as NDJSON, CSV or Parquet (?as=). */
-export const GET = withPermission<{ id: string }>("projects.manage", async ({ req, params, user }) => {
+/**
+ * The project's judgments in one of API.md's export formats, streamed as NDJSON, CSV or
+ * Parquet (?as=); cut off when the caller loses access mid-stream (closeWhenAccessEnds).
+ */
+export const GET = withPermission<{ id: string }>("projects.manage", async ({ req, params, user, stillAllowed }) => {
   const project = await getProject(uuidParam(params.id, "project"));
   if (!project) throw new ApiError("not_found", "No such project");
   const { q, filters, excluded: ids } = await resolveExportQuery(req.url, project);
@@ -25,7 +29,7 @@ export const GET = withPermission<{ id: string }>("projects.manage", async ({ re
     parquet: { body: () => parquetStream(records, q.format, onDone, { arbiter_project: project.id, arbiter_format: q.format }), type: "application/vnd.apache.parquet", ext: "parquet" },
   }[q.as];
   const filename = `${project.name.replace(/[^\w.-]+/g, "-").toLowerCase() || "project"}-${q.format}.${output.ext}`;
-  return new Response(output.body(), {
+  return new Response(closeWhenAccessEnds(output.body(), stillAllowed), {
     headers: {
       "content-type": output.type,
       "content-disposition": `attachment; filename="${filename}"`,

@@ -1,4 +1,5 @@
 import { ApiError } from "@/lib/api/errors";
+import { closeWhenAccessEnds } from "@/lib/api/access-bound-stream";
 import { withPermission } from "@/lib/api/route";
 import { uuidParam } from "@/lib/api/uuid-param";
 import { roundEvents } from "@/lib/rounds/round-events";
@@ -16,9 +17,9 @@ const STREAMS_FULL_RETRY_AFTER_S = 10;
  * with everything so far; the stream ends when the round has finished. A comment line
  * every 15 s keeps proxies from closing an idle stream. At most ARBITER_EVENT_STREAMS_MAX
  * streams per web process: the next is a 503 with Retry-After (the browser's EventSource
- * tries again by itself).
+ * tries again by itself). The stream stops when the caller loses access (closeWhenAccessEnds).
  */
-export const GET = withPermission<{ id: string }>("rounds.manage", async ({ req, params }) => {
+export const GET = withPermission<{ id: string }>("rounds.manage", async ({ req, params, stillAllowed }) => {
   const id = uuidParam(params.id, "round");
   if (!(await roundView(id))) throw new ApiError("not_found", "No such round");
   const release = acquireEventStream();
@@ -50,7 +51,7 @@ export const GET = withPermission<{ id: string }>("rounds.manage", async ({ req,
       await events.return(undefined);
     },
   });
-  return new Response(stream, {
+  return new Response(closeWhenAccessEnds(stream, stillAllowed), {
     headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-store", connection: "keep-alive" },
   });
 });
