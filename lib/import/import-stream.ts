@@ -14,9 +14,10 @@ import { openImportFile, type FileFormat } from "./file-values";
 import { recordImport, type ImportRecordValues } from "./import-record";
 import { describeError, type ImportRecord } from "./records";
 import { importedAnnotatorId } from "./system-users";
+import { RecordBatch } from "./record-batch";
 import { emptyCounts, writeBatch, type ImportCounts } from "./write-batch";
 
-export const BATCH_SIZE = 500;
+export { BATCH_SIZE } from "./record-batch";
 export const MAX_LISTED_ERRORS = 1000;
 
 /** The file format; kept under its first name, from when it was the only choice. */
@@ -128,11 +129,11 @@ async function importOn(
   try {
     await db.transaction(async (tx) => {
       const annotator = await importedAnnotatorId(tx);
-      let batch: ImportRecord[] = [];
+      const batch = new RecordBatch();
       const flush = async () => {
+        const records = batch.take();
         // Once any line failed an all-or-nothing import will not commit: keep validating, stop writing.
-        if (batch.length > 0 && (skip || invalid === 0)) await writeBatch(tx, project, batch, annotator, counts);
-        batch = [];
+        if (records.length > 0 && (skip || invalid === 0)) await writeBatch(tx, project, records, annotator, counts);
       };
       const take = async (emitted: Emitted[]) => {
         for (const e of emitted) {
@@ -140,14 +141,15 @@ async function importOn(
             fail(e.line, e.error);
             continue;
           }
+          let full = false;
           try {
             checkAgainstProject(e.record, project);
             valid++;
-            batch.push(e.record);
+            full = batch.push(e.record);
           } catch (err) {
             fail(e.line, describeError(err));
           }
-          if (batch.length >= BATCH_SIZE) await flush();
+          if (full) await flush();
         }
       };
       for await (const item of file.values) {
