@@ -18,7 +18,7 @@ export const MAX_PAGE_HEADER_BYTES = 1024 * 1024;
 /** Most pages in one row group (a legitimate file has hundreds to a few thousand). */
 export const MAX_GROUP_PAGES = 100_000;
 
-const WINDOW_BYTES = 1024 * 1024;
+const WINDOW_BYTES = 64 * 1024;
 
 export type ColumnPages = {
   name: string;
