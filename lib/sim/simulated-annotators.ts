@@ -1,7 +1,11 @@
 // `arbiter sim`: simulated annotators that judge through the HTTP API (API.md), for demos,
 // load and benchmarks. Each has its own account and token; they work in parallel until
-// tasks/next has nothing left for them, choosing by an oracle with some noise.
+// tasks/next has nothing left for them, choosing by an oracle with some noise. Like the
+// annotator's screen they submit with a fresh clientId and send it again after a network
+// failure or a 5xx/429, as Retry-After asks (bench:faults counts on it); optionally at a
+// person's pace.
 import { randomUUID } from "node:crypto";
+import { isRetryableStatus, retryDelayMs } from "@/lib/api/retry-policy";
 import { mulberry32 } from "@/lib/bt/bootstrap";
 import { DEMO_TASK, oracleScore } from "@/lib/demo/number-words";
 
@@ -22,6 +26,14 @@ export type SimOptions = {
   seed?: number;
   maxJudgments?: number;
   log?: (line: string) => void;
+  /** a person's pace: each verdict comes after a pause drawn uniformly from [min, max] ms; default none (as fast as answers come) */
+  thinkMs?: [number, number];
+  /** no new steps once aborted (a step under way finishes, or gives up) */
+  signal?: AbortSignal;
+  /** called with every acknowledged judgment */
+  onStep?: (step: SimStep) => void;
+  /** how long one request is retried (network errors, timeouts, 5xx, 429) before the annotator gives up on it; default 60 s */
+  patienceMs?: number;
 };
 
 /** Best first by the oracle: longer answers, a random order, or the order received. */
@@ -51,40 +63,95 @@ function shuffle<T>(xs: T[], rand: () => number): T[] {
   return out;
 }
 
+/** One acknowledged judgment: which annotator, when its first attempt went out, how long until the answer, how many attempts. */
+export type SimStep = {
+  annotator: number;
+  comparisonId: string;
+  clientId: string;
+  judgmentId: string;
+  startedAt: number;
+  ms: number;
+  attempts: number;
+  /** 201 (new) rather than 200 (a retry that found its first write) */
+  created: boolean;
+};
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** A request that has not answered in this long is sent again (same clientId for a submit). */
+const ATTEMPT_TIMEOUT_MS = 30_000;
+
+/**
+ * Sends a request again after a network failure, a timeout or a "not now" answer (5xx,
+ * 429), waiting as Retry-After asks or backing off, as the annotator's browser does
+ * (lib/api/retry-policy.ts), for up to `patienceMs`. Returns the last answer, or none.
+ */
+async function fetchRetrying(url: string, init: RequestInit, patienceMs: number): Promise<{ res: Response | null; attempts: number }> {
+  const giveUpAt = Date.now() + patienceMs;
+  for (let attempt = 0; ; attempt++) {
+    let retryAfter: string | null = null;
+    let last: Response | null = null;
+    try {
+      const res = await fetch(url, { ...init, signal: AbortSignal.timeout(ATTEMPT_TIMEOUT_MS) });
+      if (!isRetryableStatus(res.status)) return { res, attempts: attempt + 1 };
+      retryAfter = res.headers.get("retry-after");
+      last = res;
+      await res.arrayBuffer().catch(() => {});
+    } catch {
+      /* network error or timeout: the request may or may not have landed; sending it again is safe */
+    }
+    const wait = retryDelayMs(attempt, retryAfter);
+    if (Date.now() + wait > giveUpAt) return { res: last, attempts: attempt + 1 };
+    await sleep(wait);
+  }
+}
+
 export async function runSimulation(opts: SimOptions): Promise<{ judgments: number; errors: number }> {
   let judgments = 0;
   let errors = 0;
   const rand = mulberry32(opts.seed ?? 1);
+  const patience = opts.patienceMs ?? 60_000;
   const headers = (token: string) => ({ authorization: `Bearer ${token}`, "content-type": "application/json" });
+  const stopped = () => opts.signal?.aborted === true || (opts.maxJudgments !== undefined && judgments >= opts.maxJudgments);
   // "Nothing for you" can be for a moment only: the last open slots may be leased by other
   // simulated annotators about to submit (or skip), so an annotator asks again a few times
   // before it stops, or a project could end one judgment short.
-  const nextTask = async (token: string): Promise<Response | null> => {
+  const nextTask = async (token: string): Promise<Task | null> => {
     for (let attempt = 0; ; attempt++) {
-      const res = await fetch(`${opts.url}/api/v1/projects/${opts.projectId}/tasks/next`, { headers: headers(token) });
-      if (res.status !== 204) return res;
-      if (attempt >= 4) return null;
-      await new Promise((r) => setTimeout(r, 100 * (attempt + 1)));
+      const { res } = await fetchRetrying(`${opts.url}/api/v1/projects/${opts.projectId}/tasks/next`, { headers: headers(token) }, patience);
+      if (!res) throw new Error("tasks/next: no answer");
+      if (res.status !== 204) {
+        if (!res.ok) throw new Error(`tasks/next: ${res.status} ${await res.text()}`);
+        return (await res.json()) as Task;
+      }
+      if (attempt >= 4 || stopped()) return null;
+      await sleep(100 * (attempt + 1));
     }
   };
+  const think = () => (opts.thinkMs ? sleep(opts.thinkMs[0] + rand() * (opts.thinkMs[1] - opts.thinkMs[0])) : Promise.resolve());
   await Promise.all(
-    opts.tokens.map(async (token) => {
-      for (;;) {
-        if (opts.maxJudgments !== undefined && judgments >= opts.maxJudgments) return;
-        const res = await nextTask(token);
-        if (res === null) return;
-        if (!res.ok) throw new Error(`tasks/next: ${res.status} ${await res.text()}`);
-        const task = (await res.json()) as Task;
+    opts.tokens.map(async (token, annotator) => {
+      let task = await nextTask(token);
+      while (task && !stopped()) {
+        await think();
+        if (opts.signal?.aborted) return;
         const ranking = rand() < opts.noise ? oracleRanking(task, "random", rand) : oracleRanking(task, opts.oracle, rand);
-        const submit = await fetch(`${opts.url}/api/v1/comparisons/${task.comparisonId}/judgments`, {
-          method: "POST",
-          headers: headers(token),
-          body: JSON.stringify({ clientId: randomUUID(), ranking, durationMs: Math.round(2000 + rand() * 8000) }),
-        });
-        if (submit.ok) judgments++;
-        else {
+        const clientId = randomUUID();
+        const startedAt = Date.now();
+        // the annotator's step as one request: the verdict, and the next task leased in its transaction
+        const { res, attempts } = await fetchRetrying(
+          `${opts.url}/api/v1/judgments?next=1`,
+          { method: "POST", headers: headers(token), body: JSON.stringify({ comparisonId: task.comparisonId, clientId, ranking, durationMs: Math.round(2000 + rand() * 8000) }) },
+          patience,
+        );
+        if (res?.ok) {
+          const body = (await res.json()) as { id: string; next: Task | null };
+          judgments++;
+          opts.onStep?.({ annotator, comparisonId: task.comparisonId, clientId, judgmentId: body.id, startedAt, ms: Date.now() - startedAt, attempts, created: res.status === 201 });
+          task = body.next ?? (stopped() ? null : await nextTask(token));
+        } else {
           errors++;
-          opts.log?.(`submit ${submit.status}: ${await submit.text()}`);
+          opts.log?.(`submit ${res ? `${res.status}: ${await res.text()}` : `gave up after ${attempts} attempts`}`);
+          task = stopped() ? null : await nextTask(token);
         }
       }
     }),
