@@ -20,6 +20,13 @@ test("an admin previews an export with its counts and downloads it as Parquet; a
   const href = await panel.getByRole("link", { name: "Download" }).getAttribute("href");
   expect(href).toContain("as=parquet");
 
+  // the browser's own download (the session cookie, with the fetch metadata a link sends) is served
+  const [download] = await Promise.all([page.waitForEvent("download"), panel.getByRole("link", { name: "Download" }).click()]);
+  expect(await download.failure()).toBeNull();
+  const { readFile } = await import("node:fs/promises");
+  const downloaded = await readFile((await download.path())!);
+  expect(downloaded.subarray(0, 4).toString()).toBe("PAR1");
+
   const file = await api.get(href!);
   expect(file.status()).toBe(200);
   expect(file.headers()["content-type"]).toContain("parquet");
