@@ -1,38 +1,41 @@
 // The valid records waiting to be written together (write-batch.ts): at most BATCH_SIZE
-// records and BATCH_MAX_TEXT characters of text, whichever comes first. Records are
+// records and BATCH_MAX_BYTES of them in memory, whichever comes first. Records are
 // bounded one by one (a line, or an oasst1 prompt of MAX_TEXT), but 500 of the largest
-// would be hundreds of MB in one batch, held again as hashes' input and statement
-// parameters; the text bound keeps a batch's memory independent of what the records hold.
+// would be gigabytes in one batch (an 8 MiB line of empty messages parses to some 40 MB
+// of objects), held again as hashes' input and statement parameters; the byte bound keeps
+// a batch's memory independent of what the records hold.
 import type { ImportRecord } from "./records";
 
 export const BATCH_SIZE = 500;
-/** characters: some 32 MiB as JavaScript strings */
-export const BATCH_MAX_TEXT = 16 * 1024 * 1024;
+export const BATCH_MAX_BYTES = 32 * 1024 * 1024;
+/** JavaScript strings take up to two bytes a character; a message or response object, its strings' headers and its place in arrays some 128. */
+const CHAR_BYTES = 2;
+const PART_BYTES = 128;
 
-/** The characters of text a record brings: its prompt's messages, responses and demonstration. */
-export function recordText(record: ImportRecord): number {
-  let n = record.demonstration?.text.length ?? 0;
-  for (const m of record.messages) n += m.content.length;
-  for (const r of record.responses) n += r.text.length;
-  return n;
+/** About the memory a record holds: its prompt's messages, responses and demonstration. */
+export function recordBytes(record: ImportRecord): number {
+  let chars = record.demonstration?.text.length ?? 0;
+  for (const m of record.messages) chars += m.content.length;
+  for (const r of record.responses) chars += r.text.length;
+  return chars * CHAR_BYTES + (record.messages.length + record.responses.length + 1) * PART_BYTES;
 }
 
 export class RecordBatch {
   private records: ImportRecord[] = [];
-  private text = 0;
+  private bytes = 0;
 
   /** Adds a record; true when the batch is full and should be written now. */
   push(record: ImportRecord): boolean {
     this.records.push(record);
-    this.text += recordText(record);
-    return this.records.length >= BATCH_SIZE || this.text >= BATCH_MAX_TEXT;
+    this.bytes += recordBytes(record);
+    return this.records.length >= BATCH_SIZE || this.bytes >= BATCH_MAX_BYTES;
   }
 
   /** The records so far, leaving the batch empty. */
   take(): ImportRecord[] {
     const records = this.records;
     this.records = [];
-    this.text = 0;
+    this.bytes = 0;
     return records;
   }
 }

@@ -106,6 +106,19 @@ describe("Parquet import limits", () => {
     expect((await refusal(file)).message).toMatch(/unpacks to more than the 10 bytes its header declares/);
   });
 
+  it("counts a JSON column's bytes at what JSON.parse can make of them", async () => {
+    // 4 MB of "[[],[],…]" in one value: 1.4 million arrays once parsed
+    const buffer = parquetWriteBuffer({
+      columnData: [{ name: "prompt", data: [Array.from({ length: 1_400_000 }, () => [])] }],
+      schema: [
+        { name: "root", num_children: 1 },
+        { name: "prompt", type: "BYTE_ARRAY", converted_type: "JSON", repetition_type: "OPTIONAL" },
+      ],
+    } as Parameters<typeof parquetWriteBuffer>[0]);
+    const err = await refusal(fileOf(buffer), 32 * MiB);
+    expect(err.message).toMatch(/reading row 1 of Parquet row group 1 would take about [\d.]+ MB of memory; the limit is 32.0 MB/);
+  });
+
   it("refuses metadata that would decode to millions of objects, before decoding it", async () => {
     const padding = Array.from({ length: 2_000_000 }, () => ({})); // 2 MB: one STOP byte each
     const file = fileOf(craftParquet({ pages: [dictionary, ...runs(1, 3)], metadataPadding: padding }));

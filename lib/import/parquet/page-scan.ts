@@ -19,6 +19,8 @@ export const MAX_PAGE_HEADER_BYTES = 1024 * 1024;
 export const MAX_GROUP_PAGES = 100_000;
 
 const WINDOW_BYTES = 64 * 1024;
+/** Values hyparquet parses into objects (JSON.parse, WKB to GeoJSON, variant decoding): more memory a byte than text. */
+const PARSED_TYPES = new Set(["JSON", "GEOMETRY", "GEOGRAPHY", "VARIANT"]);
 
 export type ColumnPages = {
   name: string;
@@ -93,8 +95,11 @@ export async function scanRowGroup(file: AsyncBuffer, schema: SchemaTree, group:
     const name = meta.path_in_schema.join(".");
     const where = `row group ${index + 1}, column ${name}`;
     let flat: boolean;
+    let parsed: boolean;
     try {
-      flat = isFlatColumn(getTreePath(schema, meta.path_in_schema));
+      const schemaPath = getTreePath(schema, meta.path_in_schema);
+      flat = isFlatColumn(schemaPath);
+      parsed = schemaPath.some((s) => PARSED_TYPES.has(s.element.converted_type ?? "") || PARSED_TYPES.has(s.element.logical_type?.type ?? ""));
     } catch (err) {
       throw new UnreadableFileError(`invalid Parquet file: ${where}: ${err instanceof Error ? err.message : String(err)}`);
     }
@@ -114,14 +119,14 @@ export async function scanRowGroup(file: AsyncBuffer, schema: SchemaTree, group:
       offset += h.headerBytes + compressed;
       if (offset > end) throw new UnreadableFileError(`invalid Parquet file: a page (${where}) runs past the end of its column chunk`);
       if (h.type === "DICTIONARY_PAGE") {
-        column.fixedCost += pageCost(checkSize(h.dictionary_page_header?.num_values, "the number of values", where), bytes, h.headerCost);
+        column.fixedCost += pageCost(checkSize(h.dictionary_page_header?.num_values, "the number of values", where), bytes, h.headerCost, parsed);
         continue;
       }
       const v1 = h.type === "DATA_PAGE" ? h.data_page_header : undefined;
       const v2 = h.type === "DATA_PAGE_V2" ? h.data_page_header_v2 : undefined;
       if (!v1 && !v2) continue; // hyparquet refuses other pages when it meets them
       const values = checkSize((v1 ?? v2)!.num_values, "the number of values", where);
-      const cost = pageCost(values, bytes, h.headerCost);
+      const cost = pageCost(values, bytes, h.headerCost, parsed);
       column.values += values;
       if (!flat) {
         column.fixedCost += cost;
