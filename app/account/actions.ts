@@ -1,5 +1,6 @@
 "use server";
 
+import { formNulError } from "@/lib/db/form-nul";
 import { revalidatePath } from "next/cache";
 import { headers } from "next/headers";
 import { z, ZodError } from "zod";
@@ -18,6 +19,8 @@ function messages(err: ZodError): string {
 /** A new token for the signed-in user (a browser session: tokens cannot mint tokens); shown once. */
 export async function createTokenAction(_prev: NewTokenState, form: FormData): Promise<NewTokenState> {
   const me = await requirePermission("tokens.create", "/account");
+  const nul = formNulError(form);
+  if (nul) return { error: nul };
   const parsed = newTokenSchema.safeParse({ name: form.get("name") ?? "", expiresInDays: Number(form.get("expiresInDays") ?? 90) });
   if (!parsed.success) return { error: messages(parsed.error) };
   const { token, expiresAt } = await createApiToken(me.id, parsed.data.name, { expiresInDays: parsed.data.expiresInDays });
@@ -41,6 +44,8 @@ export type PasswordState = { done?: boolean; error?: string };
  */
 export async function changePasswordAction(_prev: PasswordState, form: FormData): Promise<PasswordState> {
   const me = await requirePermission("self.manage", "/account");
+  const nul = formNulError(form);
+  if (nul) return { error: nul };
   try {
     const input = { currentPassword: String(form.get("currentPassword") ?? ""), newPassword: String(form.get("newPassword") ?? "") };
     await changeOwnPassword(me.id, input, requestAddress(await headers()));

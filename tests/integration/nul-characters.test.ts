@@ -2,6 +2,7 @@
 // cannot hold it: JSON bodies and query strings with 400, import lines as errors on their
 // line (skipped with onInvalid=skip). Before, each reached an insert and was a 500; in an
 // import it ended the whole import, skip or not. Found by the judgment and import fuzz tests.
+import { inRequestScope } from "./next-request-scope";
 import { randomUUID } from "node:crypto";
 import { eq, sql } from "drizzle-orm";
 import { NextRequest } from "next/server";
@@ -13,6 +14,8 @@ import { createApiToken } from "@/lib/auth/api-tokens";
 import { getDb } from "@/lib/db/client";
 import { judgments, projects, type Project } from "@/lib/db/schema";
 import { nextTask } from "@/lib/tasks/next-task";
+import { createProjectAction } from "@/app/admin/projects/actions";
+import { sessionCookie, SITE } from "./browser-session";
 import { anAdmin, annotators, aProject, importText, ndjson, responseRecords } from "./fixtures";
 
 let adminToken: string;
@@ -83,5 +86,17 @@ describe("import lines", () => {
     expect(skipped.status).toBe(201);
     expect(((await skipped.json()) as { skippedCount: number }).skippedCount).toBe(1);
     expect(await promptsOf(project)).toBe(type === "text/csv" ? 2 : 4);
+  });
+
+  it("server action form: the field named, nothing written (forms are not JSON bodies)", async () => {
+    const admin = await anAdmin();
+    const name = `nul ${randomUUID()}`;
+    const form = new FormData();
+    form.set("name", name);
+    form.set("instructions", "judge\u0000 well");
+    const headers = { cookie: await sessionCookie(admin), origin: SITE };
+    const state = await inRequestScope(`${SITE}/admin/projects`, headers, "action", () => createProjectAction({}, form));
+    expect(state.error).toMatch(/^instructions: .*NUL/);
+    expect(await getDb().select().from(projects).where(eq(projects.name, name))).toEqual([]);
   });
 });

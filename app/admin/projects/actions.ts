@@ -1,5 +1,6 @@
 "use server";
 
+import { formNulError } from "@/lib/db/form-nul";
 import { revalidatePath } from "next/cache";
 import { redirect } from "next/navigation";
 import { ZodError } from "zod";
@@ -46,6 +47,8 @@ function explain(err: unknown): FormState {
 
 export async function createProjectAction(_prev: FormState, form: FormData): Promise<FormState> {
   const admin = await requirePermission("projects.manage", "/admin/projects");
+  const nul = formNulError(form);
+  if (nul) return { error: nul };
   let id: string;
   try {
     id = (await createProject(settingsFrom(form), admin.id)).id;
@@ -64,6 +67,8 @@ export async function createDemoProjectAction(): Promise<void> {
 
 export async function updateProjectAction(projectId: string, _prev: FormState, form: FormData): Promise<FormState> {
   await requirePermission("projects.manage", `/admin/projects/${projectId}`);
+  const nul = formNulError(form);
+  if (nul) return { error: nul };
   if (!isUuid(projectId)) return { error: "No such project" };
   try {
     await updateProject(projectId, projectPatchSchema.parse(settingsFrom(form)));
@@ -76,6 +81,8 @@ export async function updateProjectAction(projectId: string, _prev: FormState, f
 
 export async function addMembersAction(projectId: string, _prev: FormState, form: FormData): Promise<FormState> {
   await requirePermission("projects.manage", `/admin/projects/${projectId}`);
+  const nul = formNulError(form);
+  if (nul) return { error: nul };
   if (!isUuid(projectId) || !(await getProject(projectId))) return { error: "No such project" };
   const emails = String(form.get("emails") ?? "").split(/[\s,;]+/).filter(Boolean);
   const group = String(form.get("group") ?? "").trim() || null;

@@ -1,5 +1,6 @@
 "use server";
 
+import { formNulError } from "@/lib/db/form-nul";
 import { revalidatePath } from "next/cache";
 import { headers } from "next/headers";
 import { ZodError } from "zod";
@@ -16,6 +17,8 @@ export type InviteState = { url?: string; email?: string; error?: string };
 
 export async function inviteAction(_prev: InviteState, form: FormData): Promise<InviteState> {
   const admin = await requirePermission("invites.create", "/admin/users");
+  const nul = formNulError(form);
+  if (nul) return { error: nul };
   try {
     const { invite, token } = await createInvite({ email: String(form.get("email") ?? ""), role: form.get("role") as "admin" | "annotator" }, admin.id);
     revalidatePath("/admin/users");

@@ -1,5 +1,6 @@
 "use server";
 
+import { formNulError } from "@/lib/db/form-nul";
 import { revalidatePath } from "next/cache";
 import { ZodError } from "zod";
 import { ApiError } from "@/lib/api/errors";
@@ -18,6 +19,8 @@ const PLANS: Record<string, string[]> = {
 
 export async function startRoundAction(projectId: string, _prev: StartState, form: FormData): Promise<StartState> {
   const admin = await requirePermission("rounds.manage", `/admin/projects/${projectId}/rounds`);
+  const nul = formNulError(form);
+  if (nul) return { error: nul };
   if (!isUuid(projectId)) return { error: "No such project" };
   const epochs = form.get("epochs");
   const baseModel = String(form.get("baseModel") ?? "");
