@@ -25,7 +25,7 @@ import { parquetStream } from "@/lib/export/parquet";
 import { csvStream, exportRecords, exportSelect, ndjsonStream } from "@/lib/export/stream";
 import { createProject } from "@/lib/projects/projects";
 import { createUser } from "@/lib/users/users";
-import { postgresCpuMs, report } from "./harness";
+import { postgresCpuMs, report, settlePostgres } from "./harness";
 
 const BENCH = "export";
 const JUDGMENTS = Number(process.env.BENCH_EXPORT_JUDGMENTS ?? 1_000_000);
@@ -139,6 +139,7 @@ async function main(): Promise<void> {
       const cpu0 = pgCpu();
       const copied = await copyBaseline(projectId);
       const s = (performance.now() - t) / 1000;
+      await settlePostgres();
       report({ bench: BENCH, metric: "copy_rows_per_s", value: copied.rows / s, unit: "rows/s" });
       report({ bench: BENCH, metric: "copy_pg_cpu_s", value: pgCpu() - cpu0, unit: "s" });
       report({ bench: BENCH, metric: "copy_mb_per_s", value: copied.bytes / 1e6 / s, unit: "MB/s" });
@@ -176,6 +177,7 @@ async function main(): Promise<void> {
       const { bytes, peakRssMb } = await drain(render(counted));
       seconds = (performance.now() - t0) / 1000;
       const cpu = process.cpuUsage(cpu0);
+      await settlePostgres();
       report({ bench: BENCH, metric: `${name}_pg_cpu_s`, value: pgCpu() - pgCpu0, unit: "s" });
       report({ bench: BENCH, metric: `${name}_node_cpu_s`, value: (cpu.user + cpu.system) / 1e6, unit: "s" });
       report({ bench: BENCH, metric: `${name}_rows`, value: rows, unit: "rows" });

@@ -37,7 +37,8 @@ export function procCpuMs(statPath: string): number {
 /**
  * CPU time in ms that a PostgreSQL server has used so far, exited backends included: the
  * postmaster's own and its reaped children's (cutime, cstime) plus its live children's.
- * Differences over a run give the database's share of the work whatever else the machine runs.
+ * Differences over a run give the database's share of the work whatever else the machine runs;
+ * read the end after `settlePostgres`, so that a backend that just exited has been reaped.
  */
 export function postgresCpuMs(pgDataDir: string): number {
   const postmaster = Number(readFileSync(path.join(pgDataDir, "postmaster.pid"), "utf8").split("\n")[0]);
@@ -57,6 +58,9 @@ export function postgresCpuMs(pgDataDir: string): number {
   }
   return ticks * 10; // USER_HZ ticks of 10 ms
 }
+
+/** Half a second for the postmaster to reap backends that just closed (their CPU moves to its cutime then). */
+export const settlePostgres = () => new Promise((resolve) => setTimeout(resolve, 500));
 
 /** `clients` loops calling `once` until `seconds` have passed; returns how many calls answered true. */
 export async function closedLoop(seconds: number, clients: number, once: (client: number) => Promise<boolean>): Promise<number> {

@@ -30,7 +30,7 @@ import { importStream, type ImportFormat } from "@/lib/import/import-stream";
 import { importedAnnotatorId } from "@/lib/import/system-users";
 import { createProject, getProject } from "@/lib/projects/projects";
 import { createUser } from "@/lib/users/users";
-import { postgresCpuMs, report } from "./harness";
+import { postgresCpuMs, report, settlePostgres } from "./harness";
 
 const BENCH = "import";
 const RECORDS = Number(process.env.BENCH_IMPORT_RECORDS ?? 1_000_000);
@@ -88,11 +88,13 @@ async function measured<T>(pgDataDir: string, fn: () => Promise<T>): Promise<Mea
   const pg0 = postgresCpuMs(pgDataDir);
   try {
     const out = await fn();
+    const seconds = (performance.now() - t0) / 1000;
     peak = Math.max(peak, process.memoryUsage().rss);
     const cpu = process.cpuUsage(cpu0);
+    await settlePostgres();
     return {
       out,
-      seconds: (performance.now() - t0) / 1000,
+      seconds,
       peakRssMb: peak / 1e6,
       startRssMb: start / 1e6,
       nodeCpuS: (cpu.user + cpu.system) / 1e6,
