@@ -3,7 +3,7 @@
 // comes first), each group is encoded and its bytes sent and dropped before the next is
 // read, and the footer follows the last group. Memory is bound by one row group, not by
 // the export. Columns and kinds are those of CSV (columns.ts);
-// nested values are JSON text with Parquet's JSON annotation. Snappy-compressed, by
+// nested values are JSON with Parquet's JSON annotation. Snappy-compressed, by
 // hysnappy's WebAssembly (the writer's own JavaScript Snappy took a sixth of the export's time).
 import { createHash } from "node:crypto";
 import { ByteWriter, ParquetWriter, type SchemaElement } from "hyparquet-writer";
@@ -39,8 +39,11 @@ function cellOf(kind: ColumnKind, value: unknown): unknown {
   if (value === undefined || value === null) return null;
   switch (kind) {
     case "text":
-    case "json":
       return textOf(value);
+    case "json":
+      // the value itself: the writer stores its JSON under Parquet's JSON annotation (JSON
+      // text given here would be stored as a JSON string of that text, encoded twice)
+      return value;
     case "int":
       return Math.round(Number(value));
     case "double":
@@ -48,6 +51,14 @@ function cellOf(kind: ColumnKind, value: unknown): unknown {
     case "bool":
       return Boolean(value);
   }
+}
+
+/** About how many characters a cell holds, nested values by their strings (no JSON made to count them). */
+function textLength(value: unknown): number {
+  if (typeof value === "string") return value.length;
+  if (Array.isArray(value)) return value.reduce((n: number, v) => n + textLength(v), 0);
+  if (value !== null && typeof value === "object") return Object.entries(value).reduce((n, [k, v]) => n + k.length + textLength(v), 0);
+  return 0;
 }
 
 /** Parquet bytes of the records, one row group at a time as the client reads. */
@@ -85,7 +96,7 @@ export function parquetStream(records: AsyncGenerator<object>, format: ExportFor
         }
         columns.forEach((c, k) => {
           const v = cellOf(c.kind, c.get(next.value as Record<string, unknown>));
-          if (typeof v === "string") text += v.length;
+          text += textLength(v);
           data[k]!.push(v);
         });
       }

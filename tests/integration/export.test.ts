@@ -211,10 +211,11 @@ describe("exports", () => {
       rows.forEach((row, k) => {
         const rec = json[k];
         if (format === "pairwise") expect([row.chosen, row.rejected, row.margin, row.tie, row.judgment_id]).toEqual([rec.chosen, rec.rejected, rec.margin, rec.tie, rec.meta.judgmentId]);
-        if (format === "kwise") expect([JSON.parse(String(row.ranking)), JSON.parse(String(row.responses))]).toEqual([rec.ranking, rec.responses]);
+        // JSON-annotated columns hold the JSON of the value, which the reader decodes (once)
+        if (format === "kwise") expect([row.ranking, row.responses]).toEqual([rec.ranking, rec.responses]);
         if (format === "raw") {
           expect(row.id).toBe(rec.id);
-          expect(JSON.parse(String(row.ranking))).toEqual(rec.ranking);
+          expect([row.ranking, row.prompt, row.responses]).toEqual([rec.ranking, rec.prompt, rec.responses]);
           expect(row.both_bad).toBe(rec.bothBad);
           expect(row.strength ?? null).toBe(rec.strength);
         }
