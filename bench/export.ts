@@ -5,7 +5,8 @@
 //   statement (every judgment with its prompt and responses, in export order), bytes dropped
 // - the previous baseline: the same rows read by keyset batches of 1,000 with no formatting
 // - every export format through lib/export: raw, pairwise, kwise and sft as NDJSON,
-//   pairwise as CSV and Parquet (BENCH_EXPORT_RUNS picks some, e.g. pairwise_csv,raw_ndjson)
+//   pairwise and raw (the widest rows) as CSV and Parquet (BENCH_EXPORT_RUNS picks some,
+//   e.g. pairwise_csv,raw_ndjson)
 // For each: rows/s, MB/s, ratio to the rows/s of a COPY run right before it (issue 21: at
 // least half), the CPU seconds of this process and of PostgreSQL (whatever else the shared
 // machine runs, they show which side sets the pace), and the peak growth of the process's resident memory while streaming (the bound the export must keep).
@@ -159,7 +160,9 @@ async function main(): Promise<void> {
       ["kwise_ndjson", "kwise", (r: AsyncGenerator<object>) => ndjsonStream(r)],
       ["sft_ndjson", "sft", (r: AsyncGenerator<object>) => ndjsonStream(r)],
       ["pairwise_csv", "pairwise", (r: AsyncGenerator<object>) => csvStream(r, "pairwise")],
+      ["raw_csv", "raw", (r: AsyncGenerator<object>) => csvStream(r, "raw")],
       ["pairwise_parquet", "pairwise", (r: AsyncGenerator<object>) => parquetStream(r, "pairwise")],
+      ["raw_parquet", "raw", (r: AsyncGenerator<object>) => parquetStream(r, "raw")],
     ] as const;
     const picked = process.env.BENCH_EXPORT_RUNS?.split(",");
     for (const [name, format, render] of runs.filter(([name]) => !picked || picked.includes(name))) {
