@@ -81,8 +81,11 @@ test("API tokens: none gets 401, an admin's reaches admin routes, an annotator's
   const me = await anon.get("/api/v1/me", { headers: { authorization: `Bearer ${annotatorToken}` } });
   expect(await me.json()).toMatchObject({ email: annotatorEmail, role: "annotator" });
 
-  const badBody = await anon.post("/api/v1/invites", { headers: { authorization: `Bearer ${adminToken}` }, data: { email: "nope" } });
+  const badBody = await anon.post("/api/v1/projects", { headers: { authorization: `Bearer ${adminToken}` }, data: { name: "" } });
   expect(badBody.status()).toBe(400);
+  // invites make accounts, so they need a browser session: a leaked token cannot make an admin
+  const invite = await anon.post("/api/v1/invites", { headers: { authorization: `Bearer ${adminToken}` }, data: { email: uniqueEmail("invited"), role: "admin" } });
+  expect(invite.status()).toBe(403);
   await anon.dispose();
 });
 
@@ -102,8 +105,10 @@ test("an admin disables a user, who then cannot sign in or use a token", async (
   await api.dispose();
 
   const other = await (await page.context().browser()!.newContext()).newPage();
+  // refused like a wrong password: the answer does not tell a guesser the password was right
   await signIn(other, email, "leaver-password", { expectFailure: true });
-  await expect(other.getByTestId("form-error")).toHaveText(/disabled/);
+  await expect(other.getByTestId("form-error")).toHaveText("Wrong email or password.");
+  await expect(other).toHaveURL(/\/signin/);
 });
 
 test("health reports the database and a trainer heartbeat with its backend", async ({ request }) => {
