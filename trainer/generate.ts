@@ -130,6 +130,7 @@ export async function sample(config: GPT2Config, params: Params, prompts: number
   const logprobs: number[][] = rows.map(() => []);
   const done = new Array<boolean>(B).fill(false);
   const T = opts.temperature ?? 1;
+  const H = config.n_head;
 
   // positions count real tokens only, so a left-padded row numbers its prompt from 0
   const positions = mask.map((m) => {
@@ -147,10 +148,13 @@ export async function sample(config: GPT2Config, params: Params, prompts: number
     const kv = (cache = prefill(config, params, ids, positions, mask, opts.lora));
     for (let step = 0; step < opts.maxNewTokens && !done.every(Boolean); step++) {
       const S = kv.reserve();
-      // −1e9 on each row's left padding and on the columns past this step's position
-      const bias = new Float32Array(B * S).fill(-1e9);
-      mask.forEach((m, b) => m.forEach((v, t) => void (v === 1 && (bias[b * S + t] = 0))));
-      const result = tf.tidy(() => dec.step(stepIds, stepPos, tf.tensor4d(bias, [B, 1, 1, S]), kv));
+      // −1e9 on each row's left padding and on the columns past this step's position, the
+      // same for each of the row's heads
+      const bias = new Float32Array(B * H * S).fill(-1e9);
+      mask.forEach((m, b) => m.forEach((v, t) => {
+        if (v === 1) for (let h = 0; h < H; h++) bias[(b * H + h) * S + t] = 0;
+      }));
+      const result = tf.tidy(() => dec.step(stepIds, stepPos, tf.tensor3d(bias, [B * H, 1, S]), kv));
       const logits = (await result.data()) as Float32Array;
       result.dispose();
       const V = logits.length / B;
@@ -181,8 +185,8 @@ function prefill(config: GPT2Config, params: Params, ids: number[][], positions:
   const H = config.n_head;
   const D = config.n_embd / H;
   if (L === 1) {
-    const empty = (shape: [number, number, number, number]) => Array.from({ length: config.n_layer }, () => tf.zeros(shape) as tf.Tensor4D);
-    return new KVBuffer(empty([B, H, D, 0]), empty([B, H, 0, D]));
+    const empty = (shape: [number, number, number]) => Array.from({ length: config.n_layer }, () => tf.zeros(shape) as tf.Tensor3D);
+    return new KVBuffer(empty([B * H, D, 0]), empty([B * H, 0, D]));
   }
   const head = (m: number[][]) => m.map((r) => r.slice(0, L - 1));
   const present = tf.tidy(

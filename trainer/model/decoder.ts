@@ -31,6 +31,11 @@ function dense(a: tf.Tensor3D, { W, b }: Dense): tf.Tensor3D {
   return tf.engine().runKernel("_FusedMatMul", { a, b: W, bias: b }, { transposeA: false, transposeB: false, activation: "linear" });
 }
 
+/** a [N, M, K] · b [N, K, P] per batch entry: one kernel call, as dense() is. */
+function batched3(a: tf.Tensor3D, b: tf.Tensor3D): tf.Tensor3D {
+  return tf.engine().runKernel("_FusedMatMul", { a, b }, { transposeA: false, transposeB: false, activation: "linear" });
+}
+
 /** W [in, out] as [1, in, out], sharing its data. */
 const batched = (W: tf.Tensor2D): tf.Tensor3D => tf.reshape(W, [1, ...W.shape]);
 
@@ -124,11 +129,11 @@ export class Decoder {
 
   /**
    * One new token per row: logits [B, V]; the position's keys and values are written into
-   * `cache`. `bias` [B, 1, 1, S] is 0 where a row may attend and −1e9 where not (its left
-   * padding, and any column past this position), S = cache.reserve(), called first and
-   * outside any tidy.
+   * `cache`. `bias` [B·H, 1, S] (row b's repeated for each of its H heads) is 0 where a
+   * row may attend and −1e9 where not (its left padding, and any column past this
+   * position), S = cache.reserve(), called first and outside any tidy.
    */
-  step(ids: number[], positions: number[], bias: tf.Tensor4D, cache: KVBuffer): tf.Tensor2D {
+  step(ids: number[], positions: number[], bias: tf.Tensor3D, cache: KVBuffer): tf.Tensor2D {
     const B = ids.length;
     const C = this.config.n_embd;
     const H = this.config.n_head;
@@ -137,9 +142,9 @@ export class Decoder {
     this.layers.forEach((l, i) => {
       const [q, k, v] = tf.split(dense(this.normalize(x), l.attn), 3, 2); // [1, B, C] each
       cache.write(i, k!, v!);
-      // one position: [1, B, C] is [B, H, 1, D] in memory
-      const scores = tf.add(tf.matMul(tf.reshape(q!, [B, H, 1, D]), cache.keys(i)), bias); // [B, H, 1, S], already scaled by 1/√D
-      const y = tf.reshape(tf.matMul(tf.softmax(scores), cache.values(i)), [1, B, C]) as tf.Tensor3D; // [B, H, 1, D] → [1, B, C]
+      // one position: [1, B, C] is [B·H, 1, D] in memory
+      const scores = tf.add(batched3(tf.reshape(q!, [B * H, 1, D]), cache.keys(i)), bias); // [B·H, 1, S], already scaled by 1/√D
+      const y = tf.reshape(batched3(tf.softmax(scores) as tf.Tensor3D, cache.values(i)), [1, B, C]) as tf.Tensor3D; // [B·H, 1, D] → [1, B, C]
       x = tf.add(x, dense(y, l.proj));
       const up = gelu(dense(this.normalize(x), l.fc)) as tf.Tensor3D; // [1, B, F]
       x = tf.add(x, dense(up, l.out));
@@ -174,11 +179,13 @@ export class Decoder {
   }
 }
 
-/** forward()'s cache, keys [B, H, S, D], as a KVBuffer (keys transposed). */
+/** forward()'s cache, keys and values [B, H, S, D], as a KVBuffer (heads folded into the batch, keys transposed). */
 export function fromForwardCache(cache: KVCache, opts: { inPlace?: boolean } = {}): KVBuffer {
-  return new KVBuffer(
-    cache.map(({ k }) => tf.transpose(k, [0, 1, 3, 2]) as tf.Tensor4D),
-    cache.map(({ v }) => v.clone()),
-    opts,
-  );
+  const fold = (t: tf.Tensor4D) => [t.shape[0] * t.shape[1], t.shape[2], t.shape[3]] as const;
+  const { kT, v } = tf.tidy(() => ({
+    kT: cache.map(({ k }) => tf.reshape(tf.transpose(k, [0, 1, 3, 2]), [fold(k)[0], fold(k)[2], fold(k)[1]]) as tf.Tensor3D),
+    // a copy (the cache is forward()'s and may be disposed), not a reshape sharing its data
+    v: cache.map(({ v }) => tf.reshape(v.clone(), [...fold(v)]) as tf.Tensor3D),
+  }));
+  return new KVBuffer(kT, v, opts);
 }

@@ -22,29 +22,30 @@ export class KVBuffer {
   private readonly inPlace: boolean;
 
   /**
-   * keys transposed [B, H, D, length] and values [B, H, length, D] per layer, taken over
-   * (not copied): the buffer disposes them.
+   * keys transposed [B·H, D, length] and values [B·H, length, D] per layer (heads folded
+   * into the batch: the layout the batched product takes), taken over (not copied): the
+   * buffer disposes them.
    */
   constructor(
-    private kT: tf.Tensor4D[],
-    private v: tf.Tensor4D[],
+    private kT: tf.Tensor3D[],
+    private v: tf.Tensor3D[],
     opts: { inPlace?: boolean } = {},
   ) {
-    const [B, H, , S] = kT[0]!.shape;
+    const [BH, , S] = kT[0]!.shape;
     this.length = S;
-    this.inPlace = (opts.inPlace ?? true) && onWasm() && B * H > 1;
+    this.inPlace = (opts.inPlace ?? true) && onWasm() && BH > 1;
   }
 
   /** columns allocated: length, or more where room was allocated ahead */
   get capacity(): number {
-    return this.kT[0]!.shape[3];
+    return this.kT[0]!.shape[2];
   }
 
-  keys(layer: number): tf.Tensor4D {
+  keys(layer: number): tf.Tensor3D {
     return this.kT[layer]!;
   }
 
-  values(layer: number): tf.Tensor4D {
+  values(layer: number): tf.Tensor3D {
     return this.v[layer]!;
   }
 
@@ -57,8 +58,8 @@ export class KVBuffer {
     if (this.length === this.capacity) {
       for (let i = 0; i < this.kT.length; i++) {
         const [kT, v] = [this.kT[i]!, this.v[i]!];
-        this.kT[i] = tf.pad(kT, [[0, 0], [0, 0], [0, 0], [0, GROW]]);
-        this.v[i] = tf.pad(v, [[0, 0], [0, 0], [0, GROW], [0, 0]]);
+        this.kT[i] = tf.pad(kT, [[0, 0], [0, 0], [0, GROW]]);
+        this.v[i] = tf.pad(v, [[0, 0], [0, GROW], [0, 0]]);
         tf.dispose([kT, v]);
       }
     }
@@ -66,27 +67,27 @@ export class KVBuffer {
   }
 
   /**
-   * Writes layer `layer`'s new key and value, each B·C numbers laid out [B, H, D], at position `length`.
+   * Writes layer `layer`'s new key and value, each B·C numbers laid out [B·H, D], at position `length`.
    * The caller advances `length` once every layer is written (`advance`).
    */
   write(layer: number, k: tf.Tensor, v: tf.Tensor): void {
-    const [B, H, D] = this.kT[layer]!.shape;
+    const [BH, D] = this.kT[layer]!.shape;
     const n = this.length;
     if (this.inPlace) {
       const cap = this.capacity;
       // views taken together, after the last allocation (heap growth detaches older views)
       const [kNew, vNew, kT, vs] = [k, v, this.kT[layer]!, this.v[layer]!].map(heapView) as [Float32Array, Float32Array, Float32Array, Float32Array];
-      for (let bh = 0; bh < B * H; bh++) {
+      for (let bh = 0; bh < BH; bh++) {
         for (let d = 0; d < D; d++) {
-          kT[(bh * D + d) * cap + n] = kNew[bh * D + d]!; // kᵀ[b, h, d, n]
-          vs[(bh * cap + n) * D + d] = vNew[bh * D + d]!; // v[b, h, n, d]
+          kT[(bh * D + d) * cap + n] = kNew[bh * D + d]!; // kᵀ[b·H + h, d, n]
+          vs[(bh * cap + n) * D + d] = vNew[bh * D + d]!; // v[b·H + h, n, d]
         }
       }
       return;
     }
     const [kT, vs] = [this.kT[layer]!, this.v[layer]!];
-    this.kT[layer] = tf.keep(tf.concat([kT, tf.reshape(k, [B, H, D, 1])], 3));
-    this.v[layer] = tf.keep(tf.concat([vs, tf.reshape(v, [B, H, 1, D])], 2));
+    this.kT[layer] = tf.keep(tf.concat([kT, tf.reshape(k, [BH, D, 1])], 2));
+    this.v[layer] = tf.keep(tf.concat([vs, tf.reshape(v, [BH, 1, D])], 1));
     tf.dispose([kT, vs]);
   }
 

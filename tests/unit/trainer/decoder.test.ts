@@ -98,8 +98,9 @@ describe("sampling decoder", () => {
     for (let step = 0; step < GROW + 3; step++) {
       const logits = [inPlace, concat].map((cache) => {
         const S = cache.reserve();
-        const bias = Array.from({ length: B * S }, (_, i) => (i % S <= L + step ? 0 : -1e9));
-        const out = tf.tidy(() => decoder.step([step % 7, 3], [L + step, L + step], tf.tensor4d(bias, [B, 1, 1, S]), cache));
+        const BH = B * config.n_head;
+        const bias = Array.from({ length: BH * S }, (_, i) => (i % S <= L + step ? 0 : -1e9));
+        const out = tf.tidy(() => decoder.step([step % 7, 3], [L + step, L + step], tf.tensor3d(bias, [BH, 1, S]), cache));
         const data = out.dataSync();
         out.dispose();
         return data;
