@@ -24,7 +24,11 @@ import { nextTask, type Task } from "@/lib/tasks/next-task";
 import { anAdmin, annotators, aProject, importText, ndjson, responseRecords } from "./fixtures";
 
 vi.hoisted(() => {
-  process.env.NEXTAUTH_SECRET ??= "backup-test-secret";
+  if (!process.env.NEXTAUTH_SECRET) vi.stubEnv("NEXTAUTH_SECRET", "backup-test-secret");
+});
+// the worker process may run other files next: give them the environment back
+afterAll(() => {
+  vi.unstubAllEnvs();
 });
 
 const work = mkdtempSync(path.join(tmpdir(), "arbiter-backup-"));

@@ -10,8 +10,12 @@ import { isDatabaseUnavailable } from "@/lib/db/unavailable";
 
 // before anything in this file reads the environment (env() caches it)
 vi.hoisted(() => {
-  process.env.DB_STATEMENT_TIMEOUT_MS = "300";
-  process.env.DB_CONNECT_TIMEOUT_MS = "500";
+  vi.stubEnv("DB_STATEMENT_TIMEOUT_MS", "300");
+  vi.stubEnv("DB_CONNECT_TIMEOUT_MS", "500");
+});
+// the worker process may run other files next: give them the environment back
+afterAll(() => {
+  vi.unstubAllEnvs();
 });
 
 async function failure(p: Promise<unknown>): Promise<{ err: unknown; ms: number }> {

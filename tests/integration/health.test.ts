@@ -4,7 +4,7 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type Socket } from "node:net";
 import { isNull, sql } from "drizzle-orm";
-import { describe, expect, it, vi } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { GET as healthRoute } from "@/app/api/health/route";
 import { closeDb, getDb, getPool } from "@/lib/db/client";
 import { trainerWorkers } from "@/lib/db/schema";
@@ -15,8 +15,12 @@ import { registerWorker } from "@/trainer/worker-registry";
 import { annotators, aProject, importText, ndjson, responseRecords } from "./fixtures";
 
 vi.hoisted(() => {
-  process.env.ARBITER_SUBMIT_QUEUE_MAX = "4";
-  process.env.ARBITER_SUBMIT_IN_FLIGHT = "1";
+  vi.stubEnv("ARBITER_SUBMIT_QUEUE_MAX", "4");
+  vi.stubEnv("ARBITER_SUBMIT_IN_FLIGHT", "1");
+});
+// the worker process may run other files next: give them the environment back
+afterAll(() => {
+  vi.unstubAllEnvs();
 });
 
 async function health(): Promise<{ status: number; body: Health; ms: number }> {

@@ -2,7 +2,7 @@
 // IMPORT_CONCURRENCY at once per web process: the next is answered 503 with Retry-After
 // instead of taking the CPU and connections annotators need.
 import { NextRequest } from "next/server";
-import { describe, expect, it, vi } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { POST as importRoute } from "@/app/api/v1/projects/[id]/import/route";
 import { createApiToken } from "@/lib/auth/api-tokens";
 import { getPool } from "@/lib/db/client";
@@ -10,9 +10,13 @@ import { importsRunning } from "@/lib/import/import-slots";
 import { anAdmin, aProject, importText, ndjson, responseRecords } from "./fixtures";
 
 vi.hoisted(() => {
-  process.env.IMPORT_CONCURRENCY = "1";
-  process.env.DB_POOL_SIZE = "2";
-  process.env.DB_CONNECT_TIMEOUT_MS = "2000";
+  vi.stubEnv("IMPORT_CONCURRENCY", "1");
+  vi.stubEnv("DB_POOL_SIZE", "2");
+  vi.stubEnv("DB_CONNECT_TIMEOUT_MS", "2000");
+});
+// the worker process may run other files next: give them the environment back
+afterAll(() => {
+  vi.unstubAllEnvs();
 });
 
 /** A request body sent in two parts; the second when `finish` is called. */

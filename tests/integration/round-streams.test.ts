@@ -3,7 +3,7 @@
 // the next is a 503 with Retry-After, not another database connection.
 import { sql } from "drizzle-orm";
 import { NextRequest } from "next/server";
-import { describe, expect, it, vi } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { GET as eventsRoute } from "@/app/api/v1/rounds/[id]/events/route";
 import { createApiToken } from "@/lib/auth/api-tokens";
 import { getDb } from "@/lib/db/client";
@@ -14,7 +14,11 @@ import { eventStreamStats } from "@/lib/rounds/round-listener";
 import { anAdmin, aProject } from "./fixtures";
 
 vi.hoisted(() => {
-  process.env.ARBITER_EVENT_STREAMS_MAX = "2";
+  vi.stubEnv("ARBITER_EVENT_STREAMS_MAX", "2");
+});
+// the worker process may run other files next: give them the environment back
+afterAll(() => {
+  vi.unstubAllEnvs();
 });
 
 /** A running round in a project of its own (one active round per project). */

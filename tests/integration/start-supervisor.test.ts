@@ -84,9 +84,11 @@ describe("npm start's supervisor", () => {
     const [web, trainer, postgres] = [Number(pids[1]), Number(pids[2]), Number(pids[3])];
     await until("the web app to serve", async () => (await healthStatus(url)) === 200 || undefined, 240_000, log);
 
+    // (other processes' lines may come between the supervisor's two lines about one restart)
     // 1. the web app, killed
     process.kill(web, "SIGKILL");
-    const restarted = await until("the web app's restart", lineMatch(/web app stopped unexpectedly \(killed by SIGKILL\); restarting in 1 s \(restart 1\)\n\[arbiter\] web app restarted \(pid (\d+)\)/), 30_000, log);
+    await until("the web app's exit said", lineMatch(/web app stopped unexpectedly \(killed by SIGKILL\); restarting in 1 s \(restart 1\)/), 30_000, log);
+    const restarted = await until("the web app's restart", lineMatch(/web app restarted \(pid (\d+)\)/), 30_000, log);
     const web2 = Number(restarted[1]);
     expect(web2).not.toBe(web);
     await until("the restarted web app to serve", async () => (await healthStatus(url)) === 200 || undefined, 240_000, log);
@@ -94,12 +96,14 @@ describe("npm start's supervisor", () => {
 
     // 2. the trainer, killed
     process.kill(trainer, "SIGKILL");
-    const trainerBack = await until("the trainer's restart", lineMatch(/trainer stopped unexpectedly \(killed by SIGKILL\); restarting in 1 s \(restart 1\)\n\[arbiter\] trainer restarted \(pid (\d+)\)/), 30_000, log);
+    await until("the trainer's exit said", lineMatch(/trainer stopped unexpectedly \(killed by SIGKILL\); restarting in 1 s \(restart 1\)/), 30_000, log);
+    const trainerBack = await until("the trainer's restart", lineMatch(/trainer restarted \(pid (\d+)\)/), 30_000, log);
     const trainer2 = Number(trainerBack[1]);
 
     // 3. PostgreSQL, stopped under the platform (a fast shutdown, as by pg_ctl stop)
     process.kill(postgres, "SIGINT");
-    const pgBack = await until("PostgreSQL's restart", lineMatch(/PostgreSQL stopped unexpectedly \(exit code \d+\); restarting in 1 s\n\[arbiter\] PostgreSQL restarted \(pid (\d+)\)/), 60_000, log);
+    await until("PostgreSQL's exit said", lineMatch(/PostgreSQL stopped unexpectedly \(exit code \d+\); restarting in 1 s/), 60_000, log);
+    const pgBack = await until("PostgreSQL's restart", lineMatch(/PostgreSQL restarted \(pid (\d+)\)/), 60_000, log);
     const postgres2 = Number(pgBack[1]);
     // the web app reconnects: health is 200 (ok or degraded) with the database answering
     await until(

@@ -5,7 +5,7 @@
 import { randomUUID } from "node:crypto";
 import { eq, inArray } from "drizzle-orm";
 import { NextRequest } from "next/server";
-import { describe, expect, it, vi } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { POST as submitRoute } from "@/app/api/v1/judgments/route";
 import { createApiToken } from "@/lib/auth/api-tokens";
 import { getDb, getPool } from "@/lib/db/client";
@@ -15,8 +15,12 @@ import { assignmentParams, nextTask, type Task } from "@/lib/tasks/next-task";
 import { annotators, aProject, importText, ndjson, responseRecords } from "./fixtures";
 
 vi.hoisted(() => {
-  process.env.ARBITER_SUBMIT_QUEUE_MAX = "2";
-  process.env.ARBITER_SUBMIT_IN_FLIGHT = "1";
+  vi.stubEnv("ARBITER_SUBMIT_QUEUE_MAX", "2");
+  vi.stubEnv("ARBITER_SUBMIT_IN_FLIGHT", "1");
+});
+// the worker process may run other files next: give them the environment back
+afterAll(() => {
+  vi.unstubAllEnvs();
 });
 
 type Result = { id: string; created: boolean; projectId: string; next: Task | null };
