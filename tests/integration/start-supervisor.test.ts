@@ -25,6 +25,12 @@ afterAll(() => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
+/** This process's environment without Arbiter's settings, which other test files in this worker may have left set. */
+function outsideSettings(): NodeJS.ProcessEnv {
+  const ours = /^(ARBITER_|DB_|IMPORT_|JSON_BODY_|SIGNIN_|TRAINER_|NEXTAUTH_|OAUTH_|OIDC_|GITHUB_|ADMIN_|EMBEDDED_PG_|TRUSTED_PROXIES$|DATABASE_URL$|PORT$|HOST$)/;
+  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !ours.test(k)));
+}
+
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -61,7 +67,7 @@ describe("npm start's supervisor", () => {
     start = spawn(process.execPath, ["--import", "tsx", path.join(root, "scripts", "start.ts"), "--dev"], {
       cwd: root,
       env: {
-        ...process.env,
+        ...outsideSettings(),
         ARBITER_DATA_DIR: dataDir,
         DATABASE_URL: "",
         PORT: String(port),
