@@ -28,7 +28,7 @@ afterAll(() => {
 /** This process's environment without Arbiter's settings, which other test files in this worker may have left set. */
 function outsideSettings(): NodeJS.ProcessEnv {
   const ours = /^(ARBITER_|DB_|IMPORT_|JSON_BODY_|SIGNIN_|TRAINER_|NEXTAUTH_|OAUTH_|OIDC_|GITHUB_|ADMIN_|EMBEDDED_PG_|TRUSTED_PROXIES$|DATABASE_URL$|PORT$|HOST$)/;
-  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !ours.test(k)));
+  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !ours.test(k))) as NodeJS.ProcessEnv;
 }
 
 function alive(pid: number): boolean {
