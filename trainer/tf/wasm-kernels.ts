@@ -12,6 +12,10 @@
 //    XNNPACK: 1.1 GFLOP/s against 13–18 for one matrix. The wrapper runs one plain product
 //    per batch entry on copies in the wasm heap and writes each into the output.
 //
+// 4. GatherV2 (every embedding lookup) copies element by element in the wasm kernel: 3.6 µs
+//    per 128-float row, 1.8 ms for a 496-token prompt's lookup. The wrapper copies whole
+//    rows on the wasm heap instead (batchDims 0; anything else goes to the wasm kernel).
+//
 // Must run after the wasm package registers its kernels and before the backend starts,
 // because kernels' setup functions are bound when the backend initialises.
 import * as tf from "@tensorflow/tfjs-core";
@@ -107,6 +111,37 @@ function fastMatMul(plain: KernelFunc, transpose: KernelFunc): KernelFunc {
   };
 }
 
+/** x.gather(indices, axis) as row copies: out[o, i, :] = x[o, indices[i], :]. */
+function rowGather(wasmGather: KernelFunc): KernelFunc {
+  return (args) => {
+    const { inputs, backend, attrs } = args;
+    const { x, indices } = inputs as { x: TensorInfo; indices: TensorInfo };
+    const { axis, batchDims } = attrs as unknown as { axis: number; batchDims: number };
+    if (batchDims !== 0 || (x.dtype !== "float32" && x.dtype !== "int32")) return wasmGather(args);
+    const wasm = backend as unknown as WasmBackend;
+    const at = axis < 0 ? axis + x.shape.length : axis;
+    const outer = x.shape.slice(0, at).reduce((a, b) => a * b, 1);
+    const dim = x.shape[at]!;
+    const inner = x.shape.slice(at + 1).reduce((a, b) => a * b, 1);
+    const idx = wasm.readSync(indices.dataId);
+    for (let i = 0; i < idx.length; i++) {
+      if (!(idx[i]! >= 0 && idx[i]! < dim)) throw new Error(`GatherV2: the index value ${idx[i]} is not in [0, ${dim - 1}]`);
+    }
+    const out = wasm.makeOutput([...x.shape.slice(0, at), ...indices.shape, ...x.shape.slice(at + 1)], x.dtype);
+    // views taken after the allocation: growing the heap detaches older views
+    const src = wasm.typedArrayFromHeap(x);
+    const dst = wasm.typedArrayFromHeap(out);
+    const n = idx.length;
+    for (let o = 0; o < outer; o++) {
+      for (let i = 0; i < n; i++) {
+        const from = (o * dim + idx[i]!) * inner;
+        dst.set(src.subarray(from, from + inner), (o * n + i) * inner);
+      }
+    }
+    return out;
+  };
+}
+
 let patched = false;
 
 /** Registers the missing kernels and the fast matmul path on the wasm backend (once). */
@@ -115,6 +150,11 @@ export function patchWasmKernels(): void {
   patched = true;
   if (!tf.getKernel("UnsortedSegmentSum", "wasm")) {
     tf.registerKernel({ kernelName: "UnsortedSegmentSum", backendName: "wasm", kernelFunc: unsortedSegmentSum });
+  }
+  const gather = tf.getKernel("GatherV2", "wasm") as KernelConfig | undefined;
+  if (gather) {
+    tf.unregisterKernel("GatherV2", "wasm");
+    tf.registerKernel({ ...gather, kernelFunc: rowGather(gather.kernelFunc) });
   }
   const matmul = tf.getKernel("BatchMatMul", "wasm") as KernelConfig | undefined;
   const transpose = tf.getKernel("Transpose", "wasm") as KernelConfig | undefined;

@@ -33,6 +33,19 @@ describe("wasm kernels the project registers", () => {
     expect(gw).toEqual(gc);
   });
 
+  it("GatherV2 (row copies on the heap) equals the JS backend's on every axis, and refuses an index out of range", async () => {
+    const x = () => tf.reshape(tf.range(0, 2 * 5 * 3, 1, "float32"), [2, 5, 3]);
+    for (const [axis, idx] of [[0, [1, 0, 1]], [1, [4, 0, 2, 2]], [2, [2, 0]], [-1, [1]]] as const) {
+      const [w, c] = await onBoth(() => tf.gather(x(), tf.tensor1d([...idx], "int32"), axis));
+      expect(w).toEqual(c);
+    }
+    const [w2, c2] = await onBoth(() => tf.gather(x(), tf.tensor2d([[3, 1], [0, 4]], undefined, "int32"), 1)); // indices of rank 2
+    expect(w2).toEqual(c2);
+    const [wi, ci] = await onBoth(() => tf.gather(tf.tensor2d([[1, 2], [3, 4]], undefined, "int32"), tf.tensor1d([1, 1, 0], "int32")));
+    expect(wi).toEqual(ci);
+    expect(() => tf.tidy(() => tf.gather(x(), tf.tensor1d([5], "int32"), 1))).toThrow(/index value 5/);
+  });
+
   it("matmul with transposed operands equals the JS backend's", async () => {
     const a = () => tf.randomNormal([3, 5, 7], 0, 1, "float32", 1);
     const b = () => tf.randomNormal([3, 4, 7], 0, 1, "float32", 2);
