@@ -142,6 +142,7 @@ export async function sample(config: GPT2Config, params: Params, prompts: number
   let decoder: Decoder | undefined;
   let cache: KVBuffer | undefined;
   let stepIds = ids.map((r) => r[L - 1]!);
+  let bias = new Float32Array(0);
   let stepPos = positions.map((p) => p[L - 1]!);
   try {
     const dec = (decoder = new Decoder(config, params, opts.lora));
@@ -149,12 +150,15 @@ export async function sample(config: GPT2Config, params: Params, prompts: number
     for (let step = 0; step < opts.maxNewTokens && !done.every(Boolean); step++) {
       const S = kv.reserve();
       // −1e9 on each row's left padding and on the columns past this step's position, the
-      // same for each of the row's heads
-      const bias = new Float32Array(B * H * S).fill(-1e9);
-      mask.forEach((m, b) => m.forEach((v, t) => {
-        if (v === 1) for (let h = 0; h < H; h++) bias[(b * H + h) * S + t] = 0;
-      }));
-      const result = tf.tidy(() => dec.step(stepIds, stepPos, tf.tensor3d(bias, [B * H, 1, S]), kv));
+      // same for each of the row's heads; between growths only this step's column opens
+      const column = mask[0]!.length - 1;
+      if (bias.length !== B * H * S) {
+        bias = new Float32Array(B * H * S).fill(-1e9);
+        mask.forEach((m, b) => m.forEach((v, t) => {
+          if (v === 1) for (let h = 0; h < H; h++) bias[(b * H + h) * S + t] = 0;
+        }));
+      } else for (let r = 0; r < B * H; r++) bias[r * S + column] = 0;
+      const result = tf.tidy(() => dec.step(stepIds, stepPos, tf.tensor3d(bias.slice(), [B * H, 1, S]), kv));
       const logits = (await result.data()) as Float32Array;
       result.dispose();
       const V = logits.length / B;
