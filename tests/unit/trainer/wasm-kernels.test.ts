@@ -46,6 +46,27 @@ describe("wasm kernels the project registers", () => {
     expect(() => tf.tidy(() => tf.gather(x(), tf.tensor1d([5], "int32"), 1))).toThrow(/index value 5/);
   });
 
+  it("Slice and SplitV (runs copied on the heap) equal the JS backend's", async () => {
+    const x = () => tf.reshape(tf.range(0, 3 * 4 * 5 * 2, 1, "float32"), [3, 4, 5, 2]);
+    const cases: [number[], number[]][] = [
+      [[0, 1, 0, 0], [3, 2, 5, 2]], // whole inner dimensions: one run per row of the first
+      [[1, 0, 2, 1], [2, 4, 3, 1]],
+      [[0, 0, 0, 0], [-1, -1, -1, -1]],
+      [[2, 3, 4, 1], [1, 1, 1, 1]],
+      [[0, 2, 0, 0], [3, 0, 5, 2]], // empty
+    ];
+    for (const [begin, size] of cases) {
+      const [w, c] = await onBoth(() => tf.slice(x(), begin, size));
+      expect(w).toEqual(c);
+    }
+    const [w1, c1] = await onBoth(() => tf.slice(tf.tensor1d([1, 2, 3, 4, 5], "int32"), [1], [3]));
+    expect(w1).toEqual(c1);
+    for (const [splits, axis] of [[2, 1], [[1, 3, 1], 2], [2, 3], [[2, -1], 1], [3, 0]] as const) {
+      const [w, c] = await onBoth(() => tf.concat(tf.split(x(), splits as number | number[], axis).map((t, i) => tf.mul(t, i + 1)), axis));
+      expect(w).toEqual(c);
+    }
+  });
+
   it("matmul with transposed operands equals the JS backend's", async () => {
     const a = () => tf.randomNormal([3, 5, 7], 0, 1, "float32", 1);
     const b = () => tf.randomNormal([3, 4, 7], 0, 1, "float32", 2);
