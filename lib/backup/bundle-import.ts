@@ -3,7 +3,10 @@
 // that has none of its rows exports again byte for byte. Its users are matched: the same
 // id is that user; else the same email is the user here (the bundle's rows are pointed at
 // them); else the user is created as the bundle has them, without a password (they sign in
-// after an admin resets it, or by SSO). Serial ids (round metrics) are kept unless taken
+// after an admin resets it, or by SSO), and always as an annotator. Nothing in the file is
+// trusted: rows outside the manifest's project, references to rows the bundle does not
+// hold, files outside its artifacts' folders and files that would replace different ones
+// here are refused before anything is written (bundle-checks.ts). Serial ids (round metrics) are kept unless taken
 // here, then renumbered. Rounds that were queued or running are marked failed (their
 // queue jobs stayed behind). Refused when the project is already here, or the bundle comes
 // from a newer schema than this one.
@@ -12,7 +15,8 @@ import pg from "pg";
 import { z } from "zod";
 import { connectionConfig } from "@/lib/db/client";
 import { checkpointPath } from "@/lib/models/paths";
-import { moveStagedIntoPlace, readArtifactFile, stagingFolder } from "./artifact-files";
+import { moveStagedIntoPlace, readArtifactFile, sha256OfFile, stagingFolder } from "./artifact-files";
+import { bundleTemp as temp, refuseFileOutsideArtifacts, refuseRowsOutsideProject } from "./bundle-checks";
 import { BUNDLE_FORMAT, BUNDLE_USER_COLUMNS } from "./bundle-scope";
 import { columnsReferencingUsers, ident, resetSequences, tablesInDependencyOrder } from "./catalog";
 import { databaseLevel, journal } from "./migration-level";
@@ -40,8 +44,6 @@ export type BundleImportSummary = {
   /** artifact files named in the bundle but neither in it nor here */
   missingFiles: string[];
 };
-
-const temp = (table: string) => ident(`bundle_${table}`);
 
 export async function importProjectBundle(file: string, opts: { url?: string } = {}): Promise<BundleImportSummary> {
   const input = openSections(file);
@@ -78,6 +80,8 @@ export async function importProjectBundle(file: string, opts: { url?: string } =
       header = await input.readJson();
     }
 
+    await refuseRowsOutsideProject(client, manifest.project.id, loaded.map((l) => l.table));
+
     // 2. users: the same id, else the same email, else a new account as the bundle has it
     await client.query("create temp table bundle_user_map (old uuid primary key, new uuid not null) on commit drop");
     await client.query("insert into bundle_user_map select b.id, u.id from bundle_users b join users u on u.id = b.id");
@@ -85,9 +89,11 @@ export async function importProjectBundle(file: string, opts: { url?: string } =
       "insert into bundle_user_map select b.id, u.id from bundle_users b join users u on u.email = b.email where not exists (select 1 from bundle_user_map m where m.old = b.id)",
     );
     const matched = (await client.query<{ n: number }>("select count(*)::int as n from bundle_user_map")).rows[0]!.n;
+    // never an admin here because a bundle says so
     const userCols = BUNDLE_USER_COLUMNS.map(ident).join(", ");
+    const values = BUNDLE_USER_COLUMNS.map((c) => (c === "role" ? "'annotator'" : ident(c))).join(", ");
     const created = await client.query(
-      `insert into users (${userCols}) select ${userCols} from bundle_users b where not exists (select 1 from bundle_user_map m where m.old = b.id)`,
+      `insert into users (${userCols}) select ${values} from bundle_users b where not exists (select 1 from bundle_user_map m where m.old = b.id)`,
     );
     for (const { table, column } of await columnsReferencingUsers(client)) {
       if (table === "users" || !(table in rows)) continue;
@@ -124,8 +130,14 @@ export async function importProjectBundle(file: string, opts: { url?: string } =
     staging = stagingFolder();
     let files = 0;
     const missingFiles: string[] = [];
+    const artifactPaths = (await client.query<{ path: string }>("select path from bundle_model_artifacts")).rows.map((r) => r.path);
     while ("file" in header) {
       const f = fileHeaderSchema.parse(header);
+      refuseFileOutsideArtifacts(f.file, artifactPaths);
+      const there = checkpointPath(f.file);
+      if (f.included && existsSync(there) && (await sha256OfFile(there)) !== f.sha256) {
+        throw new Error(`refused: the bundle's file ${f.file} would replace a different file at ${there}; nothing was imported`);
+      }
       if (f.included) await readArtifactFile(input, f, staging);
       else if (existsSync(checkpointPath(f.file))) await readArtifactFile(input, f, staging); // there already: its hash must match
       else missingFiles.push(f.file);

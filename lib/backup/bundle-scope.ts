@@ -5,16 +5,20 @@ import { z } from "zod";
 
 export const BUNDLE_FORMAT = "arbiter-project-bundle";
 
-/** The rows of each table that belong to project `p` (a uuid literal, checked by the caller). */
-export function bundleScope(p: string): Record<string, string> {
-  const inProject = (table: string) => `select id from ${table} where project_id = ${p}`;
+/**
+ * The rows of each table that belong to project `p` (a uuid literal, checked by the caller).
+ * `name` maps the tables the clauses read: an import checks a bundle's rows against the
+ * same clauses over its temporary tables.
+ */
+export function bundleScope(p: string, name: (table: string) => string = (t) => t): Record<string, string> {
+  const inProject = (table: string) => `select id from ${name(table)} where project_id = ${p}`;
   return {
-    users: `id in (select created_by from projects where id = ${p}
-      union select user_id from project_members where project_id = ${p}
-      union select annotator_id from judgments where project_id = ${p}
-      union select s.annotator_id from skips s join comparisons c on c.id = s.comparison_id where c.project_id = ${p}
-      union select reserved_for_user from comparisons where project_id = ${p}
-      union select requested_by from rounds where project_id = ${p})`,
+    users: `id in (select created_by from ${name("projects")} where id = ${p}
+      union select user_id from ${name("project_members")} where project_id = ${p}
+      union select annotator_id from ${name("judgments")} where project_id = ${p}
+      union select s.annotator_id from ${name("skips")} s join ${name("comparisons")} c on c.id = s.comparison_id where c.project_id = ${p}
+      union select reserved_for_user from ${name("comparisons")} where project_id = ${p}
+      union select requested_by from ${name("rounds")} where project_id = ${p})`,
     projects: `id = ${p}`,
     project_members: `project_id = ${p}`,
     rounds: `project_id = ${p}`,

@@ -3,10 +3,11 @@
 // installation that knows one of its annotators by email, the bundle's rows point at that
 // account; round-metric ids taken there are renumbered; the same project twice is refused.
 import { randomUUID } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { gunzipSync } from "node:zlib";
+import { gunzipSync, gzipSync } from "node:zlib";
 import { eq } from "drizzle-orm";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -14,7 +15,7 @@ import { exportProjectBundle } from "@/lib/backup/bundle-export";
 import { importProjectBundle } from "@/lib/backup/bundle-import";
 import { closeDb, getDb } from "@/lib/db/client";
 import { runMigrations } from "@/lib/db/migrate";
-import { judgments, roundMetrics, rounds, type User } from "@/lib/db/schema";
+import { judgments, modelArtifacts, roundMetrics, rounds, type User } from "@/lib/db/schema";
 import { submitJudgment } from "@/lib/judgments/submit-judgment";
 import { skipComparison } from "@/lib/judgments/undo-and-skip";
 import { nextTask, type Task } from "@/lib/tasks/next-task";
@@ -47,6 +48,31 @@ async function query<T extends pg.QueryResultRow>(url: string, text: string, val
     await c.end();
   }
 }
+
+/**
+ * A crafted copy of a bundle: `edit` sees every line with the table whose rows it is in
+ * (null outside rows) and returns its replacement. Latin-1 keeps files' bytes as they are.
+ */
+function craft(file: string, out: string, edit: (line: string, table: string | null) => string): string {
+  let table: string | null = null;
+  const lines = gunzipSync(readFileSync(file))
+    .toString("latin1")
+    .split("\n")
+    .map((line) => {
+      if (line.startsWith('{"table":')) {
+        const edited = edit(line, null);
+        table = (JSON.parse(line) as { table: string }).table;
+        return edited;
+      }
+      if (table && line === "\\.") table = null;
+      return edit(line, table);
+    });
+  writeFileSync(out, gzipSync(Buffer.from(lines.join("\n"), "latin1")));
+  return out;
+}
+
+/** The users' role column (the fourth) of a bundle's users rows. */
+const asAnnotators = (line: string, table: string | null) => (table === "users" ? line.split("\t").map((v, i) => (i === 3 ? "annotator" : v)).join("\t") : line);
 
 /** Everything after the manifest line (which carries the time of export). */
 function body(file: string): string {
@@ -101,7 +127,9 @@ describe("project bundles", () => {
     expect(imported).toMatchObject({ projectId, users: { matched: 0, created: 4 }, renumbered: [] });
     const again = path.join(work, "again.bundle.gz");
     await exportProjectBundle(projectId, again, { url: other, includeArtifacts: false });
-    expect(body(again)).toBe(body(first));
+    // the same rows, but nobody comes in as an admin because a bundle says so
+    expect(body(again)).toBe(body(craft(first, path.join(work, "first-annotators.bundle.gz"), asAnnotators)));
+    expect(await query(other, "select count(*)::int as n from users where role = 'admin'")).toEqual([{ n: 0 }]);
     // no passwords travel
     expect(await query(other, "select count(*)::int as n from users where password_hash is not null")).toEqual([{ n: 0 }]);
   });
@@ -128,5 +156,89 @@ describe("project bundles", () => {
     await expect(importProjectBundle(file, { url: other })).rejects.toThrow(/already in this installation/);
     // and the refused import left nothing behind
     expect(await query(other, "select count(*)::int as n from projects")).toEqual([{ n: 2 }]);
+  });
+});
+
+describe("a crafted bundle is refused, with nothing written", () => {
+  const artifact = () => `${projectId}/round-1/reward-model`;
+  let file: string;
+  let other: string;
+  let theirs: string;
+  let theirAdmin: string;
+
+  /** Imports with another data folder (another installation's checkpoints). */
+  async function importInto(dataDir: string, bundle: string) {
+    const before = process.env.ARBITER_DATA_DIR;
+    process.env.ARBITER_DATA_DIR = dataDir;
+    try {
+      return await importProjectBundle(bundle, { url: other });
+    } finally {
+      process.env.ARBITER_DATA_DIR = before;
+    }
+  }
+  const untouched = async () => {
+    expect(await query(other, "select count(*)::int as n from projects")).toEqual([{ n: 1 }]);
+    expect(await query(other, "select (select count(*) from users)::int as u, (select count(*) from project_members)::int as m, (select count(*) from judgments)::int as j")).toEqual([{ u: 1, m: 0, j: 0 }]);
+  };
+
+  beforeAll(async () => {
+    const [round] = await getDb().select().from(rounds).where(eq(rounds.projectId, projectId));
+    const dir = path.join(work, "data", "checkpoints", ...artifact().split("/"));
+    mkdirSync(dir, { recursive: true });
+    const weights = Buffer.from("weights\nwith a newline");
+    writeFileSync(path.join(dir, "model.safetensors"), weights);
+    writeFileSync(path.join(dir, "config.json"), '{"n_embd": 32}\n');
+    await getDb()
+      .insert(modelArtifacts)
+      .values({ projectId, roundId: round!.id, kind: "reward_model", path: artifact(), sha256: createHash("sha256").update(weights).digest("hex") });
+    file = path.join(work, "with-files.bundle.gz");
+    await exportProjectBundle(projectId, file, { includeArtifacts: true });
+    other = await installation();
+    [{ id: theirAdmin }] = (await query<{ id: string }>(other, "insert into users (email, role) values ('their-admin@test.example', 'admin') returning id")) as [{ id: string }];
+    [{ id: theirs }] = (await query<{ id: string }>(other, "insert into projects (name, created_by) values ('theirs', $1) returning id", [theirAdmin])) as [{ id: string }];
+  });
+
+  it("refuses a member of another project", async () => {
+    let once = false;
+    const crafted = craft(file, path.join(work, "member.bundle.gz"), (line, table) => {
+      if (table !== "project_members" || once) return line;
+      once = true;
+      return line.replace(projectId, theirs);
+    });
+    await expect(importInto(path.join(work, "elsewhere"), crafted)).rejects.toThrow(/1 project_members row\(s\) not of project/);
+    await untouched();
+  });
+
+  it("refuses judgments attributed to a user the bundle does not carry", async () => {
+    const crafted = craft(file, path.join(work, "judge.bundle.gz"), (line, table) => (table === "judgments" ? line.replace(team[0]!.id, theirAdmin) : line));
+    await expect(importInto(path.join(work, "elsewhere"), crafted)).rejects.toThrow(/judgments row\(s\) point at users rows the bundle does not hold/);
+    await untouched();
+  });
+
+  it("refuses an artifact in another project's folder, and a file outside the bundle's artifacts", async () => {
+    const moved = craft(file, path.join(work, "artifact.bundle.gz"), (line, table) => (table === "model_artifacts" ? line.replace(`${projectId}/round-1`, `${theirs}/round-1`) : line));
+    await expect(importInto(path.join(work, "elsewhere"), moved)).rejects.toThrow(/model artifact path .* is not inside the project's folder/);
+    const stray = craft(file, path.join(work, "file.bundle.gz"), (line, table) =>
+      table === null && line.startsWith('{"file":') ? line.replace(`${artifact()}/config.json`, `${theirs}/round-1/policy/config.json`) : line,
+    );
+    await expect(importInto(path.join(work, "elsewhere"), stray)).rejects.toThrow(/file .* is not inside the folder of one of its model artifacts/);
+    expect(existsSync(path.join(work, "elsewhere", "checkpoints", theirs))).toBe(false);
+    await untouched();
+  });
+
+  it("refuses to replace a different file there, and imports (as annotators) when the file there is the same", async () => {
+    const there = path.join(work, "there");
+    const config = path.join(there, "checkpoints", ...artifact().split("/"), "config.json");
+    mkdirSync(path.dirname(config), { recursive: true });
+    writeFileSync(config, "theirs\n");
+    await expect(importInto(there, file)).rejects.toThrow(/would replace a different file/);
+    expect(readFileSync(config, "utf8")).toBe("theirs\n");
+    await untouched();
+
+    writeFileSync(config, '{"n_embd": 32}\n');
+    const imported = await importInto(there, file);
+    expect(imported.files).toBe(2);
+    expect(readFileSync(path.join(path.dirname(config), "model.safetensors"), "utf8")).toBe("weights\nwith a newline");
+    expect(await query(other, "select count(*)::int as n from users where role = 'admin'")).toEqual([{ n: 1 }]);
   });
 });
