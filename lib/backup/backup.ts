@@ -45,7 +45,7 @@ export async function writeBackup(file: string, opts: { url?: string; includeArt
   const gzip = createGzip({ level: 3 });
   const partial = `${file}.partial`; // renamed when complete: a failed backup leaves no file that looks whole
   const written = pipeline(gzip, createWriteStream(partial));
-  const out = new SectionWriter(gzip);
+  const out = new SectionWriter(gzip, written);
   try {
     await client.query("begin isolation level repeatable read read only");
     const tables = await tablesInDependencyOrder(client);

@@ -38,7 +38,7 @@ export async function exportProjectBundle(projectId: string, file: string, opts:
   const gzip = createGzip({ level: 3 });
   const partial = `${file}.partial`;
   const written = pipeline(gzip, createWriteStream(partial));
-  const out = new SectionWriter(gzip);
+  const out = new SectionWriter(gzip, written);
   try {
     await client.query("begin isolation level repeatable read read only");
     const { rows: found } = await client.query<{ name: string }>("select name from projects where id = $1", [projectId]);

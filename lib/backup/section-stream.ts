@@ -16,20 +16,51 @@ import type { Readable, Writable } from "node:stream";
 
 const END_OF_ROWS = Buffer.from("\\.\n");
 
-/** Writes to a stream, waiting whenever it asks the writer to (backpressure). */
+/**
+ * Writes to a stream, waiting whenever it asks the writer to (backpressure). `written` is
+ * the pipeline behind the stream (gzip → file): when it fails (a full disk), the stream is
+ * destroyed and no 'drain' ever comes, so every wait ends with that error instead of
+ * hanging with the backup's snapshot held.
+ */
 export class SectionWriter {
-  constructor(private readonly out: Writable) {}
+  private failure: Error | undefined;
+  private readonly waiting = new Set<(err: Error) => void>();
+
+  constructor(
+    private readonly out: Writable,
+    written?: Promise<unknown>,
+  ) {
+    written?.then(
+      () => {},
+      (err: Error) => {
+        this.failure = err;
+        for (const fail of this.waiting) fail(err);
+      },
+    );
+  }
+
+  private closed(): Error | undefined {
+    return this.failure ?? (this.out.destroyed ? (this.out.errored ?? new Error("the output stream closed before everything was written")) : undefined);
+  }
 
   async write(chunk: Buffer | string): Promise<void> {
+    const early = this.closed();
+    if (early) throw early;
     if (!this.out.write(chunk)) await new Promise<void>((resolve, reject) => {
       const done = (err?: Error) => {
-        this.out.off("drain", done);
+        this.out.off("drain", onDrain);
         this.out.off("error", done);
+        this.out.off("close", onClose);
+        this.waiting.delete(done);
         if (err) reject(err);
         else resolve();
       };
-      this.out.once("drain", done);
+      const onDrain = () => done();
+      const onClose = () => done(this.closed() ?? new Error("the output stream closed before everything was written"));
+      this.out.once("drain", onDrain);
       this.out.once("error", done);
+      this.out.once("close", onClose);
+      this.waiting.add(done);
     });
   }
 
@@ -47,7 +78,10 @@ export class SectionWriter {
   }
 
   async end(): Promise<void> {
+    const early = this.closed();
+    if (early) throw early;
     await new Promise<void>((resolve, reject) => {
+      this.waiting.add(reject);
       this.out.once("error", reject);
       this.out.end(() => resolve());
     });

@@ -4,7 +4,7 @@
 // artifacts' files come back with their SHA-256 checked, and a damaged or cut-off backup is
 // refused with nothing written.
 import { createHash, randomUUID } from "node:crypto";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
@@ -200,6 +200,16 @@ describe("backup and restore", () => {
     const ok = await at(target, dataDir, () => restoreBackup(file, { url: target }));
     expect(ok.rows.judgments).toBeGreaterThan(0);
   });
+
+  it("fails at once on a full disk and leaves no file", async () => {
+    // the file being written is /dev/full: every write fails with ENOSPC, where the backup
+    // used to wait forever for gzip's 'drain', its REPEATABLE READ transaction open
+    const dir = mkdtempSync(path.join(work, "full-"));
+    const file = path.join(dir, "full.arbiter-backup.gz");
+    symlinkSync("/dev/full", `${file}.partial`);
+    await expect(writeBackup(file, { includeArtifacts: true })).rejects.toThrow(/ENOSPC|no space/i);
+    expect(readdirSync(dir)).toEqual([]);
+  }, 20_000);
 
   it("restores a backup made at an older migration level, then applies the migrations after it", async () => {
     const all = journal();

@@ -4,7 +4,7 @@
 // account; round-metric ids taken there are renumbered; the same project twice is refused.
 import { randomUUID } from "node:crypto";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
@@ -157,6 +157,16 @@ describe("project bundles", () => {
     // and the refused import left nothing behind
     expect(await query(other, "select count(*)::int as n from projects")).toEqual([{ n: 2 }]);
   });
+});
+
+describe("a bundle export on a full disk", () => {
+  it("fails at once and leaves no file (it used to wait forever for gzip's 'drain')", async () => {
+    const dir = mkdtempSync(path.join(work, "full-"));
+    const file = path.join(dir, "p.bundle.gz");
+    symlinkSync("/dev/full", `${file}.partial`);
+    await expect(exportProjectBundle(projectId, file, { includeArtifacts: false })).rejects.toThrow(/ENOSPC|no space/i);
+    expect(readdirSync(dir)).toEqual([]);
+  }, 20_000);
 });
 
 describe("a crafted bundle is refused, with nothing written", () => {
