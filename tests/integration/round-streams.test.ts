@@ -6,7 +6,8 @@ import { NextRequest } from "next/server";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { GET as eventsRoute } from "@/app/api/v1/rounds/[id]/events/route";
 import { createApiToken } from "@/lib/auth/api-tokens";
-import { getDb } from "@/lib/db/client";
+import pg from "pg";
+import { getDb, getPool } from "@/lib/db/client";
 import { roundMetrics, rounds } from "@/lib/db/schema";
 import { ROUND_CHANNEL } from "@/lib/rounds/queue";
 import { roundEvents, type RoundEvent } from "@/lib/rounds/round-events";
@@ -15,6 +16,8 @@ import { anAdmin, aProject } from "./fixtures";
 
 vi.hoisted(() => {
   vi.stubEnv("ARBITER_EVENT_STREAMS_MAX", "2");
+  // a pool that is full fails a read within half a second (the database error below)
+  vi.stubEnv("DB_CONNECT_TIMEOUT_MS", "500");
 });
 // the worker process may run other files next: give them the environment back
 afterAll(() => {
@@ -136,5 +139,38 @@ describe("round-event streams", () => {
     await again.body!.cancel();
     await readers[1]!.cancel();
     expect(eventStreamStats().streams).toBe(0);
+  });
+
+  it("a stream whose read fails ends, frees its place and stops its keep-alive timer", async () => {
+    const admin = await anAdmin();
+    const { token } = await createApiToken(admin.id, "t");
+    const id = await aRunningRound();
+    const setIntervalSpy = vi.spyOn(globalThis, "setInterval");
+    const clearIntervalSpy = vi.spyOn(globalThis, "clearInterval");
+    const res = await eventsRoute(new NextRequest(`http://localhost/api/v1/rounds/${id}/events`, { headers: { authorization: `Bearer ${token}` } }), { params: Promise.resolve({ id }) });
+    const reader = res.body!.getReader();
+    expect(new TextDecoder().decode((await reader.read()).value)).toMatch(/^event: status/);
+    const keepAlive = setIntervalSpy.mock.results[setIntervalSpy.mock.calls.findIndex((c) => c[1] === 15_000)]?.value;
+    expect(keepAlive).toBeDefined();
+    expect(eventStreamStats().streams).toBe(1);
+
+    // every connection of the pool taken: the stream's next read cannot get one (a real
+    // database error, "timeout exceeded when trying to connect")
+    const pool = getPool();
+    const held = await Promise.all(Array.from({ length: pool.options.max }, () => pool.connect()));
+    try {
+      const other = new pg.Client({ connectionString: process.env.DATABASE_URL });
+      await other.connect();
+      await other.query("insert into round_metrics (round_id, phase, step, name, value) values ($1, 'reward_model', 1, 'train/loss', 1)", [id]);
+      await other.query("select pg_notify($1, $2)", [ROUND_CHANNEL, JSON.stringify({ roundId: id, type: "metrics" })]);
+      await other.end();
+      await expect(reader.read()).rejects.toThrow(/Failed query/);
+    } finally {
+      for (const c of held) c.release();
+    }
+    expect(eventStreamStats().streams).toBe(0);
+    expect(clearIntervalSpy).toHaveBeenCalledWith(keepAlive);
+    setIntervalSpy.mockRestore();
+    clearIntervalSpy.mockRestore();
   });
 });

@@ -25,19 +25,32 @@ export const GET = withPermission<{ id: string }>("rounds.manage", async ({ req,
   const release = acquireEventStream();
   if (!release) throw new ApiError("unavailable", "This server has as many live round streams open as it serves; try again shortly", undefined, STREAMS_FULL_RETRY_AFTER_S);
   const abort = new AbortController();
-  req.signal.addEventListener("abort", () => (abort.abort(), release()));
-  const events = roundEvents(id, abort.signal);
   const encoder = new TextEncoder();
   let keepAlive: ReturnType<typeof setInterval> | undefined;
+  /** Every way a stream ends (finished, cancelled, aborted, failed) stops its timer and frees its place. */
+  const stop = () => {
+    clearInterval(keepAlive);
+    release();
+    abort.abort();
+  };
+  req.signal.addEventListener("abort", stop);
+  const events = roundEvents(id, abort.signal);
   const stream = new ReadableStream<Uint8Array>({
     start(controller) {
       keepAlive = setInterval(() => controller.enqueue(encoder.encode(": keep-alive\n\n")), 15_000);
     },
     async pull(controller) {
-      const next = await events.next();
+      let next: Awaited<ReturnType<typeof events.next>>;
+      try {
+        next = await events.next();
+      } catch (err) {
+        // a database error: the stream fails (the browser's EventSource reconnects), and
+        // its keep-alive timer must not go on writing to it forever
+        stop();
+        throw err;
+      }
       if (next.done) {
-        clearInterval(keepAlive);
-        release();
+        stop();
         controller.close();
         return;
       }
@@ -45,9 +58,7 @@ export const GET = withPermission<{ id: string }>("rounds.manage", async ({ req,
       controller.enqueue(encoder.encode(`event: ${type}\ndata: ${JSON.stringify(data)}\n\n`));
     },
     async cancel() {
-      clearInterval(keepAlive);
-      release();
-      abort.abort();
+      stop();
       await events.return(undefined);
     },
   });
