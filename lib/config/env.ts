@@ -82,6 +82,8 @@ const envSchema = z.object({
   ARBITER_EVENT_STREAMS_MAX: z.coerce.number().int().min(1).default(100),
   /** imports running at once per web process, each on a connection of its own; the next gets 503 */
   IMPORT_CONCURRENCY: z.coerce.number().int().min(1).default(2),
+  /** exports (downloads, previews, dataset cards) running at once per web process, each on a connection of its own; the next gets 503 */
+  EXPORT_CONCURRENCY: z.coerce.number().int().min(1).default(2),
 }).refine((e) => e.NODE_ENV !== "production" || e.NEXTAUTH_SECRET === undefined || e.NEXTAUTH_SECRET.length >= MIN_SECRET_LENGTH, {
   path: ["NEXTAUTH_SECRET"],
   message: `NEXTAUTH_SECRET must have at least ${MIN_SECRET_LENGTH} characters in production (unset, npm start generates one; or: openssl rand -base64 32)`,

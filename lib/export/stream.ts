@@ -7,9 +7,11 @@ import { createHash } from "node:crypto";
 import { sql, type SQL } from "drizzle-orm";
 import { drizzle, type NodePgDatabase } from "drizzle-orm/node-postgres";
 import pg from "pg";
+import { connectionConfig } from "@/lib/db/client";
 import type { Message } from "@/lib/db/schema";
 import { kwiseRecord, pairwiseRecords, rawRecord, sftRecord, type ExportFormat, type ExportJudgment } from "./formats";
 import { csvHeader, csvLine, type CsvOptions } from "./csv";
+import { acquireExportSlot } from "./export-slots";
 import { pseudonym } from "./pseudonym";
 
 export const EXPORT_BATCH = 1000;
@@ -32,7 +34,8 @@ export type ExportFilters = {
   criterion?: string;
 };
 
-export type ExportOptions = { format: ExportFormat; conversational?: boolean; ties?: boolean; secret: string };
+/** `slot`: an EXPORT_CONCURRENCY place the caller took already (export-slots.ts), released when the export ends. */
+export type ExportOptions = { format: ExportFormat; conversational?: boolean; ties?: boolean; secret: string; slot?: () => void };
 
 type Row = {
   id: string;
@@ -151,16 +154,20 @@ function toJudgment(r: Row, annotator: (id: string) => string, criterion?: strin
  * included, sees the same snapshot. The temporary table goes with the connection; closing
  * it ends the transaction, also when the consumer stops early.
  */
-async function* onExportConnection<T>(projectId: string, filters: ExportFilters, fn: (db: Conn) => AsyncGenerator<T>): AsyncGenerator<T> {
-  const client = new pg.Client({ connectionString: process.env.DATABASE_URL, application_name: "arbiter export" });
-  await client.connect();
+async function* onExportConnection<T>(projectId: string, filters: ExportFilters, fn: (db: Conn) => AsyncGenerator<T>, slot?: () => void): AsyncGenerator<T> {
+  const release = slot ?? acquireExportSlot();
+  // the long-work settings (connect timeout, no request statement timeout); an error on the connection fails its next query, not the process
+  const client = new pg.Client({ ...connectionConfig("long"), application_name: "arbiter export" });
+  client.on("error", (err) => console.error("[export] connection error:", err.message));
   const db = drizzle(client) as Conn;
   try {
+    await client.connect();
     await db.execute(sql`begin isolation level repeatable read`);
     if (filters.minAgreement !== undefined) await db.execute(agreementTable(projectId, filters));
     yield* fn(db);
     await db.execute(sql`commit`);
   } finally {
+    release();
     await client.end().catch(() => {});
   }
 }
@@ -171,7 +178,7 @@ export function exportRecords(projectId: string, filters: ExportFilters, opts: E
     // A cursor is planned for its first rows by default (right for the preview); an export reads them all.
     await db.execute(sql`set local cursor_tuple_fraction = 1`);
     yield* records(db, projectId, filters, opts);
-  });
+  }, opts.slot);
 }
 
 export type ExportCounts = { judgments: number; comparisons: number; prompts: number; annotators: number };

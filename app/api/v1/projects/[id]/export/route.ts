@@ -3,6 +3,7 @@ import { closeWhenAccessEnds } from "@/lib/api/access-bound-stream";
 import { withPermission } from "@/lib/api/route";
 import { uuidParam } from "@/lib/api/uuid-param";
 import { finishExportRecord, startExportRecord } from "@/lib/export/export-record";
+import { acquireExportSlot } from "@/lib/export/export-slots";
 import { resolveExportQuery } from "@/lib/export/resolve-query";
 import { parquetStream } from "@/lib/export/parquet";
 import { csvStream, exportRecords, ndjsonStream, type StreamStats } from "@/lib/export/stream";
@@ -19,9 +20,14 @@ export const GET = withPermission<{ id: string }>("projects.manage", async ({ re
   if (q.as !== "ndjson" && q.conversational) throw new ApiError("invalid_input", "conversational pairs are message lists: use NDJSON");
   const secret = process.env.NEXTAUTH_SECRET;
   if (!secret) throw new ApiError("internal", "NEXTAUTH_SECRET is not set: pseudonyms need it");
-  const records = exportRecords(project.id, filters, { format: q.format, ties: q.ties, conversational: q.conversational, secret });
+  // the place is taken here, so a busy server answers 503 rather than a 200 that fails at once
+  const slot = acquireExportSlot();
   const { format, as, ...options } = q;
-  const recordId = await startExportRecord(project.id, user.id, `${format}.${as}`, { ...options, excludeAnnotators: ids });
+  const recordId = await startExportRecord(project.id, user.id, `${format}.${as}`, { ...options, excludeAnnotators: ids }).catch((err: unknown) => {
+    slot();
+    throw err;
+  });
+  const records = exportRecords(project.id, filters, { format: q.format, ties: q.ties, conversational: q.conversational, secret, slot });
   const onDone = (stats: StreamStats) => finishExportRecord(recordId, stats).catch((err) => console.error("[export] record:", err));
   const output = {
     ndjson: { body: () => ndjsonStream(records, onDone), type: "application/x-ndjson; charset=utf-8", ext: "jsonl" },
