@@ -10,12 +10,19 @@ import { stopSender } from "@/lib/rounds/boss";
 import { ROUND_QUEUE, type RoundJob } from "@/lib/rounds/queue";
 import pkg from "@/package.json" with { type: "json" };
 import { selectBackend } from "./tf/backend";
-import { failOrphanedRounds } from "./rounds/orphaned-rounds";
+import { failOrphanedRounds, failRoundsOfStoppingWorker } from "./rounds/orphaned-rounds";
 import { runRound } from "./rounds/run-round";
 import { startScoreServer } from "./serve/score-server";
 import { registerWorker } from "./worker-registry";
 
 const log = (line: string) => console.log(`[trainer] ${line}`);
+
+/**
+ * How long a stop waits for the queue's handlers, well inside the supervisor's grace
+ * before SIGKILL (CHILD_GRACE_MS, 10 s, scripts/start.ts): the round is already failed
+ * and the worker marked stopped by then, so what is cut short records nothing.
+ */
+const QUEUE_STOP_WAIT_MS = 4_000;
 
 async function main(): Promise<void> {
   const config = env();
@@ -81,9 +88,14 @@ async function main(): Promise<void> {
     log(`${signal}: stopping`);
     clearInterval(sweeper);
     clearInterval(autoRounder);
-    await boss.stop({ graceful: true, wait: true, timeout: 10_000 }).catch(() => {});
-    await stopSender().catch(() => {}); // startRound's queue handle, opened by the first auto round
+    // first what must be recorded (the supervisor may SIGKILL after its grace): this
+    // worker's round fails with a reason, and the worker is marked stopped
+    await failRoundsOfStoppingWorker(db, worker.id)
+      .then((n) => n && log(`marked ${n} running round(s) failed: ${signal} stopped this trainer`))
+      .catch((err) => log(`could not fail this trainer's round: ${err instanceof Error ? err.message : String(err)}`));
     await worker.stop().catch(() => {});
+    await boss.stop({ graceful: true, wait: true, timeout: QUEUE_STOP_WAIT_MS }).catch(() => {});
+    await stopSender().catch(() => {}); // startRound's queue handle, opened by the first auto round
     await scorer?.close();
     await closeDb();
     process.exit(0);

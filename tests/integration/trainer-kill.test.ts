@@ -103,3 +103,51 @@ describe("a trainer killed mid-PPO", () => {
     expect(policies).toHaveLength(1);
   }, 180_000);
 });
+
+describe("a trainer stopped with SIGTERM mid-round", () => {
+  it("fails its round with the reason and marks itself stopped before the supervisor's 10 s grace runs out", async () => {
+    const project = await aProject({ mode: "pairwise", redundancy: 1 });
+    const prefs = Array.from({ length: 40 }, (_, i) => ({ prompt: `Help with task ${i}?`, chosen: `Sure, task ${i} done.`, rejected: `No.` }));
+    await importText(project, ndjson([...prefs, ...prefs.map((p) => ({ prompt: p.prompt, completion: p.chosen }))]));
+    const { id } = await startRound({
+      projectId: project.id,
+      trigger: "admin",
+      requestedBy: null,
+      overrides: {
+        phases: ["sft", "reward_model", "policy"],
+        scratchModel: TINY,
+        sft: { epochs: 200, maxTokens: 96 },
+        rewardModel: { epochs: 1, batchSize: 8, maxTokens: 96 },
+        policy: { iterations: 10_000, promptsPerIteration: 4, maxNewTokens: 8, miniBatch: 4, ppoEpochs: 1 }, // far longer than the test waits
+      },
+    });
+    const trainer = spawn(process.execPath, ["--import", "tsx", path.join(root, "trainer", "main.ts")], {
+      cwd: root,
+      env: { ...process.env, ARBITER_DATA_DIR: dataDir, ARBITER_AUTO_ROUND_INTERVAL_MS: "0", NEXTAUTH_SECRET: "kill-test-secret", TRAINER_PORT: "0" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    trainer.stdout!.on("data", (d: Buffer) => (output += d.toString()));
+    trainer.stderr!.on("data", (d: Buffer) => (output += d.toString()));
+    const exited = new Promise<number | null>((r) => trainer.once("exit", (code) => r(code)));
+    let stoppedIn = Infinity;
+    try {
+      for (let i = 0; i < 240 && (await roundView(id))!.status !== "running"; i++) await new Promise((r) => setTimeout(r, 250));
+      expect((await roundView(id))!.status, output).toBe("running");
+      await new Promise((r) => setTimeout(r, 1000)); // inside the phase's steps
+      const sent = Date.now();
+      trainer.kill("SIGTERM");
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 20_000))]);
+      stoppedIn = Date.now() - sent;
+    } finally {
+      trainer.kill("SIGKILL");
+      await exited;
+    }
+    expect(stoppedIn, output).toBeLessThan(10_000);
+    const [round] = await getDb().select().from(rounds).where(eq(rounds.id, id));
+    expect(round!.status, output).toBe("failed");
+    expect(round!.error).toBe("trainer stopped");
+    const [worker] = await getDb().select().from(trainerWorkers).where(eq(trainerWorkers.id, round!.workerId!));
+    expect(worker!.stoppedAt).not.toBeNull();
+  }, 120_000);
+});

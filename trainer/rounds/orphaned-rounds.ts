@@ -1,7 +1,9 @@
 // A round whose trainer died mid-run (killed, machine lost) would stay "running" forever and,
 // through the one-active-round-per-project index, block every later round. Trainers sweep
 // for such rounds at start and every minute: running, with a worker that has stopped or
-// not reported within the staleness window, means failed.
+// not reported within the staleness window, means failed (not handed back to the queue:
+// an admin starts the round again). A trainer told to stop (SIGTERM) fails its own round
+// at once instead (failRoundsOfStoppingWorker), before the supervisor's grace runs out.
 import { sql } from "drizzle-orm";
 import type { Db } from "@/lib/db/client";
 import { TRAINER_STALE_MS } from "@/lib/health";
@@ -15,5 +17,17 @@ export async function failOrphanedRounds(db: Db): Promise<number> {
       where w.id = r.worker_id and w.stopped_at is null
         and w.last_seen >= now() - make_interval(secs => ${TRAINER_STALE_MS / 1000}))
     returning r.id`);
+  return rows.length;
+}
+
+/** The reason a round gets when its trainer was told to stop (SIGTERM, SIGINT) mid-run. */
+export const TRAINER_STOPPED = "trainer stopped";
+
+/** This worker's running rounds, failed now: the stopping trainer will not finish them. */
+export async function failRoundsOfStoppingWorker(db: Db, workerId: string): Promise<number> {
+  const { rows } = await db.execute<{ id: string }>(sql`
+    update rounds set status = 'failed', finished_at = now(), error = ${TRAINER_STOPPED}
+    where status = 'running' and worker_id = ${workerId}
+    returning id`);
   return rows.length;
 }
