@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it, vi } from "vitest";
 import { GET as healthRoute } from "@/app/api/health/route";
 import { closeDb, getDb, getPool } from "@/lib/db/client";
 import { trainerWorkers } from "@/lib/db/schema";
-import type { Health } from "@/lib/health";
+import { forgetHealthReading, HEALTH_CACHE_MS, type Health } from "@/lib/health";
 import { submitJudgment } from "@/lib/judgments/submit-judgment";
 import { nextTask, type Task } from "@/lib/tasks/next-task";
 import { registerWorker } from "@/trainer/worker-registry";
@@ -23,7 +23,9 @@ afterAll(() => {
   vi.unstubAllEnvs();
 });
 
-async function health(): Promise<{ status: number; body: Health; ms: number }> {
+/** The health answer as a balancer gets it; `fresh` (the default) reads the database again rather than reuse the last second's reading. */
+async function health(fresh = true): Promise<{ status: number; body: Health; ms: number }> {
+  if (fresh) forgetHealthReading();
   const start = Date.now();
   const res = await healthRoute();
   return { status: res.status, body: (await res.json()) as Health, ms: Date.now() - start };
@@ -125,6 +127,38 @@ describe("GET /api/health", () => {
     } finally {
       for (const s of sockets) s.destroy();
       await new Promise((r) => silent.close(r));
+    }
+  });
+
+  it("reads the database on a connection of its own: every pool connection taken is degraded (200), not down", async () => {
+    const worker = await registerWorker(getDb(), { backend: "wasm (simd)", version: "test", heartbeatMs: 60_000 });
+    const pool = getPool();
+    const held = await Promise.all(Array.from({ length: pool.options.max }, () => pool.connect()));
+    const waiting = pool.connect(); // a request waiting for a connection
+    try {
+      const { status, body, ms } = await health();
+      expect(status).toBe(200);
+      expect(body).toMatchObject({ status: "degraded", db: "ok", trainer: { alive: true }, dbPool: { waiting: 1, max: pool.options.max } });
+      expect(body.reasons).toEqual([expect.stringMatching(/database connections of this process are busy: 1 request\(s\) waiting/)]);
+      expect(ms).toBeLessThan(1000);
+    } finally {
+      for (const c of held) c.release();
+      (await waiting).release();
+      await worker.stop();
+    }
+  });
+
+  it("answers a flood from one reading of the database a second", async () => {
+    const worker = await registerWorker(getDb(), { backend: "wasm (simd)", version: "test", heartbeatMs: 60_000 });
+    try {
+      expect((await health()).body.trainer.alive).toBe(true);
+      await worker.stop(); // the trainer goes away: the next second's answers still say what was read
+      const flood = await Promise.all(Array.from({ length: 20 }, () => health(false)));
+      expect(flood.map((r) => r.body.trainer.alive)).toEqual(Array(20).fill(true));
+      await new Promise((r) => setTimeout(r, HEALTH_CACHE_MS + 100));
+      expect((await health(false)).body).toMatchObject({ status: "degraded", trainer: { alive: false } });
+    } finally {
+      await worker.stop();
     }
   });
 });
