@@ -8,14 +8,13 @@
 import { createWriteStream, renameSync, rmSync } from "node:fs";
 import { pipeline } from "node:stream/promises";
 import { createGzip } from "node:zlib";
-import pg from "pg";
 import { to as copyTo } from "pg-copy-streams";
-import { connectionConfig } from "@/lib/db/client";
 import pkg from "@/package.json";
 import { writeArtifactFiles, type ArtifactProblem, type ArtifactRow } from "./artifact-files";
 import { ident, tablesInDependencyOrder, type TableInfo } from "./catalog";
 import { databaseLevel, type MigrationLevel } from "./migration-level";
 import { SectionWriter } from "./section-stream";
+import { openPortableConnection } from "./portable-session";
 
 export const BACKUP_FORMAT = "arbiter-backup";
 
@@ -40,8 +39,7 @@ export function copyOut(t: TableInfo, where = ""): string {
 }
 
 export async function writeBackup(file: string, opts: { url?: string; includeArtifacts: boolean }): Promise<BackupSummary> {
-  const client = new pg.Client(connectionConfig("long", opts.url));
-  await client.connect();
+  const client = await openPortableConnection(opts.url);
   const gzip = createGzip({ level: 3 });
   const partial = `${file}.partial`; // renamed when complete: a failed backup leaves no file that looks whole
   const written = pipeline(gzip, createWriteStream(partial));

@@ -7,9 +7,7 @@
 import { createWriteStream, renameSync, rmSync } from "node:fs";
 import { pipeline } from "node:stream/promises";
 import { createGzip } from "node:zlib";
-import pg from "pg";
 import { to as copyTo } from "pg-copy-streams";
-import { connectionConfig } from "@/lib/db/client";
 import pkg from "@/package.json";
 import { writeArtifactFiles, type ArtifactProblem, type ArtifactRow } from "./artifact-files";
 import { copyOut } from "./backup";
@@ -17,6 +15,7 @@ import { BUNDLE_FORMAT, BUNDLE_USER_COLUMNS, bundleScope, projectLiteral } from 
 import { tablesInDependencyOrder } from "./catalog";
 import { databaseLevel, type MigrationLevel } from "./migration-level";
 import { SectionWriter } from "./section-stream";
+import { openPortableConnection } from "./portable-session";
 
 export type BundleManifest = {
   format: typeof BUNDLE_FORMAT;
@@ -33,8 +32,7 @@ export type BundleSummary = { rows: Record<string, number>; files: number; probl
 
 export async function exportProjectBundle(projectId: string, file: string, opts: { url?: string; includeArtifacts: boolean }): Promise<BundleSummary> {
   const p = projectLiteral(projectId);
-  const client = new pg.Client(connectionConfig("long", opts.url));
-  await client.connect();
+  const client = await openPortableConnection(opts.url);
   const gzip = createGzip({ level: 3 });
   const partial = `${file}.partial`;
   const written = pipeline(gzip, createWriteStream(partial));

@@ -11,9 +11,7 @@
 // queue jobs stayed behind). Refused when the project is already here, or the bundle comes
 // from a newer schema than this one.
 import { existsSync, rmSync } from "node:fs";
-import pg from "pg";
 import { z } from "zod";
-import { connectionConfig } from "@/lib/db/client";
 import { checkpointPath } from "@/lib/models/paths";
 import { moveStagedIntoPlace, readArtifactFile, sha256OfFile, stagingFolder } from "./artifact-files";
 import { bundleTemp as temp, refuseFileOutsideArtifacts, refuseRowsOutsideProject } from "./bundle-checks";
@@ -21,6 +19,7 @@ import { BUNDLE_FORMAT, BUNDLE_USER_COLUMNS } from "./bundle-scope";
 import { columnsReferencingUsers, ident, resetSequences, tablesInDependencyOrder } from "./catalog";
 import { databaseLevel, journal } from "./migration-level";
 import { copyRowsIn, fileHeaderSchema, openSections, tableHeaderSchema } from "./restore";
+import { openPortableConnection } from "./portable-session";
 
 const manifestSchema = z.object({
   format: z.literal(BUNDLE_FORMAT),
@@ -48,8 +47,7 @@ export type BundleImportSummary = {
 export async function importProjectBundle(file: string, opts: { url?: string } = {}): Promise<BundleImportSummary> {
   const input = openSections(file);
   const manifest = manifestSchema.parse(await input.readJson());
-  const client = new pg.Client(connectionConfig("long", opts.url));
-  await client.connect();
+  const client = await openPortableConnection(opts.url);
   let staging: string | undefined;
   try {
     const here = await databaseLevel(client);

@@ -19,6 +19,7 @@ import { BACKUP_FORMAT } from "./backup";
 import { ident, resetSequences, tablesInDependencyOrder, type TableInfo } from "./catalog";
 import { databaseLevel, migrateTo } from "./migration-level";
 import { SectionReader } from "./section-stream";
+import { openPortableConnection } from "./portable-session";
 
 const levelSchema = z.object({ count: z.number().int().min(0), lastTag: z.string().nullable(), lastWhen: z.number().nullable() });
 const manifestSchema = z.object({
@@ -65,8 +66,7 @@ export async function restoreBackup(file: string, opts: { url?: string } = {}): 
   const url = connectionConfig("long", opts.url).connectionString!;
   const input = openSections(file);
   const manifest = manifestSchema.parse(await input.readJson());
-  const client = new pg.Client(connectionConfig("long", url));
-  await client.connect();
+  const client = await openPortableConnection(url);
   let staging: string | undefined;
   try {
     // 1. the schema, at the backup's level, over nothing

@@ -159,6 +159,23 @@ describe("project bundles", () => {
   });
 });
 
+describe("bundles between installations with other session settings", () => {
+  it("are the same bytes from a database whose date style, interval style, float digits and time zone differ", async () => {
+    const first = path.join(work, "settings.bundle.gz");
+    await exportProjectBundle(projectId, first, { includeArtifacts: false });
+    const other = await installation();
+    const name = new URL(other).pathname.slice(1);
+    await query(sourceUrl, `alter database ${name} set datestyle = 'SQL, DMY'`);
+    await query(sourceUrl, `alter database ${name} set intervalstyle = 'sql_standard'`);
+    await query(sourceUrl, `alter database ${name} set extra_float_digits = 0`);
+    await query(sourceUrl, `alter database ${name} set timezone = 'America/New_York'`);
+    await importProjectBundle(first, { url: other });
+    const again = path.join(work, "settings-again.bundle.gz");
+    await exportProjectBundle(projectId, again, { url: other, includeArtifacts: false });
+    expect(body(again)).toBe(body(craft(first, path.join(work, "settings-annotators.bundle.gz"), asAnnotators)));
+  });
+});
+
 describe("a bundle export on a full disk", () => {
   it("fails at once and leaves no file (it used to wait forever for gzip's 'drain')", async () => {
     const dir = mkdtempSync(path.join(work, "full-"));
