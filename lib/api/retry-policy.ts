@@ -9,16 +9,19 @@ export function isRetryableStatus(status: number): boolean {
 
 /** Longest wait a server's Retry-After may impose on one attempt. */
 const MAX_WAIT_MS = 30_000;
+/** Shortest wait, whatever Retry-After says: `0` or a date already past would make a hot loop of retries. */
+export const MIN_WAIT_MS = 250;
 
 /**
  * Milliseconds to wait before the attempt after `attempt` (0-based): the server's
- * Retry-After (seconds or an HTTP date) when it sent one, else 300 ms doubling up to 10 s;
+ * Retry-After (seconds or an HTTP date; at least 250 ms, so 0 or a past date is no hot loop)
+ * when it sent one, else 300 ms doubling up to 10 s;
  * either spread by up to a fifth at random so that clients turned away together do not
  * all come back in the same instant.
  */
 export function retryDelayMs(attempt: number, retryAfter: string | null = null, rand: () => number = Math.random): number {
   const asked = parseRetryAfter(retryAfter);
-  const base = asked ?? Math.min(10_000, 300 * 2 ** attempt);
+  const base = Math.max(MIN_WAIT_MS, asked ?? Math.min(10_000, 300 * 2 ** attempt));
   return Math.min(MAX_WAIT_MS, Math.round(base * (1 + 0.2 * rand())));
 }
 

@@ -68,4 +68,10 @@ describe("retryDelayMs", () => {
     expect(retryDelayMs(0, new Date(Date.now() + 5000).toUTCString(), () => 0)).toBeGreaterThan(3000);
     expect([0, 1, 2, 10].map((a) => retryDelayMs(a, null, () => 0))).toEqual([300, 600, 1200, 10_000]);
   });
+
+  it("waits at least 250 ms when Retry-After is 0 or a date already past (no hot loop of retries)", () => {
+    expect(retryDelayMs(0, "0", () => 0)).toBe(250);
+    expect(retryDelayMs(3, "0", () => 1)).toBe(300);
+    expect(retryDelayMs(0, new Date(Date.now() - 60_000).toUTCString(), () => 0)).toBe(250);
+  });
 });
