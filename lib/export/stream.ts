@@ -15,6 +15,8 @@ import { acquireExportSlot } from "./export-slots";
 import { pseudonym } from "./pseudonym";
 
 export const EXPORT_BATCH = 1000;
+/** characters of response text kept to share a comparison's responses between its rows */
+const SHARED_RESPONSES_TEXT = 4_000_000;
 
 export type ExportFilters = {
   since?: Date;
@@ -210,6 +212,26 @@ async function* records(db: Conn, projectId: string, filters: ExportFilters, opt
   // A project has few annotators: each pseudonym's HMAC is computed once per export.
   const pseudonyms = new Map<string, string>();
   const annotator = (id: string) => pseudonyms.get(id) ?? pseudonyms.set(id, pseudonym(id, opts.secret)).get(id)!;
+  // A comparison's judgments come close together (its slots are filled at the same time):
+  // rows of one comparison share one responses array, so a writer that converts a value once
+  // per object (Parquet's JSON columns) does it once per comparison. The arrays kept for
+  // that are bounded by their text, so the export's memory stays bounded.
+  const sharedResponses = new Map<string, Row["responses"]>();
+  let sharedText = 0;
+  const share = (row: Row) => {
+    const seen = sharedResponses.get(row.comparison_id);
+    if (seen) {
+      row.responses = seen;
+      return;
+    }
+    const text = (row.responses ?? []).reduce((n, r) => n + r.text.length, 0);
+    if (sharedText + text > SHARED_RESPONSES_TEXT) {
+      sharedResponses.clear();
+      sharedText = 0;
+    }
+    sharedResponses.set(row.comparison_id, row.responses);
+    sharedText += text;
+  };
   await db.execute(sql`declare export_rows no scroll cursor for ${exportSelect(projectId, filters, byComparison)}`);
   const fetchNext = () => {
     const batch = db.execute<Row>(sql.raw(`fetch ${EXPORT_BATCH} from export_rows`)).then((r) => r.rows);
@@ -237,6 +259,7 @@ async function* records(db: Conn, projectId: string, filters: ExportFilters, opt
 
   function* formatBatch(rows: Row[]): Generator<object> {
     for (const row of rows) {
+      share(row);
       const j = toJudgment(row, annotator, filters.criterion);
       switch (opts.format) {
         case "pairwise":
