@@ -1,17 +1,18 @@
 // One-token decoding for sampling: the same GPT-2 as gpt2.ts's forward(), rearranged for
-// the step that generation repeats once per new token with a KV cache. At one position per
-// row the step is ~275 small kernel calls, and on wasm a call's fixed cost, not its
-// arithmetic, is most of the step. So the weights are prepared once per sampling call,
-// each rearrangement exact in real arithmetic:
+// the step that generation repeats once per new token with a KV cache. Through forward() a
+// one-position step is ~275 small kernel calls, and on wasm a call's fixed cost, not its
+// arithmetic, is most of the step (78 calls here). So the weights are prepared once per
+// sampling call, each rearrangement exact in real arithmetic:
 // - LoRA merged into the base, W + (α/r)·A·B (Hu et al. 2021, §4.1: no inference latency);
 // - LayerNorm's gain and shift folded into the product that follows it:
 //     (n ⊙ γ + β)·W + b = n·(diag(γ)·W) + (β·W + b),   n = (x − μ)/√(σ² + ε);
 // - attention's 1/√D folded into the query columns of c_attn;
-// - every bias added by the product itself (tfjs's fused matMul);
-// and the keys are cached transposed, [B, H, D, S], so q·kᵀ is a plain batched product, in
-// a buffer that grows ahead and is written in place (kv-buffer.ts). The prompt itself
-// (many positions at once) still runs through forward(); its cache is handed over with
-// `fromForwardCache`.
+// - every bias added by the product itself (one _FusedMatMul kernel call);
+// LayerNorm's normalisation and the embedding lookup run on the wasm heap; heads are folded
+// into the batch and the keys cached transposed, [B·H, D, S], so q·kᵀ and p·v are one
+// batched product each, over a cache that grows ahead and is written in place
+// (kv-buffer.ts). The prompt itself (many positions at once) still runs through forward();
+// its cache is handed over with `fromForwardCache`.
 import * as tf from "@tensorflow/tfjs-core";
 import type { GPT2Config } from "./config";
 import { gelu, type KVCache, P, type Params, param } from "./gpt2";
