@@ -3,22 +3,11 @@
 // thread: past a few at once they would take the CPU and connections annotators' submits
 // need. The next import is answered 503 with Retry-After instead of queueing.
 import { env } from "@/lib/config/env";
+import { processSlots } from "@/lib/concurrency/process-slots";
 
-const globalForImports = globalThis as unknown as { __arbiterImports?: { running: number } };
-const state = (globalForImports.__arbiterImports ??= { running: 0 });
+const slots = processSlots("import", () => env().IMPORT_CONCURRENCY);
 
 /** A place for one more import, or null when IMPORT_CONCURRENCY are running; the release is idempotent. */
-export function acquireImportSlot(): (() => void) | null {
-  if (state.running >= env().IMPORT_CONCURRENCY) return null;
-  state.running++;
-  let released = false;
-  return () => {
-    if (released) return;
-    released = true;
-    state.running--;
-  };
-}
+export const acquireImportSlot = slots.tryAcquire;
 
-export function importsRunning(): number {
-  return state.running;
-}
+export const importsRunning = slots.running;

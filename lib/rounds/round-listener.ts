@@ -10,6 +10,7 @@
 import pg from "pg";
 import { connectionConfig, onCloseDb } from "@/lib/db/client";
 import { env } from "@/lib/config/env";
+import { processSlots } from "@/lib/concurrency/process-slots";
 import { ROUND_CHANNEL } from "./queue";
 
 const RECONNECT_MS = 1_000;
@@ -19,14 +20,12 @@ type Listener = {
   client: pg.Client | null;
   retry: ReturnType<typeof setTimeout> | null;
   subscribers: Map<string, Set<Wake>>;
-  /** live event streams in this process (counted by acquireEventStream) */
-  streams: number;
   closeHooked: boolean;
 };
 
 // On globalThis, as the pool is (lib/db/client.ts), so Next's dev reloads share one listener.
 const globalForRounds = globalThis as unknown as { __arbiterRoundListener?: Listener };
-const state: Listener = (globalForRounds.__arbiterRoundListener ??= { client: null, retry: null, subscribers: new Map(), streams: 0, closeHooked: false });
+const state: Listener = (globalForRounds.__arbiterRoundListener ??= { client: null, retry: null, subscribers: new Map(), closeHooked: false });
 
 function wakeAll(): void {
   for (const wakes of state.subscribers.values()) for (const wake of wakes) wake();
@@ -91,19 +90,12 @@ export function subscribeToRound(roundId: string, wake: Wake): () => void {
   };
 }
 
+const streamSlots = processSlots("event-stream", () => env().ARBITER_EVENT_STREAMS_MAX);
+
 /** A place for one more live stream, or null when ARBITER_EVENT_STREAMS_MAX are open; the release is idempotent. */
-export function acquireEventStream(): (() => void) | null {
-  if (state.streams >= env().ARBITER_EVENT_STREAMS_MAX) return null;
-  state.streams++;
-  let released = false;
-  return () => {
-    if (released) return;
-    released = true;
-    state.streams--;
-  };
-}
+export const acquireEventStream = streamSlots.tryAcquire;
 
 /** Streams open and the listening connection's state, for tests and /api/health. */
 export function eventStreamStats(): { streams: number; max: number; listening: boolean } {
-  return { streams: state.streams, max: env().ARBITER_EVENT_STREAMS_MAX, listening: state.client !== null };
+  return { streams: streamSlots.running(), max: env().ARBITER_EVENT_STREAMS_MAX, listening: state.client !== null };
 }
