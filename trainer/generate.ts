@@ -158,6 +158,7 @@ export async function sample(config: GPT2Config, params: Params, prompts: number
           if (v === 1) for (let h = 0; h < H; h++) bias[(b * H + h) * S + t] = 0;
         }));
       } else for (let r = 0; r < B * H; r++) bias[r * S + column] = 0;
+      // a copy: the cpu backend keeps the array it is given, and this one changes next step
       const result = tf.tidy(() => dec.step(stepIds, stepPos, tf.tensor3d(bias.slice(), [B * H, 1, S]), kv));
       const logits = (await result.data()) as Float32Array;
       result.dispose();
