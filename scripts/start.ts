@@ -1,7 +1,8 @@
 // `npm start`: database (embedded or DATABASE_URL) → migrations → first admin → build if
 // the sources changed → web app and trainer as child processes, restarted when they crash
 // (supervisor.ts) → the URL and how to sign in. Ctrl-C or SIGTERM stops the children, then
-// the embedded database, within STOP_BOUND_MS.
+// the embedded database, within STOP_BOUND_MS. ARBITER_ROLE=web|trainer runs only one of
+// the two children (start-role.ts), for machines that share one PostgreSQL.
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -12,6 +13,7 @@ import { runMigrations } from "@/lib/db/migrate";
 import { openDatabase, type OpenDatabase } from "@/lib/db/open-database";
 import { ensureAdmin } from "@/lib/users/ensure-admin";
 import { buildIsCurrent, recordBuild } from "./build-stamp";
+import { roleWarnings, runsTrainer, runsWeb, sharedSecretProblem } from "./start-role";
 import { DEFAULT_BACKOFF, restartDelayMs, Supervisor } from "./supervisor";
 import { trainerEnvironment } from "./trainer-env";
 import { webHeapFlags } from "./web-heap";
@@ -99,14 +101,23 @@ async function main(): Promise<void> {
   if (!dev && config.NEXTAUTH_SECRET !== undefined && config.NEXTAUTH_SECRET.length < MIN_SECRET_LENGTH) {
     throw new Error(`NEXTAUTH_SECRET has ${config.NEXTAUTH_SECRET.length} characters; it needs at least ${MIN_SECRET_LENGTH} (unset it to have one generated, or: openssl rand -base64 32)`);
   }
+  const role = config.ARBITER_ROLE;
+  const secretProblem = sharedSecretProblem(config);
+  if (secretProblem) throw new Error(secretProblem);
+  for (const warning of roleWarnings(config)) say(`warning: ${warning}`);
+  if (role !== "all") say(`role: ${role} (${runsWeb(role) ? "web app only" : "trainer only"})`);
 
   const database = await openDatabase((line) => {
     if (process.env.ARBITER_DEBUG) console.log(`[postgres] ${line}`);
   });
   say(database.kind === "embedded" ? `embedded PostgreSQL (data in ${path.relative(root, dataDir) || "."}/pg)` : "PostgreSQL from DATABASE_URL");
   process.env.DATABASE_URL = database.url;
+  // every role migrates: whichever process comes first does it, the others wait on the lock
   await runMigrations(database.url);
-  const firstAdmin = await ensureAdmin({ email: config.ADMIN_EMAIL, password: config.ADMIN_PASSWORD });
+  // The first admin is made where someone reads how to sign in: a web machine's console.
+  // A trainer-only machine leaves it to the first web process (a generated password would
+  // be printed in a log nobody signing in looks at).
+  const firstAdmin = runsWeb(role) ? await ensureAdmin({ email: config.ADMIN_EMAIL, password: config.ADMIN_PASSWORD }) : null;
   await closeDb();
 
   const url = config.NEXTAUTH_URL ?? `http://${config.HOST === "0.0.0.0" ? "localhost" : config.HOST}:${config.PORT}`;
@@ -115,7 +126,7 @@ async function main(): Promise<void> {
   const trainerEnv = trainerEnvironment(childEnv); // a key derived from the secret, never the secret
 
   const nextBin = path.join(root, "node_modules", "next", "dist", "bin", "next");
-  if (!dev && !buildIsCurrent(root)) {
+  if (runsWeb(role) && !dev && !buildIsCurrent(root)) {
     say("building the web app (first start or sources changed; takes a minute or two)…");
     await run(process.execPath, [nextBin, "build"], { NEXT_TELEMETRY_DISABLED: "1" });
     recordBuild(root);
@@ -153,7 +164,7 @@ async function main(): Promise<void> {
   // through NODE_OPTIONS so that `next dev`'s forked server process loads it too.
   const peerAddress = `--require ${JSON.stringify(path.join(root, "scripts", "peer-address.cjs"))}`;
   const exitWithParent = `--require ${JSON.stringify(path.join(root, "scripts", "exit-with-parent.cjs"))}`;
-  const web = supervisor.run({
+  const web = !runsWeb(role) ? undefined : supervisor.run({
     name: "web app",
     command: process.execPath,
     // not for `next dev`: it copies its own node flags into its server's NODE_OPTIONS, where
@@ -166,14 +177,19 @@ async function main(): Promise<void> {
     },
     ready: () => waitForHealth(url, dev ? 180_000 : 60_000),
   });
-  supervisor.run({
+  if (runsTrainer(role)) supervisor.run({
     name: "trainer",
     command: process.execPath,
     args: ["--import", "tsx", path.join(root, "trainer", "main.ts")],
     options: { cwd: root, stdio: ["ignore", "inherit", "inherit"], env: { ...trainerEnv, NODE_OPTIONS: [process.env.NODE_OPTIONS, exitWithParent].filter(Boolean).join(" ") } as NodeJS.ProcessEnv },
   });
-  say(`web app pid ${web.pid}, trainer pid ${supervisor.current("trainer")?.pid}${database.embedded ? `, PostgreSQL pid ${database.embedded.pid()}` : ""}`);
+  const pids = [web && `web app pid ${web.pid}`, runsTrainer(role) && `trainer pid ${supervisor.current("trainer")?.pid}`, database.embedded && `PostgreSQL pid ${database.embedded.pid()}`];
+  say(pids.filter(Boolean).join(", "));
 
+  if (!runsWeb(role)) {
+    say("trainer running (no web app on this machine); press Ctrl-C to stop");
+    return;
+  }
   await waitForHealth(url, dev ? 180_000 : 60_000);
   console.log("");
   say(`Arbiter is running at ${url}`);

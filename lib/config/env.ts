@@ -22,6 +22,8 @@ const optionalString = z
 
 const envSchema = z.object({
   DATABASE_URL: optionalString,
+  /** what `npm start` runs on this machine: the web app, the trainer, or both (scripts/start-role.ts) */
+  ARBITER_ROLE: z.enum(["web", "trainer", "all"]).default("all"),
   ARBITER_DATA_DIR: z.string().default(".data"),
   /** extra server settings for the embedded PostgreSQL, "key=value,key=value" */
   EMBEDDED_PG_SETTINGS: optionalString,
