@@ -13,14 +13,20 @@
 import { desc, isNull, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/node-postgres";
 import pg from "pg";
+import { env } from "@/lib/config/env";
 import { connectionConfig, getPool } from "@/lib/db/client";
 import { trainerWorkers } from "@/lib/db/schema";
 import { submitBacklog } from "@/lib/judgments/submit-judgment";
 import { eventStreamStats } from "@/lib/rounds/round-listener";
 import pkg from "@/package.json";
 
-/** A trainer that has not reported for this long is shown as not alive. */
+/** A trainer that has not reported for this long is shown as not alive: TRAINER_STALE_MS's default. */
 export const TRAINER_STALE_MS = 30_000;
+
+/** The staleness in force (the TRAINER_STALE_MS setting; shorter in the short chaos test). */
+export function trainerStaleMs(): number {
+  return env().TRAINER_STALE_MS;
+}
 /** Longer than this without an answer from the database is "down": a balancer's check waits a few seconds at most. */
 export const HEALTH_DB_TIMEOUT_MS = 2_000;
 /** How long one reading of the database is reused. */
@@ -100,7 +106,7 @@ async function readTrainer(): Promise<Health["trainer"]> {
   const live = await db.select().from(trainerWorkers).where(isNull(trainerWorkers.stoppedAt)).orderBy(desc(trainerWorkers.lastSeen)).limit(20);
   const freshest = live[0];
   if (freshest) {
-    const cutoff = Date.now() - TRAINER_STALE_MS;
+    const cutoff = Date.now() - trainerStaleMs();
     trainer.lastSeen = freshest.lastSeen.toISOString();
     trainer.backend = freshest.backend;
     trainer.alive = freshest.lastSeen.getTime() >= cutoff;
@@ -125,7 +131,7 @@ export async function checkHealth(): Promise<Health> {
   }
   const reasons: string[] = [];
   if (!trainer.alive) {
-    reasons.push(trainer.lastSeen ? `no trainer has reported for ${TRAINER_STALE_MS / 1000} s: rounds wait and reward scores are unavailable` : "no trainer has ever reported: rounds wait and reward scores are unavailable");
+    reasons.push(trainer.lastSeen ? `no trainer has reported for ${trainerStaleMs() / 1000} s: rounds wait and reward scores are unavailable` : "no trainer has ever reported: rounds wait and reward scores are unavailable");
   }
   if (backlog.pending > backlog.max / 2) reasons.push(`the submit queue is backing up: ${backlog.pending} of ${backlog.max} places taken`);
   if (dbPool.waiting > 0) reasons.push(`all ${dbPool.max} database connections of this process are busy: ${dbPool.waiting} request(s) waiting for one`);

@@ -64,7 +64,7 @@ async function main(): Promise<void> {
       .then((n) => n && log(`marked ${n} round(s) failed whose trainer had stopped`))
       .catch((err) => log(`orphaned-round sweep failed: ${err instanceof Error ? err.message : String(err)}`));
   await sweep();
-  const sweeper = setInterval(sweep, 60_000);
+  const sweeper = setInterval(sweep, config.ARBITER_ORPHAN_SWEEP_MS);
 
   // Every trainer checks; the advisory lock inside lets one start each round.
   let checking = false;

@@ -59,6 +59,10 @@ const envSchema = z.object({
   /** largest JSON request body; the read stops there and answers 413 */
   JSON_BODY_MAX_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
   TRAINER_HEARTBEAT_MS: z.coerce.number().int().min(100).default(5000),
+  /** a trainer silent this long is not alive (health) and its running round is failed by the other trainers' sweep; keep it several heartbeats long */
+  TRAINER_STALE_MS: z.coerce.number().int().min(1000).default(30_000),
+  /** how often each trainer sweeps for rounds whose trainer stopped (trainer/rounds/orphaned-rounds.ts) */
+  ARBITER_ORPHAN_SWEEP_MS: z.coerce.number().int().min(100).default(60_000),
   // The trainer's scoring server (reward scores for the web app); port 0 = any free port.
   TRAINER_HOST: z.string().default("127.0.0.1"),
   TRAINER_PORT: z.coerce.number().int().min(0).max(65535).default(0),

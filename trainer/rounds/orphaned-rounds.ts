@@ -1,12 +1,12 @@
 // A round whose trainer died mid-run (killed, machine lost) would stay "running" forever and,
 // through the one-active-round-per-project index, block every later round. Trainers sweep
-// for such rounds at start and every minute: running, with a worker that has stopped or
-// not reported within the staleness window, means failed (not handed back to the queue:
+// for such rounds at start and every ARBITER_ORPHAN_SWEEP_MS (a minute): running, with a worker that has stopped or
+// not reported within TRAINER_STALE_MS (30 s), means failed (not handed back to the queue:
 // an admin starts the round again). A trainer told to stop (SIGTERM) fails its own round
 // at once instead (failRoundsOfStoppingWorker), before the supervisor's grace runs out.
 import { sql } from "drizzle-orm";
 import type { Db } from "@/lib/db/client";
-import { TRAINER_STALE_MS } from "@/lib/health";
+import { trainerStaleMs } from "@/lib/health";
 
 export async function failOrphanedRounds(db: Db): Promise<number> {
   const { rows } = await db.execute<{ id: string }>(sql`
@@ -15,7 +15,7 @@ export async function failOrphanedRounds(db: Db): Promise<number> {
     where r.status = 'running' and not exists (
       select 1 from trainer_workers w
       where w.id = r.worker_id and w.stopped_at is null
-        and w.last_seen >= now() - make_interval(secs => ${TRAINER_STALE_MS / 1000}))
+        and w.last_seen >= now() - make_interval(secs => ${trainerStaleMs() / 1000}))
     returning r.id`);
   return rows.length;
 }
