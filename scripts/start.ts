@@ -10,11 +10,11 @@ import path from "node:path";
 import { env, MIN_SECRET_LENGTH } from "@/lib/config/env";
 import { closeDb } from "@/lib/db/client";
 import { runMigrations } from "@/lib/db/migrate";
-import { openDatabase, type OpenDatabase } from "@/lib/db/open-database";
+import { openDatabase } from "@/lib/db/open-database";
 import { ensureAdmin } from "@/lib/users/ensure-admin";
 import { buildIsCurrent, recordBuild } from "./build-stamp";
 import { roleWarnings, runsTrainer, runsWeb, sharedSecretProblem } from "./start-role";
-import { DEFAULT_BACKOFF, restartDelayMs, Supervisor } from "./supervisor";
+import { Supervisor, superviseEmbeddedDatabase } from "./supervisor";
 import { trainerEnvironment } from "./trainer-env";
 import { webHeapFlags } from "./web-heap";
 
@@ -60,37 +60,6 @@ async function waitForHealth(url: string, timeoutMs: number): Promise<void> {
     await new Promise((r) => setTimeout(r, 300));
   }
   throw new Error(`the web app did not answer ${url}/api/health within ${timeoutMs / 1000}s`);
-}
-
-/**
- * The embedded PostgreSQL this process started is restarted, on the same port and data,
- * when it exits unexpectedly (crashed, killed, or stopped by hand), with the web app's
- * backoff; the web app and trainer answer 503 and reconnect meanwhile.
- */
-function superviseEmbeddedDatabase(database: OpenDatabase, stopping: () => boolean): void {
-  const embedded = database.embedded;
-  if (!embedded) return;
-  let crashes = 0;
-  let startedAt = Date.now();
-  const restart = async () => {
-    if (stopping()) return;
-    try {
-      await embedded.restart();
-      startedAt = Date.now();
-      say(`PostgreSQL restarted (pid ${embedded.pid()})`);
-    } catch (err) {
-      const delay = restartDelayMs(crashes++);
-      say(`PostgreSQL did not start (${err instanceof Error ? err.message : String(err)}); trying again in ${delay / 1000} s`);
-      setTimeout(() => void restart(), delay);
-    }
-  };
-  embedded.onUnexpectedExit((code, signal) => {
-    if (stopping()) return;
-    if (Date.now() - startedAt >= DEFAULT_BACKOFF.resetAfterMs) crashes = 0;
-    const delay = restartDelayMs(crashes++);
-    say(`PostgreSQL stopped unexpectedly (${signal ? `killed by ${signal}` : `exit code ${code}`}); restarting in ${delay / 1000} s`);
-    setTimeout(() => void restart(), delay);
-  });
 }
 
 async function main(): Promise<void> {
@@ -158,7 +127,7 @@ async function main(): Promise<void> {
   process.removeAllListeners("SIGTERM");
   process.on("SIGINT", () => void stop(0, "SIGINT"));
   process.on("SIGTERM", () => void stop(0, "SIGTERM"));
-  superviseEmbeddedDatabase(database, () => stopping);
+  if (database.embedded) superviseEmbeddedDatabase(database.embedded, { say, stopping: () => stopping });
 
   // The socket address of each request, for the sign-in limiter (scripts/peer-address.cjs);
   // through NODE_OPTIONS so that `next dev`'s forked server process loads it too.

@@ -8,6 +8,7 @@
 // Stopping is bounded: SIGTERM to every child's group, SIGKILL to whatever is left after
 // the grace period.
 import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
+import type { EmbeddedDatabase } from "@/lib/db/embedded";
 
 export type Backoff = { initialMs: number; maxMs: number; resetAfterMs: number };
 export const DEFAULT_BACKOFF: Backoff = { initialMs: 1_000, maxMs: 30_000, resetAfterMs: 60_000 };
@@ -115,4 +116,35 @@ export class Supervisor {
       ),
     );
   }
+}
+
+/**
+ * The embedded PostgreSQL a start script started is restarted, on the same port and data,
+ * when it exits unexpectedly (crashed, killed, or stopped by hand), with the children's
+ * backoff; the web app and trainer answer 503 and reconnect meanwhile. npm start and the
+ * short chaos test (tests/integration/chaos-short.test.ts) both use this.
+ */
+export function superviseEmbeddedDatabase(embedded: EmbeddedDatabase, opts: { say: (line: string) => void; stopping: () => boolean; backoff?: Backoff }): void {
+  const backoff = opts.backoff ?? DEFAULT_BACKOFF;
+  let crashes = 0;
+  let startedAt = Date.now();
+  const restart = async () => {
+    if (opts.stopping()) return;
+    try {
+      await embedded.restart();
+      startedAt = Date.now();
+      opts.say(`PostgreSQL restarted (pid ${embedded.pid()})`);
+    } catch (err) {
+      const delay = restartDelayMs(crashes++, backoff);
+      opts.say(`PostgreSQL did not start (${err instanceof Error ? err.message : String(err)}); trying again in ${delay / 1000} s`);
+      setTimeout(() => void restart(), delay);
+    }
+  };
+  embedded.onUnexpectedExit((code, signal) => {
+    if (opts.stopping()) return;
+    if (Date.now() - startedAt >= backoff.resetAfterMs) crashes = 0;
+    const delay = restartDelayMs(crashes++, backoff);
+    opts.say(`PostgreSQL stopped unexpectedly (${signal ? `killed by ${signal}` : `exit code ${code}`}); restarting in ${delay / 1000} s`);
+    setTimeout(() => void restart(), delay);
+  });
 }
