@@ -1,10 +1,13 @@
-// Caches of who may do what (the user behind an API token, project memberships), kept in
-// each process and cleared in every process when access changes. A writer that takes
-// access away (revokes a token, disables a user, removes a member) NOTIFYs channel
-// "arbiter_access" in its transaction; each process LISTENs on a connection of its own and
-// clears these caches when the notification arrives. A process whose listening connection
-// is not up does not cache at all, so a change reaches every process no later than
-// PostgreSQL delivers the notification (well under a millisecond on one machine).
+// Caches of who may do what (the user behind an API token, project memberships with the
+// project's settings), kept in each process and cleared in every process when they change.
+// A writer that changes them (revokes a token, disables a user, removes or adds a member,
+// edits a project's settings) NOTIFYs channel "arbiter_access" in its transaction; each
+// process LISTENs on a connection of its own and clears these caches when the notification
+// arrives. A process whose listening connection is not up does not cache at all, and
+// losing it clears them, so a change reaches every process no later than PostgreSQL
+// delivers the notification (well under a millisecond on one machine, a network round trip
+// across machines). Each cache's TTL (5 s tokens, 2 s memberships) bounds the one case
+// left: a connection that silently stops delivering without failing.
 import { sql } from "drizzle-orm";
 import pg from "pg";
 import { connectionConfig, onCloseDb, type Db, type Tx } from "@/lib/db/client";

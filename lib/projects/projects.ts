@@ -6,7 +6,7 @@ import { getDb } from "@/lib/db/client";
 import { preparedOnce } from "@/lib/db/prepared";
 import { comparisons, judgments, projectMembers, projects, users, type Project, type User } from "@/lib/db/schema";
 import { can } from "@/lib/auth/permissions";
-import { AccessCache } from "@/lib/cache/access-cache";
+import { AccessCache, notifyAccessChanged } from "@/lib/cache/access-cache";
 import { projectSettingsSchema, type ProjectPatch, type ProjectSettings } from "./settings";
 
 export async function createProject(input: unknown, createdBy: string): Promise<Project> {
@@ -56,7 +56,8 @@ export async function updateProject(id: string, patch: ProjectPatch): Promise<Pr
       .set({ ...merged, updatedAt: new Date() })
       .where(eq(projects.id, id))
       .returning();
-    memberships.clear();
+    // every web process validates submits against its cached copy (projectForUser): all drop it on commit
+    await notifyAccessChanged(tx);
     // Raising redundancy reopens comparisons for more judgments (not gold: those are per annotator).
     if (merged.redundancy !== current.redundancy) {
       await tx
@@ -73,9 +74,11 @@ export async function updateProject(id: string, patch: ProjectPatch): Promise<Pr
 type ProjectForUser = Project & { memberGroup: string | null };
 
 /**
- * projectForUser's answers for 2 s: every tasks/next asks it. Writes to projects and
- * members here clear it; removing a member clears it in every process at once
- * (access-cache.ts); other changes by another process show within 2 s.
+ * projectForUser's answers for 2 s: every tasks/next asks it. Settings edits, member
+ * additions (their group) and removals clear it in every process when they commit
+ * (access-cache.ts); the 2 s bound what a process sees if it misses a notification
+ * without losing its listening connection. A refusal is never cached, so a new member is
+ * let in at once.
  */
 const memberships = new AccessCache<string, ProjectForUser>(2_000);
 
@@ -108,11 +111,13 @@ export async function addMembers(projectId: string, emails: string[], groupName:
   if (wanted.length === 0) return { added: [], unknown: [] };
   const found = await getDb().select().from(users).where(inArray(users.email, wanted));
   if (found.length > 0) {
-    await getDb()
-      .insert(projectMembers)
-      .values(found.map((u) => ({ projectId, userId: u.id, groupName })))
-      .onConflictDoUpdate({ target: [projectMembers.projectId, projectMembers.userId], set: { groupName, removedAt: null } });
-    memberships.clear();
+    await getDb().transaction(async (tx) => {
+      await tx
+        .insert(projectMembers)
+        .values(found.map((u) => ({ projectId, userId: u.id, groupName })))
+        .onConflictDoUpdate({ target: [projectMembers.projectId, projectMembers.userId], set: { groupName, removedAt: null } });
+      await notifyAccessChanged(tx); // a changed group: every process's cached membership holds the old one
+    });
   }
   const foundEmails = new Set(found.map((u) => u.email));
   return { added: [...foundEmails], unknown: wanted.filter((e) => !foundEmails.has(e)) };
