@@ -536,6 +536,10 @@ export const trainerWorkers = pgTable(
     backend: text("backend").notNull(), // tfjs backend actually loaded
     // Where the web app reaches this trainer's scoring server (127.0.0.1 by default); null = none.
     url: text("url"),
+    // Checkpoints its server holds loaded now (artifact paths, relative to its checkpoint
+    // folder), refreshed with each heartbeat: the web app sends work for a model to a trainer
+    // that has it loaded first (lib/models/trainer-client.ts).
+    loadedModels: text("loaded_models").array().notNull().default(sql`'{}'::text[]`),
     version: text("version").notNull(),
     startedAt: timestamp("started_at", { withTimezone: true }).notNull().defaultNow(),
     lastSeen: timestamp("last_seen", { withTimezone: true }).notNull().defaultNow(),

@@ -1,0 +1,1 @@
+ALTER TABLE "trainer_workers" ADD COLUMN "loaded_models" text[] DEFAULT '{}'::text[] NOT NULL;
