@@ -9,13 +9,15 @@
 // - attention's 1/√D folded into the query columns of c_attn;
 // - every bias added by the product itself (one _FusedMatMul kernel call);
 // LayerNorm's normalisation and the embedding lookup run on the wasm heap; heads are folded
-// into the batch and the keys cached transposed, [B·H, D, S], so q·kᵀ and p·v are one
-// batched product each, over a cache that grows ahead and is written in place
-// (kv-buffer.ts). The prompt itself (many positions at once) still runs through forward();
+// into the batch and the keys cached transposed, [B·H, D, S], over a cache that grows ahead
+// and is written in place (kv-buffer.ts). On wasm, attention (cache write, q·kᵀ, softmax,
+// ·v) is one call of a WebAssembly SIMD kernel (tf/decode-attention.ts); elsewhere q·kᵀ and
+// p·v are one batched product each. The prompt itself (many positions at once) still runs through forward();
 // its cache is handed over with `fromForwardCache`.
 import * as tf from "@tensorflow/tfjs-core";
 import type { GPT2Config } from "./config";
 import { gelu, type KVCache, P, type Params, param } from "./gpt2";
+import { decodeAttention, decodeAttentionReady } from "../tf/decode-attention";
 import { heapView, onWasm } from "../tf/wasm-heap";
 import { KVBuffer } from "./kv-buffer";
 import type { LoraAdapter } from "./lora";
@@ -139,19 +141,29 @@ export class Decoder {
     const C = this.config.n_embd;
     const H = this.config.n_head;
     const D = C / H;
+    const fused = cache.inPlace && decodeAttentionReady(D);
     let x = this.embed(ids, positions); // [1, B, C]
     this.layers.forEach((l, i) => {
-      const [q, k, v] = tf.split(dense(this.normalize(x), l.attn), 3, 2); // [1, B, C] each
-      cache.write(i, k!, v!);
-      // one position: [1, B, C] is [B·H, 1, D] in memory
-      const scores = tf.add(batched3(tf.reshape(q!, [B * H, 1, D]), cache.keys(i)), bias); // [B·H, 1, S], already scaled by 1/√D
-      const y = tf.reshape(batched3(tf.softmax(scores) as tf.Tensor3D, cache.values(i)), [1, B, C]) as tf.Tensor3D; // [B·H, 1, D] → [1, B, C]
+      const qkv = dense(this.normalize(x), l.attn); // [1, B, 3C]
+      const y = fused ? decodeAttention(qkv, cache.keys(i), cache.values(i), bias, H, cache.length) : this.attend(qkv, bias, cache, i);
       x = tf.add(x, dense(y, l.proj));
       const up = gelu(dense(this.normalize(x), l.fc)) as tf.Tensor3D; // [1, B, F]
       x = tf.add(x, dense(up, l.out));
     });
     cache.advance();
     return tf.reshape(dense(this.normalize(x), this.lm), [B, -1]); // [B, V]
+  }
+
+  /** decodeAttention's result through tfjs kernels: writes the cache, then q·kᵀ + bias, softmax, ·v. */
+  private attend(qkv: tf.Tensor3D, bias: tf.Tensor3D, cache: KVBuffer, layer: number): tf.Tensor3D {
+    const [, B, C3] = qkv.shape;
+    const H = this.config.n_head;
+    const D = C3 / 3 / H;
+    const [q, k, v] = tf.split(qkv, 3, 2); // [1, B, C] each
+    cache.write(layer, k!, v!);
+    // one position: [1, B, C] is [B·H, 1, D] in memory
+    const scores = tf.add(batched3(tf.reshape(q!, [B * H, 1, D]), cache.keys(layer)), bias); // [B·H, 1, S], already scaled by 1/√D
+    return tf.reshape(batched3(tf.softmax(scores) as tf.Tensor3D, cache.values(layer)), [1, B, H * D]) as tf.Tensor3D; // [B·H, 1, D] → [1, B, C]
   }
 
   /**

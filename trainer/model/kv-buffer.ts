@@ -7,10 +7,13 @@
 // append by concat, with capacity always equal to length.
 //
 // One hidden copy would defeat in-place writes: a wasm product with a batch of one runs in
-// XNNPACK, which packs its right operand once per tensor id and reuses the packed copy. The
-// cache is that operand of q·kᵀ and p·v, batched over B·H, so with B·H = 1 writes in
-// place would not be seen: that case (one row, one head) appends by concat.
+// XNNPACK, which packs its right operand once per tensor id and reuses the packed copy. Where
+// attention runs through tfjs products the cache is that operand of q·kᵀ and p·v, batched
+// over B·H, so with B·H = 1 writes in place would not be seen: that case (one row, one head)
+// appends by concat. The fused attention kernel (tf/decode-attention.ts) reads the cache
+// itself, so with it every shape is written in place.
 import * as tf from "@tensorflow/tfjs-core";
+import { decodeAttentionReady } from "../tf/decode-attention";
 import { heapView, onWasm } from "../tf/wasm-heap";
 
 /** Positions allocated ahead on wasm: attention reads at most GROW − 1 masked columns. */
@@ -19,7 +22,8 @@ export const GROW = 8;
 export class KVBuffer {
   /** positions written so far */
   length: number;
-  private readonly inPlace: boolean;
+  /** whether new positions are written into the tensors (else appended by concat) */
+  readonly inPlace: boolean;
 
   /**
    * keys transposed [B·H, D, length] and values [B·H, length, D] per layer (heads folded
@@ -31,9 +35,10 @@ export class KVBuffer {
     private v: tf.Tensor3D[],
     opts: { inPlace?: boolean } = {},
   ) {
-    const [BH, , S] = kT[0]!.shape;
+    const [BH, D, S] = kT[0]!.shape;
     this.length = S;
-    this.inPlace = (opts.inPlace ?? true) && onWasm() && BH > 1;
+    // with the fused kernel the cache is never a product's operand, so one row is safe too
+    this.inPlace = (opts.inPlace ?? true) && onWasm() && (BH > 1 || decodeAttentionReady(D));
   }
 
   /** columns allocated: length, or more where room was allocated ahead */

@@ -1,0 +1,100 @@
+// The WebAssembly attention kernel (trainer/tf/decode-attention.wat) against the same
+// attention written with tfjs ops, on shapes that reach every branch: positions not a
+// multiple of four (the scalar tails), one row and one head, masked columns, D of 4 and 32.
+import * as tf from "@tensorflow/tfjs-core";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { compileWat, KERNELS } from "@/scripts/build-wasm";
+import { decodeAttention, decodeAttentionReady } from "@/trainer/tf/decode-attention";
+import { backendReady } from "./tf-backend";
+
+beforeAll(async () => void (await backendReady));
+
+/** softmax(q·kᵀ + bias)·v over columns 0..n in plain float64 loops, with k and v of column n taken from qkv. */
+function reference(qkv: number[][], kTIn: Float32Array, vIn: Float32Array, biasIn: Float32Array, [BH, D, cap]: [number, number, number], H: number, n: number) {
+  const kT = Float64Array.from(kTIn), v = Float64Array.from(vIn);
+  const C = H * D;
+  const out: number[] = [];
+  for (let bh = 0; bh < BH; bh++) {
+    const [b, h] = [Math.floor(bh / H), bh % H];
+    const at = (part: number, d: number) => qkv[b]![part * C + h * D + d]!;
+    for (let d = 0; d < D; d++) {
+      kT[(bh * D + d) * cap + n] = at(1, d);
+      v[(bh * cap + n) * D + d] = at(2, d);
+    }
+    const scores = Array.from({ length: n + 1 }, (_, s) => {
+      let x = biasIn[bh * cap + s]!;
+      for (let d = 0; d < D; d++) x += at(0, d) * kT[(bh * D + d) * cap + s]!;
+      return x;
+    });
+    const max = Math.max(...scores);
+    const e = scores.map((x) => Math.exp(x - max));
+    const total = e.reduce((a, x) => a + x, 0);
+    for (let d = 0; d < D; d++) out.push(e.reduce((a, p, s) => a + p * v[(bh * cap + s) * D + d]!, 0) / total);
+  }
+  return { out, kT: Array.from(kT), v: Array.from(v) };
+}
+
+describe("decode attention kernel", () => {
+  it.each([
+    ["3 rows × 2 heads, D 8", 3, 2, 8, 13],
+    ["one row, one head, D 4", 1, 1, 4, 6],
+    ["2 rows × 4 heads, D 32", 2, 4, 32, 40],
+  ])("matches softmax(q·kᵀ + bias)·v with %s, at every position", (_, B, H, D, cap) => {
+    expect(decodeAttentionReady(D)).toBe(true);
+    const BH = B * H;
+    const C = H * D;
+    let seed = 1;
+    const rand = () => tf.tidy(() => tf.randomNormal([1], 0, 1, "float32", seed++).dataSync()[0]!);
+    for (const n of [0, 1, 3, 4, 5, cap - 1]) {
+      const kT = tf.randomNormal([BH, D, cap], 0, 1, "float32", seed++) as tf.Tensor3D;
+      const v = tf.randomNormal([BH, cap, D], 0, 1, "float32", seed++) as tf.Tensor3D;
+      // row b masks its first b columns (left padding) and everything past n
+      const bias = tf.tensor3d(Array.from({ length: BH * cap }, (_, i) => {
+        const [r, s] = [Math.floor(i / cap), i % cap];
+        return s > n || (s < Math.floor(r / H) && s < n) ? -1e9 : 0.1 * (s % 3);
+      }), [BH, 1, cap]);
+      const qkv = Array.from({ length: B }, () => Array.from({ length: 3 * C }, rand));
+      const expected = reference(qkv, kT.dataSync() as Float32Array, v.dataSync() as Float32Array, bias.dataSync() as Float32Array, kT.shape, H, n);
+      const out = tf.tidy(() => decodeAttention(tf.tensor3d([qkv]), kT, v, bias, H, n));
+      expect(out.shape).toEqual([1, B, C]);
+      const got = Array.from(out.dataSync());
+      got.forEach((x, i) => expect(x).toBeCloseTo(expected.out[i]!, 5));
+      // the new column is written into the cache, nothing else changes
+      Array.from(kT.dataSync()).forEach((x, i) => expect(x).toBeCloseTo(expected.kT[i]!, 6));
+      Array.from(v.dataSync()).forEach((x, i) => expect(x).toBeCloseTo(expected.v[i]!, 6));
+      tf.dispose([kT, v, bias, out]);
+    }
+  });
+
+  it("gives masked columns no weight and stays exact for large score gaps", () => {
+    // one head, D 4: column 0 has score 0, columns 1..4 are masked, column 5 scores −50 below
+    const cap = 8, n = 5, D = 4;
+    const kT = tf.zeros([1, D, cap]) as tf.Tensor3D;
+    const v = tf.tensor3d(Array.from({ length: cap * D }, (_, i) => Math.floor(i / D) + 1), [1, cap, D]); // v[s] = s + 1
+    const bias = tf.tensor3d([[[0, -1e9, -1e9, -1e9, -1e9, -50, 0, 0]]]);
+    const qkv = tf.tensor3d([[[1, 0, 0, 0, 0, 0, 0, 0, 6, 6, 6, 6]]]); // the new value (column 5) is 6
+    const out = decodeAttention(qkv, kT, v, bias, 1, n);
+    const w = Math.exp(-50) / (1 + Math.exp(-50));
+    Array.from(out.dataSync()).forEach((x) => expect(x).toBeCloseTo(1 * (1 - w) + 6 * w, 6));
+    tf.dispose([kT, v, bias, qkv, out]);
+  });
+
+  it("refuses shapes that do not fit the cache", () => {
+    const kT = tf.zeros([2, 4, 4]) as tf.Tensor3D;
+    const v = tf.zeros([2, 4, 4]) as tf.Tensor3D;
+    const bias = tf.zeros([2, 1, 4]) as tf.Tensor3D;
+    expect(() => decodeAttention(tf.zeros([1, 2, 12]) as tf.Tensor3D, kT, v, bias, 1, 4)).toThrow(/outside the cache/);
+    expect(() => decodeAttention(tf.zeros([1, 2, 12]) as tf.Tensor3D, kT, v, bias, 2, 1)).toThrow(/does not match/);
+    tf.dispose([kT, v, bias]);
+  });
+
+  it("is built from its source: the committed bytes are what the .wat compiles to", async () => {
+    for (const k of KERNELS) {
+      const bytes = await compileWat(path.resolve(k.wat));
+      const committed = readFileSync(path.resolve(k.out), "utf8").match(/"([A-Za-z0-9+/=]+)"/)![1]!;
+      expect(Buffer.from(bytes).toString("base64")).toBe(committed);
+    }
+  });
+});

@@ -1,0 +1,181 @@
+;; One decoding step of multi-head attention, for every (row, head) at once, on the memory of
+;; the tfjs wasm backend (imported, so tensors are read and written where they lie). Source
+;; of trainer/tf/decode-attention-wasm.ts (npm run build:wasm). Per row b and head h,
+;; with the new position n and L = n + 1 positions attended:
+;;   kᵀ[bh, :, n] ← k,  v[bh, n, :] ← v                          (the KV cache, in place)
+;;   sₛ = bias[bh, s] + Σ_d q_d · kᵀ[bh, d, s]                   (q already scaled by 1/√D)
+;;   pₛ = exp(sₛ − max s) / Σ exp(s − max s)                     (softmax)
+;;   out[b, h·D + d] = Σₛ pₛ · v[bh, s, d]
+;; Vaswani et al. 2017, eq. 1. f32x4 SIMD over positions (scores) and over d (output).
+(module
+  (import "env" "memory" (memory 1))
+
+  ;; e^x for four lanes, x ≤ 0 (softmax's shifted scores): Cephes expf. x = k·ln2 + r with
+  ;; |r| ≤ ln2/2 (ln2 split in two for exactness), e^r by its degree-7 polynomial, 2^k built
+  ;; in the exponent bits. Lanes below −87 (under f32's normal range) give exactly 0: the
+  ;; masked columns' −1e9 bias.
+  (func $exp4 (param $x v128) (result v128)
+    (local $c v128) (local $k v128) (local $r v128) (local $p v128)
+    (local.set $c (local.get $x))
+    (local.set $x (f32x4.max (local.get $x) (f32x4.splat (f32.const -87.0))))
+    (local.set $k (f32x4.nearest (f32x4.mul (local.get $x) (f32x4.splat (f32.const 1.44269504088896341)))))
+    (local.set $r (f32x4.sub (local.get $x) (f32x4.mul (local.get $k) (f32x4.splat (f32.const 0.693359375)))))
+    (local.set $r (f32x4.sub (local.get $r) (f32x4.mul (local.get $k) (f32x4.splat (f32.const -2.12194440e-4)))))
+    (local.set $p (f32x4.splat (f32.const 1.9875691500e-4)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (f32x4.splat (f32.const 1.3981999507e-3))))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (f32x4.splat (f32.const 8.3334519073e-3))))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (f32x4.splat (f32.const 4.1665795894e-2))))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (f32x4.splat (f32.const 1.6666665459e-1))))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (f32x4.splat (f32.const 5.0000001201e-1))))
+    ;; p·r² + r + 1
+    (local.set $p (f32x4.add (f32x4.add (f32x4.mul (local.get $p) (f32x4.mul (local.get $r) (local.get $r))) (local.get $r)) (f32x4.splat (f32.const 1.0))))
+    ;; · 2^k, k ∈ [−126, 0]: (k + 127) << 23 is 2^k's bit pattern
+    (local.set $p (f32x4.mul (local.get $p)
+      (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $k)) (i32x4.splat (i32.const 127))) (i32.const 23))))
+    (v128.and (local.get $p) (f32x4.ge (local.get $c) (f32x4.splat (f32.const -87.0)))))
+
+  ;; All pointers are byte offsets into memory. qkv [B, 3·H·D] (queries, keys, values of the
+  ;; new position); kT [B·H, D, cap]; v [B·H, cap, D]; bias [B·H, biasStride]; out [B, H·D];
+  ;; scratch: room for n + 4 floats. D must be a multiple of 4 and n < cap.
+  (func (export "attend")
+    (param $qkv i32) (param $kT i32) (param $v i32) (param $bias i32) (param $out i32) (param $scratch i32)
+    (param $B i32) (param $H i32) (param $D i32) (param $cap i32) (param $n i32) (param $biasStride i32)
+    (local $C i32) (local $L i32) (local $L4 i32) (local $b i32) (local $h i32) (local $bh i32)
+    (local $q i32) (local $kTb i32) (local $vb i32) (local $row i32) (local $o i32)
+    (local $s i32) (local $d i32) (local $capBytes i32) (local $dBytes i32)
+    (local $acc v128) (local $m v128) (local $sum v128) (local $e v128)
+    (local $max f32) (local $total f32) (local $a f32)
+    (local.set $C (i32.mul (local.get $H) (local.get $D)))
+    (local.set $L (i32.add (local.get $n) (i32.const 1)))
+    (local.set $L4 (i32.and (local.get $L) (i32.const -4)))
+    (local.set $capBytes (i32.shl (local.get $cap) (i32.const 2)))
+    (local.set $dBytes (i32.shl (local.get $D) (i32.const 2)))
+    (local.set $b (i32.const 0))
+    (block $rowsDone (loop $rows
+      (br_if $rowsDone (i32.ge_u (local.get $b) (local.get $B)))
+      (local.set $h (i32.const 0))
+      (block $headsDone (loop $heads
+        (br_if $headsDone (i32.ge_u (local.get $h) (local.get $H)))
+        (local.set $bh (i32.add (i32.mul (local.get $b) (local.get $H)) (local.get $h)))
+        ;; q of (b, h): qkv[b, h·D]; its key C floats on, its value 2C
+        (local.set $q (i32.add (local.get $qkv)
+          (i32.shl (i32.add (i32.mul (local.get $b) (i32.mul (local.get $C) (i32.const 3))) (i32.mul (local.get $h) (local.get $D))) (i32.const 2))))
+        (local.set $kTb (i32.add (local.get $kT) (i32.mul (local.get $bh) (i32.mul (local.get $dBytes) (local.get $cap)))))
+        (local.set $vb (i32.add (local.get $v) (i32.mul (local.get $bh) (i32.mul (local.get $capBytes) (local.get $D)))))
+        (local.set $row (i32.add (local.get $bias) (i32.shl (i32.mul (local.get $bh) (local.get $biasStride)) (i32.const 2))))
+
+        ;; the new position into the cache: kᵀ[bh, d, n] = k_d, v[bh, n, d] = v_d
+        (local.set $d (i32.const 0))
+        (block $writeKDone (loop $writeK
+          (br_if $writeKDone (i32.ge_u (local.get $d) (local.get $D)))
+          (f32.store
+            (i32.add (local.get $kTb) (i32.add (i32.mul (local.get $d) (local.get $capBytes)) (i32.shl (local.get $n) (i32.const 2))))
+            (f32.load (i32.add (local.get $q) (i32.shl (i32.add (local.get $C) (local.get $d)) (i32.const 2)))))
+          (local.set $d (i32.add (local.get $d) (i32.const 1)))
+          (br $writeK)))
+        (local.set $d (i32.const 0))
+        (block $writeDone (loop $write
+          (br_if $writeDone (i32.ge_u (local.get $d) (local.get $D)))
+          (v128.store
+            (i32.add (local.get $vb) (i32.add (i32.mul (local.get $n) (local.get $dBytes)) (i32.shl (local.get $d) (i32.const 2))))
+            (v128.load (i32.add (local.get $q) (i32.shl (i32.add (i32.shl (local.get $C) (i32.const 1)) (local.get $d)) (i32.const 2)))))
+          (local.set $d (i32.add (local.get $d) (i32.const 4)))
+          (br $write)))
+
+        ;; scores, four positions at a time: bias + Σ_d q_d · kᵀ[d, s..s+3]
+        (local.set $s (i32.const 0))
+        (block $scoresDone (loop $scores
+          (br_if $scoresDone (i32.ge_u (local.get $s) (local.get $L4)))
+          (local.set $acc (v128.load (i32.add (local.get $row) (i32.shl (local.get $s) (i32.const 2)))))
+          (local.set $d (i32.const 0))
+          (block $dotDone (loop $dot
+            (br_if $dotDone (i32.ge_u (local.get $d) (local.get $D)))
+            (local.set $acc (f32x4.add (local.get $acc)
+              (f32x4.mul
+                (f32x4.splat (f32.load (i32.add (local.get $q) (i32.shl (local.get $d) (i32.const 2)))))
+                (v128.load (i32.add (local.get $kTb) (i32.add (i32.mul (local.get $d) (local.get $capBytes)) (i32.shl (local.get $s) (i32.const 2))))))))
+            (local.set $d (i32.add (local.get $d) (i32.const 1)))
+            (br $dot)))
+          (v128.store (i32.add (local.get $scratch) (i32.shl (local.get $s) (i32.const 2))) (local.get $acc))
+          (local.set $s (i32.add (local.get $s) (i32.const 4)))
+          (br $scores)))
+        ;; the last L mod 4 positions one by one (reading past L could leave the cache)
+        (block $tailDone (loop $tail
+          (br_if $tailDone (i32.ge_u (local.get $s) (local.get $L)))
+          (local.set $a (f32.load (i32.add (local.get $row) (i32.shl (local.get $s) (i32.const 2)))))
+          (local.set $d (i32.const 0))
+          (block $tdotDone (loop $tdot
+            (br_if $tdotDone (i32.ge_u (local.get $d) (local.get $D)))
+            (local.set $a (f32.add (local.get $a)
+              (f32.mul
+                (f32.load (i32.add (local.get $q) (i32.shl (local.get $d) (i32.const 2))))
+                (f32.load (i32.add (local.get $kTb) (i32.add (i32.mul (local.get $d) (local.get $capBytes)) (i32.shl (local.get $s) (i32.const 2))))))))
+            (local.set $d (i32.add (local.get $d) (i32.const 1)))
+            (br $tdot)))
+          (f32.store (i32.add (local.get $scratch) (i32.shl (local.get $s) (i32.const 2))) (local.get $a))
+          (local.set $s (i32.add (local.get $s) (i32.const 1)))
+          (br $tail)))
+
+        ;; max over the L scores
+        (local.set $m (f32x4.splat (f32.const -inf)))
+        (local.set $s (i32.const 0))
+        (block $maxDone (loop $max4
+          (br_if $maxDone (i32.ge_u (local.get $s) (local.get $L4)))
+          (local.set $m (f32x4.max (local.get $m) (v128.load (i32.add (local.get $scratch) (i32.shl (local.get $s) (i32.const 2))))))
+          (local.set $s (i32.add (local.get $s) (i32.const 4)))
+          (br $max4)))
+        (local.set $max (f32.max (f32.max (f32x4.extract_lane 0 (local.get $m)) (f32x4.extract_lane 1 (local.get $m)))
+                                 (f32.max (f32x4.extract_lane 2 (local.get $m)) (f32x4.extract_lane 3 (local.get $m)))))
+        (block $maxTailDone (loop $maxTail
+          (br_if $maxTailDone (i32.ge_u (local.get $s) (local.get $L)))
+          (local.set $max (f32.max (local.get $max) (f32.load (i32.add (local.get $scratch) (i32.shl (local.get $s) (i32.const 2))))))
+          (local.set $s (i32.add (local.get $s) (i32.const 1)))
+          (br $maxTail)))
+
+        ;; exp(s − max) in place, and its sum
+        (local.set $m (f32x4.splat (local.get $max)))
+        (local.set $sum (f32x4.splat (f32.const 0)))
+        (local.set $s (i32.const 0))
+        (block $expDone (loop $exp
+          (br_if $expDone (i32.ge_u (local.get $s) (local.get $L4)))
+          (local.set $e (call $exp4 (f32x4.sub (v128.load (i32.add (local.get $scratch) (i32.shl (local.get $s) (i32.const 2)))) (local.get $m))))
+          (v128.store (i32.add (local.get $scratch) (i32.shl (local.get $s) (i32.const 2))) (local.get $e))
+          (local.set $sum (f32x4.add (local.get $sum) (local.get $e)))
+          (local.set $s (i32.add (local.get $s) (i32.const 4)))
+          (br $exp)))
+        (local.set $total (f32.add (f32.add (f32x4.extract_lane 0 (local.get $sum)) (f32x4.extract_lane 1 (local.get $sum)))
+                                   (f32.add (f32x4.extract_lane 2 (local.get $sum)) (f32x4.extract_lane 3 (local.get $sum)))))
+        (block $expTailDone (loop $expTail
+          (br_if $expTailDone (i32.ge_u (local.get $s) (local.get $L)))
+          (local.set $a (f32x4.extract_lane 0 (call $exp4 (f32x4.splat
+            (f32.sub (f32.load (i32.add (local.get $scratch) (i32.shl (local.get $s) (i32.const 2)))) (local.get $max))))))
+          (f32.store (i32.add (local.get $scratch) (i32.shl (local.get $s) (i32.const 2))) (local.get $a))
+          (local.set $total (f32.add (local.get $total) (local.get $a)))
+          (local.set $s (i32.add (local.get $s) (i32.const 1)))
+          (br $expTail)))
+
+        ;; out[b, h·D + d..d+3] = Σₛ pₛ · v[bh, s, d..d+3] / Σ
+        (local.set $e (f32x4.splat (f32.div (f32.const 1) (local.get $total))))
+        (local.set $o (i32.add (local.get $out)
+          (i32.shl (i32.add (i32.mul (local.get $b) (local.get $C)) (i32.mul (local.get $h) (local.get $D))) (i32.const 2))))
+        (local.set $d (i32.const 0))
+        (block $outDone (loop $outCols
+          (br_if $outDone (i32.ge_u (local.get $d) (local.get $D)))
+          (local.set $acc (f32x4.splat (f32.const 0)))
+          (local.set $s (i32.const 0))
+          (block $mixDone (loop $mix
+            (br_if $mixDone (i32.ge_u (local.get $s) (local.get $L)))
+            (local.set $acc (f32x4.add (local.get $acc)
+              (f32x4.mul
+                (f32x4.splat (f32.load (i32.add (local.get $scratch) (i32.shl (local.get $s) (i32.const 2)))))
+                (v128.load (i32.add (local.get $vb) (i32.add (i32.mul (local.get $s) (local.get $dBytes)) (i32.shl (local.get $d) (i32.const 2))))))))
+            (local.set $s (i32.add (local.get $s) (i32.const 1)))
+            (br $mix)))
+          (v128.store (i32.add (local.get $o) (i32.shl (local.get $d) (i32.const 2))) (f32x4.mul (local.get $acc) (local.get $e)))
+          (local.set $d (i32.add (local.get $d) (i32.const 4)))
+          (br $outCols)))
+
+        (local.set $h (i32.add (local.get $h) (i32.const 1)))
+        (br $heads)))
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (br $rows)))))
