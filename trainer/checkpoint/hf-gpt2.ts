@@ -9,24 +9,15 @@ import fs from "node:fs";
 import path from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import { type GPT2Config, gpt2ConfigSchema, toConfigJson } from "../model/config";
-import { P, type Params, parameterShapes } from "../model/gpt2";
-import { REWARD_HEAD, VALUE_HEAD_B, VALUE_HEAD_W } from "../model/heads";
+import type { Params } from "../model/gpt2";
+import { canonicalName, parameterShapes } from "../model/layout";
 import { writeByteLevelTokenizerFiles } from "../tokenizer/hf-files";
 import { tokenizerFor } from "../tokenizer/tokenizer";
 import { decodeSafetensors, encodeSafetensors } from "./safetensors";
 
 export const TOKENIZER_FILES = ["vocab.json", "merges.txt", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"];
-const HEADS = [REWARD_HEAD, VALUE_HEAD_W, VALUE_HEAD_B];
-const SKIPPED = /(^|\.)attn\.(bias|masked_bias)$|^lm_head\.weight$/;
 
 export type Checkpoint = { config: GPT2Config; params: Params };
-
-/** The name this project uses for a stored tensor name, or null to skip it. */
-function canonicalName(stored: string): string | null {
-  if (SKIPPED.test(stored)) return null;
-  if (HEADS.includes(stored) || stored.startsWith(P)) return stored;
-  return P + stored; // openai-community/gpt2 stores "h.0.attn.c_attn.weight"
-}
 
 export function loadCheckpoint(dir: string): Checkpoint {
   const configPath = path.join(dir, "config.json");

@@ -5,7 +5,8 @@
 // between Arbiter and `transformers` unchanged. Shape comments: B batch, T new tokens,
 // S = past + T attended positions, C = n_embd, H heads, D = C / H.
 import * as tf from "@tensorflow/tfjs-core";
-import { type GPT2Config, innerSize } from "./config";
+import type { GPT2Config } from "./config";
+import { P, parameterShapes } from "./layout";
 import type { LoraAdapter } from "./lora";
 import { tfSeed } from "./seed";
 
@@ -28,30 +29,8 @@ export type ForwardInput = {
 
 export type ForwardOutput = { hidden: tf.Tensor3D; present: KVCache };
 
-export const P = "transformer.";
-
-/** The names and shapes of every parameter, in Hugging Face's order. */
-export function parameterShapes(c: GPT2Config): [string, number[]][] {
-  const C = c.n_embd;
-  const F = innerSize(c);
-  const out: [string, number[]][] = [
-    [`${P}wte.weight`, [c.vocab_size, C]],
-    [`${P}wpe.weight`, [c.n_positions, C]],
-  ];
-  for (let i = 0; i < c.n_layer; i++) {
-    const h = `${P}h.${i}.`;
-    out.push(
-      [`${h}ln_1.weight`, [C]], [`${h}ln_1.bias`, [C]],
-      [`${h}attn.c_attn.weight`, [C, 3 * C]], [`${h}attn.c_attn.bias`, [3 * C]],
-      [`${h}attn.c_proj.weight`, [C, C]], [`${h}attn.c_proj.bias`, [C]],
-      [`${h}ln_2.weight`, [C]], [`${h}ln_2.bias`, [C]],
-      [`${h}mlp.c_fc.weight`, [C, F]], [`${h}mlp.c_fc.bias`, [F]],
-      [`${h}mlp.c_proj.weight`, [F, C]], [`${h}mlp.c_proj.bias`, [C]],
-    );
-  }
-  out.push([`${P}ln_f.weight`, [C]], [`${P}ln_f.bias`, [C]]);
-  return out;
-}
+// The names and shapes live in a module without tfjs, so the web app can check a folder against them.
+export { P, parameterShapes } from "./layout";
 
 /**
  * GPT-2's initialisation: weights N(0, 0.02), residual projections scaled by 1/√(2·n_layer)

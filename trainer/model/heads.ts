@@ -6,11 +6,11 @@
 //   AutoModelForCausalLMWithValueHead names it; PPO's critic (Stiennon et al. 2020).
 import * as tf from "@tensorflow/tfjs-core";
 import { type Params, param } from "./gpt2";
+import { REWARD_HEAD, VALUE_HEAD_B, VALUE_HEAD_W } from "./layout";
 import { tfSeed } from "./seed";
 
-export const REWARD_HEAD = "score.weight";
-export const VALUE_HEAD_W = "v_head.summary.weight";
-export const VALUE_HEAD_B = "v_head.summary.bias";
+// the names are in layout.ts, which has no tfjs
+export { REWARD_HEAD, VALUE_HEAD_B, VALUE_HEAD_W };
 
 export function initRewardHead(params: Params, nEmbd: number, seed = 0): void {
   const w = tf.randomNormal([1, nEmbd], 0, 1 / Math.sqrt(nEmbd + 1), "float32", tfSeed(seed, 2));
