@@ -25,7 +25,7 @@ import { closeDb, getDb } from "@/lib/db/client";
 import { startEmbeddedPostgres, freePort } from "@/lib/db/embedded";
 import { users } from "@/lib/db/schema";
 import { runSimulation, type SimStep } from "@/lib/sim/simulated-annotators";
-import { verdict, type Acknowledged } from "./faults/checks";
+import { acknowledgements, verdict } from "./faults/checks";
 import { FaultPlatform } from "./faults/platform";
 import { percentile, report } from "./harness";
 
@@ -103,13 +103,10 @@ async function main(): Promise<void> {
   const embedded = await startEmbeddedPostgres({ dataDir: platform.dataDir }); // attaches to the running server
   process.env.DATABASE_URL = embedded.url;
   const steps: SimStep[] = [];
-  const acked: Acknowledged = new Map();
-  let conflictingAcks = 0;
+  const acks = acknowledgements();
   const onStep = (s: SimStep) => {
     steps.push(s);
-    const before = acked.get(s.clientId);
-    if (before && before !== s.judgmentId) conflictingAcks++;
-    acked.set(s.clientId, s.judgmentId);
+    acks.onStep(s);
   };
   const events: EventRecord[] = [];
   const stopLoad = new AbortController();
@@ -276,7 +273,7 @@ async function main(): Promise<void> {
     const client = pg1();
     await client.connect();
     try {
-      const v = await verdict(client, projectId, acked, conflictingAcks);
+      const v = await verdict(client, projectId, acks.acked, acks.conflicting());
       const unit = (k: string) => (k === "acknowledged" || k === "inDatabase" || k === "writtenNotAcknowledged" ? "judgments" : "count");
       for (const [metric, value] of Object.entries(v)) report({ bench: "faults", metric, value, unit: unit(metric) });
     } finally {

@@ -10,6 +10,21 @@ import { checkpointPath } from "@/lib/models/paths";
 
 export type Acknowledged = Map<string, string>; // clientId → judgment id the client was given
 
+/** What the simulated annotators were told: every acknowledgement by clientId, and how many named another judgment than an earlier one for the same clientId. */
+export function acknowledgements(): { acked: Acknowledged; onStep: (s: { clientId: string; judgmentId: string }) => void; conflicting: () => number } {
+  const acked: Acknowledged = new Map();
+  let conflicting = 0;
+  return {
+    acked,
+    onStep: (s) => {
+      const before = acked.get(s.clientId);
+      if (before && before !== s.judgmentId) conflicting++;
+      acked.set(s.clientId, s.judgmentId);
+    },
+    conflicting: () => conflicting,
+  };
+}
+
 export type Verdict = {
   acknowledged: number;
   inDatabase: number;
@@ -43,11 +58,13 @@ export async function verdict(db: pg.ClientBase, projectId: string, acked: Ackno
       where c.project_id = $1`,
     [projectId],
   );
-  // a lease that survived its own judgment, or a "full until" hint in the future with no live lease behind it
+  // a lease that survived its own judgment, or a "full until" hint in the future with no live
+  // lease behind it on a comparison that still needs judgments (on a full one the hint blocks
+  // nothing: the scan skips it anyway, and submits turn leased slots into judged ones)
   const { rows: dangling } = await db.query<{ n: number }>(
     `select (select count(*) from task_leases l join comparisons c on c.id = l.comparison_id
               where c.project_id = $1 and exists (select 1 from judgments j where j.comparison_id = l.comparison_id and j.annotator_id = l.annotator_id))
-          + (select count(*) from comparisons c where c.project_id = $1 and c.slots_leased_until > now()
+          + (select count(*) from comparisons c where c.project_id = $1 and c.slots_leased_until > now() and c.judgment_count < c.required
               and not exists (select 1 from task_leases l where l.comparison_id = c.id and l.expires_at > now()))
           + (select count(*) from task_leases l join comparisons c on c.id = l.comparison_id where c.project_id = $1 and l.expires_at > now()) as n`,
     [projectId],

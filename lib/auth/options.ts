@@ -5,13 +5,17 @@
 // (lib/auth/current-user.ts), so demoting, disabling or signing someone out everywhere
 // takes effect at once.
 import type { NextAuthOptions } from "next-auth";
-import CredentialsProvider from "next-auth/providers/credentials";
+import credentialsModule from "next-auth/providers/credentials";
 import { env } from "@/lib/config/env";
 import { callbackPath } from "./callback-url";
 import { touchLastLogin } from "@/lib/users/users";
 import { userForOAuthIdentity } from "./oauth-link";
 import { oauthProviders, type ProviderProfile } from "./oauth-providers";
 import { signInWithPassword, type SignedInUser } from "./password-sign-in";
+
+// next-auth's providers are CommonJS: under Next and vitest the default import is the
+// function, under plain Node ESM (tsx: the short chaos test's web process) the module object.
+const CredentialsProvider = (credentialsModule as unknown as { default?: typeof credentialsModule }).default ?? credentialsModule;
 
 /** What getServerSession returns here. */
 export type SessionClaims = { userId?: string; sessionVersion?: number };
