@@ -380,6 +380,29 @@ export const taskLeases = pgTable(
   ],
 );
 
+/**
+ * An undone judgment's clientId (lib/judgments/undo-and-skip.ts): a late replay of the
+ * original submit (a retry still in flight, a proxy's resend) is answered as a duplicate
+ * of the undone judgment instead of writing it again. Written in the undo's transaction.
+ */
+export const undoneJudgments = pgTable(
+  "undone_judgments",
+  {
+    clientId: uuid("client_id").primaryKey(),
+    judgmentId: uuid("judgment_id").notNull(),
+    comparisonId: uuid("comparison_id")
+      .notNull()
+      .references(() => comparisons.id, { onDelete: "cascade" }),
+    annotatorId: uuid("annotator_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    projectId: uuid("project_id")
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    undoneAt: timestamp("undone_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+);
+
 export const skips = pgTable(
   "skips",
   {

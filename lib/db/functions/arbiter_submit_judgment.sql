@@ -1,4 +1,4 @@
--- arbiter_submit_judgment: current definition (drizzle/0014_submit_respects_reservations.sql).
+-- arbiter_submit_judgment: current definition (drizzle/0017_undone_judgments.sql).
 CREATE OR REPLACE FUNCTION arbiter_submit_judgment(
   p_comparison uuid,
   p_me uuid,
@@ -28,11 +28,12 @@ DECLARE
   v_others integer;
   v_id uuid;
   v_created boolean := true;
+  v_undone boolean := false;
   v_project uuid;
   v_group text;
 BEGIN
   -- The usual case, in one statement: the annotator holds a live lease on the comparison
-  -- (their slot) and the clientId is new. The counter's UPDATE takes the row lock. A
+  -- (their slot) and the clientId is new (neither written nor undone: 0017). The counter's UPDATE takes the row lock. A
   -- concurrent second submit of the same comparison by the same annotator waits on that
   -- lock and then fails on judgments_comparison_annotator_key (or on client_id, for the
   -- same clientId), which rolls back its whole statement: nothing is counted twice.
@@ -43,6 +44,7 @@ BEGIN
     update comparisons c set judgment_count = judgment_count + 1
       where c.id = p_comparison and exists (select from mine)
         and not exists (select from judgments j where j.client_id = p_client)
+        and not exists (select from undone_judgments u where u.client_id = p_client)
       returning c.project_id),
   judgment as (
     insert into judgments (client_id, comparison_id, project_id, annotator_id, ranking, strength, both_bad, criteria, rationale, shown_order, duration_ms)
@@ -57,14 +59,17 @@ BEGIN
     select c.project_id, c.is_gold, c.judgment_count, c.required, c.reserved_for_user, c.reserved_for_group,
         (select jsonb_agg(cr.response_id order by cr.position) from comparison_responses cr where cr.comparison_id = c.id) as response_ids,
         j.id as prev_id, j.annotator_id as prev_annotator, j.comparison_id as prev_comparison,
+        u.judgment_id as undone_id, u.annotator_id as undone_annotator, u.comparison_id as undone_comparison,
         (select l.shown_order from task_leases l
           where l.comparison_id = c.id and l.annotator_id = p_me and l.expires_at > now()) as my_lease
       into v_c
       from comparisons c left join judgments j on j.client_id = p_client
+        left join undone_judgments u on u.client_id = p_client
       where c.id = p_comparison for update of c;
     IF NOT FOUND THEN
       -- No such comparison; a clientId already used elsewhere is the more useful answer.
-      PERFORM 1 from judgments j where j.client_id = p_client;
+      PERFORM 1 from judgments j where j.client_id = p_client
+        union all select 1 from undone_judgments u where u.client_id = p_client;
       IF FOUND THEN
         RAISE EXCEPTION 'This clientId was already used for another judgment' USING ERRCODE = 'AR409';
       END IF;
@@ -77,6 +82,15 @@ BEGIN
       END IF;
       v_id := v_c.prev_id;
       v_created := false;
+    ELSIF v_c.undone_id IS NOT NULL THEN
+      -- A late replay of a submit its annotator has since undone: the same answer as any
+      -- retry (the undone judgment's id, not created), marked undone; nothing is written.
+      IF v_c.undone_annotator <> p_me OR v_c.undone_comparison <> p_comparison THEN
+        RAISE EXCEPTION 'This clientId was already used for another judgment' USING ERRCODE = 'AR409';
+      END IF;
+      v_id := v_c.undone_id;
+      v_created := false;
+      v_undone := true;
     ELSE
       v_lease := v_c.my_lease;
       IF v_lease IS NULL AND (v_c.reserved_for_user IS NOT NULL OR v_c.reserved_for_group IS NOT NULL)
@@ -113,6 +127,7 @@ BEGIN
   RETURN json_build_object(
     'id', v_id,
     'created', v_created,
+    'undone', v_undone,
     'projectId', v_project,
     'next', CASE WHEN p_next THEN arbiter_next_task(v_project, p_me, p_group, '{}', p_gold_first, p_lease_seconds,
                                                    p_max_leases, p_tries) END);

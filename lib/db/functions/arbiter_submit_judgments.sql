@@ -1,4 +1,4 @@
--- arbiter_submit_judgments: current definition (drizzle/0009_submit_batch.sql).
+-- arbiter_submit_judgments: current definition (drizzle/0017_undone_judgments.sql).
 CREATE OR REPLACE FUNCTION arbiter_submit_judgments(p_items jsonb) RETURNS json
 LANGUAGE plpgsql
 SET plan_cache_mode = force_generic_plan
@@ -26,6 +26,7 @@ BEGIN
       v_out[v.i] := json_build_object(
         'id', v_result->'id',
         'created', v_result->'created',
+        'undone', v_result->'undone',
         'projectId', v_result->'projectId',
         'next', arbiter_next_task((v_result->>'projectId')::uuid, (v.item->>1)::uuid, v.item->>10, '{}',
                                   (v.item->>11)::boolean, (v.item->>12)::integer, (v.item->>13)::integer,
