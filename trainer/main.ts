@@ -37,7 +37,10 @@ async function main(): Promise<void> {
   // which npm start derives; NEXTAUTH_SECRET also works but gives this process more than it needs).
   const key = trainerRpcKey(config);
   if (config.NEXTAUTH_SECRET) log("NEXTAUTH_SECRET is set here: give the trainer TRAINER_RPC_KEY instead (docs/SECURITY.md); it needs no more");
-  const scorer = key ? await startScoreServer({ key, host: config.TRAINER_HOST, port: config.TRAINER_PORT, publicUrl: config.TRAINER_PUBLIC_URL, log }) : null;
+  let reportModels = () => {}; // the heartbeat's, once registered
+  const scorer = key
+    ? await startScoreServer({ key, host: config.TRAINER_HOST, port: config.TRAINER_PORT, publicUrl: config.TRAINER_PUBLIC_URL, log, onModelsChanged: () => reportModels() })
+    : null;
   if (scorer) log(`scoring server on ${scorer.url}`);
   else log("TRAINER_RPC_KEY is not set: no scoring server (reward scores will not show in the web app)");
 
@@ -46,9 +49,11 @@ async function main(): Promise<void> {
     backend: backend.description,
     version: pkg.version,
     url: scorer?.url ?? null,
+    loadedModels: scorer ? () => scorer.loaded() : undefined,
     heartbeatMs: config.TRAINER_HEARTBEAT_MS,
     onError: (err) => log(`heartbeat failed: ${err instanceof Error ? err.message : String(err)}`),
   });
+  reportModels = () => void worker.beat();
 
   const boss = new PgBoss({ connectionString: config.DATABASE_URL, max: 2 });
   boss.on("error", (err) => log(`queue error: ${err.message}`));

@@ -15,14 +15,19 @@ export class ModelCache {
     private readonly load: (dir: string) => Checkpoint = loadCheckpoint,
   ) {}
 
+  /** Called when the set of loaded folders changes (one loaded, and so perhaps one dropped). */
+  onChange?: () => void;
+
   /** Runs fn with the checkpoint in `dir` loaded, loading it (and dropping the oldest) if needed. */
   async use<T>(dir: string, fn: (ckpt: Checkpoint) => Promise<T>): Promise<T> {
     let entry = this.entries.get(dir);
+    const loading = !entry;
     if (entry) this.entries.delete(dir); // re-inserted below: most recently used last
     else entry = { ckpt: this.load(dir), users: 0, dropped: false };
     this.entries.set(dir, entry);
     entry.users++;
     this.trim();
+    if (loading) this.onChange?.();
     try {
       return await fn(entry.ckpt);
     } finally {
@@ -31,7 +36,7 @@ export class ModelCache {
     }
   }
 
-  /** Folders loaded now, least recently used first (for tests). */
+  /** Folders loaded now, least recently used first (reported in the heartbeat: worker-registry.ts). */
   loaded(): string[] {
     return [...this.entries.keys()];
   }

@@ -14,7 +14,7 @@ import { ModelCache } from "./model-cache";
 /** A request the model cannot serve as asked (answered 400, not 500). */
 export class SampleInputError extends Error {}
 
-const policies = new ModelCache(2);
+export const policies = new ModelCache(2);
 
 export async function samplePolicy(relativePath: string, messages: Message[], opts: SamplingRequest): Promise<Sample[]> {
   return policies.use(checkpointPath(relativePath), async ({ config, params }) => {

@@ -7,7 +7,7 @@ import { tokenizerFor } from "../tokenizer/tokenizer";
 import { rewardsOf } from "../reward/score";
 import { ModelCache } from "./model-cache";
 
-const rewardModels = new ModelCache(2, (dir) => {
+export const rewardModels = new ModelCache(2, (dir) => {
   const ckpt = loadCheckpoint(dir);
   if (!ckpt.params.has("score.weight")) throw new Error(`${dir} has no reward head (score.weight)`);
   return ckpt;

@@ -4,13 +4,22 @@
 // a free port; its URL (advertised-url.ts) goes into trainer_workers so the web app finds
 // it. Every request must be signed by the web app, within ±30 s and once only
 // (lib/models/internal-auth.ts).
+//
+// Trainers on several machines need not share a checkpoint folder: a request for a model
+// whose files are not in this trainer's folder is answered 404 `model_not_here` at once,
+// and the web app asks the next live trainer (lib/models/trainer-client.ts). Which models
+// are loaded goes into the heartbeat (loaded(), worker-registry.ts).
+import { existsSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import path from "node:path";
 import { z } from "zod";
+import { MODEL_NOT_HERE } from "@/lib/models/trainer-answers";
 import { NonceCache, sha256Hex, verifySignature } from "@/lib/models/internal-auth";
+import { checkpointPath, checkpointsDir } from "@/lib/models/paths";
 import { advertisedUrl } from "./advertised-url";
-import { SampleInputError, samplePolicy } from "./policy-sampler";
-import { scoreResponses } from "./reward-scorer";
+import { policies, SampleInputError, samplePolicy } from "./policy-sampler";
+import { rewardModels, scoreResponses } from "./reward-scorer";
 
 const messages = z.array(z.object({ role: z.enum(["system", "user", "assistant"]), content: z.string() })).min(1);
 
@@ -34,17 +43,33 @@ const generateRequest = z
   })
   .strict();
 
+/** The model's files are not in this trainer's checkpoint folder (another trainer may have them). */
+class ModelNotHere extends Error {}
+
+/** Refuses, before any loading, a model whose folder this trainer does not have. */
+function requireLocal(artifactPath: string): void {
+  if (!existsSync(path.join(checkpointPath(artifactPath), "config.json"))) throw new ModelNotHere(`${artifactPath} is not in this trainer's checkpoint folder`);
+}
+
 /** Each path: how its body is read, and the work that answers it. */
 const ROUTES: Record<string, (body: unknown) => Promise<object>> = {
   "/score": async (body) => {
     const req = scoreRequest.parse(body);
+    requireLocal(req.artifactPath);
     return { scores: await scoreResponses(req.artifactPath, req.messages, req.responses) };
   },
   "/generate": async (body) => {
     const { artifactPath, messages, ...opts } = generateRequest.parse(body);
+    requireLocal(artifactPath);
     return { samples: await samplePolicy(artifactPath, messages, opts) };
   },
 };
+
+/** Artifact paths loaded in this process's model caches, as the database names them. */
+function loadedArtifacts(): string[] {
+  const root = checkpointsDir();
+  return [...new Set([...rewardModels.loaded(), ...policies.loaded()].map((dir) => path.relative(root, dir)))].sort();
+}
 
 const MAX_BODY = 4 * 1024 * 1024;
 
@@ -72,7 +97,10 @@ export async function startScoreServer(opts: {
   /** TRAINER_PUBLIC_URL: where the web app reaches this server, when not at the address it listens on */
   publicUrl?: string;
   log: (line: string) => void;
-}): Promise<{ url: string; close(): Promise<void> }> {
+  /** called when a model is loaded (and so perhaps another dropped): the heartbeat reports loaded() at once */
+  onModelsChanged?: () => void;
+}): Promise<{ url: string; loaded(): string[]; close(): Promise<void> }> {
+  rewardModels.onChange = policies.onChange = opts.onModelsChanged;
   const inFlight = new Map<string, number>();
   const nonces = new NonceCache();
   const server = http.createServer((req, res) => {
@@ -105,6 +133,7 @@ export async function startScoreServer(opts: {
         const answer = await route(JSON.parse(bytes.toString("utf8")));
         send(res, 200, { ...answer, ms: Math.round(performance.now() - started) });
       } catch (err) {
+        if (err instanceof ModelNotHere) return send(res, 404, { error: err.message, code: MODEL_NOT_HERE });
         const message = err instanceof z.ZodError ? err.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ") : err instanceof Error ? err.message : String(err);
         opts.log(`${req.url?.slice(1)} failed: ${message}`);
         send(res, isInputError(err) ? 400 : 500, { error: message });
@@ -113,5 +142,5 @@ export async function startScoreServer(opts: {
   });
   await new Promise<void>((resolve, reject) => server.once("error", reject).listen(opts.port, opts.host, resolve));
   const { port } = server.address() as AddressInfo;
-  return { url: advertisedUrl(opts.host, port, { publicUrl: opts.publicUrl }), close: () => new Promise((r) => server.close(() => r())) };
+  return { url: advertisedUrl(opts.host, port, { publicUrl: opts.publicUrl }), loaded: loadedArtifacts, close: () => new Promise((r) => server.close(() => r())) };
 }
