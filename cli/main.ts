@@ -1,6 +1,10 @@
 // `arbiter` command line (API.md, "Command line"), against the database `npm start` uses.
 import { parseArgs } from "node:util";
+import { createReadStream } from "node:fs";
+import { Readable } from "node:stream";
 import { backupCommand, projectExportCommand, projectImportCommand, restoreCommand } from "./backup-commands";
+import { CommandUsageError, exportRunCommand, modelRegisterCommand } from "./training-commands";
+import { importExternalPolicy } from "@/lib/import/external-policy";
 import { DATASETS, type DatasetName } from "@/lib/import/datasets/names";
 import { FILE_FORMATS, type FileFormat } from "@/lib/import/file-values";
 import { importFile } from "@/lib/import/import-file";
@@ -25,9 +29,13 @@ const USAGE = `usage:
   arbiter project export --project ID --file F [--artifacts]
   arbiter project import --file F
   arbiter import --project ID --file F [--format ndjson|csv|parquet] [--dataset NAME] [--on-invalid fail|skip] [--dry-run]
+  arbiter import --project ID --file F --external-policy
+  arbiter export-run --project ID --engine openrlhf|trl --out DIR [--style standard|conversational]
+  arbiter model register --project ID --kind base|policy --dir PATH [--name N]
   arbiter sim --url U --token T --project ID --annotators N [--noise X] [--oracle length|random|source-order|number-words] [--seed S]`;
 
-class UsageError extends Error {}
+/** A wrong or missing argument: the usage is printed and the exit code is 2. */
+class UsageError extends CommandUsageError {}
 
 function flags(args: string[], spec: Record<string, { type: "string" }>) {
   try {
@@ -147,7 +155,15 @@ async function importCommand(args: string[]): Promise<void> {
   try {
     v = parseArgs({
       args,
-      options: { project: { type: "string" }, file: { type: "string" }, format: { type: "string" }, dataset: { type: "string" }, "on-invalid": { type: "string" }, "dry-run": { type: "boolean" } },
+      options: {
+        project: { type: "string" },
+        file: { type: "string" },
+        format: { type: "string" },
+        dataset: { type: "string" },
+        "on-invalid": { type: "string" },
+        "dry-run": { type: "boolean" },
+        "external-policy": { type: "boolean" },
+      },
       strict: true,
       allowPositionals: false,
     }).values;
@@ -162,6 +178,16 @@ async function importCommand(args: string[]): Promise<void> {
   };
   const project = await getProject(required({ project: text("project") }, "project"));
   if (!project) throw new UsageError(`no project with id ${text("project")}`);
+  if (v["external-policy"] === true) {
+    if (v.format !== undefined || v.dataset !== undefined || v["on-invalid"] !== undefined || v["dry-run"] !== undefined) {
+      throw new UsageError("--external-policy reads NDJSON {prompt, completion} lines, all or nothing: --format, --dataset, --on-invalid and --dry-run do not apply");
+    }
+    const file = required({ file: text("file") }, "file");
+    const result = await importExternalPolicy(project, Readable.toWeb(createReadStream(file)) as ReadableStream<Uint8Array>, { maxBytes: Number.MAX_SAFE_INTEGER });
+    console.log(JSON.stringify(result, null, 2));
+    if (!result.committed) throw new Error(`${result.errors.length} invalid line(s): nothing imported`);
+    return;
+  }
   let last = 0;
   const result = await importFile(project, required({ file: text("file") }, "file"), {
     format: oneOf<FileFormat>("format", FILE_FORMATS),
@@ -191,6 +217,8 @@ const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
   "project export": projectExportCommand,
   "project import": projectImportCommand,
   import: importCommand,
+  "export-run": exportRunCommand,
+  "model register": modelRegisterCommand,
   sim,
 };
 
@@ -222,7 +250,7 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err) => {
-    console.error(err instanceof UsageError ? `${err.message}\n${USAGE}` : `error: ${err instanceof Error ? err.message : String(err)}`);
-    process.exit(err instanceof UsageError ? 2 : 1);
+    console.error(err instanceof CommandUsageError ? `${err.message}\n${USAGE}` : `error: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(err instanceof CommandUsageError ? 2 : 1);
   },
 );

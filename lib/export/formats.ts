@@ -102,8 +102,10 @@ export function rawRecord(j: ExportJudgment): object {
 /**
  * SFT pairs from the judgments of one comparison: the response most often ranked alone in
  * first place, unless that is shared (no clear best) or every judge said both were bad.
+ * `conversational`: the prompt as its messages and the completion as one assistant message
+ * (TRL's conversational prompt-completion form), instead of text.
  */
-export function sftRecord(judgments: ExportJudgment[]): object | null {
+export function sftRecord(judgments: ExportJudgment[], opts: { conversational?: boolean } = {}): object | null {
   if (judgments.length === 0) return null;
   const votes = new Map<string, number>();
   for (const j of judgments) {
@@ -115,8 +117,8 @@ export function sftRecord(judgments: ExportJudgment[]): object | null {
   if (ranked.length === 0 || (ranked.length > 1 && ranked[0]![1] === ranked[1]![1])) return null;
   const best = judgments[0]!.responses.find((r) => r.id === ranked[0]![0])!;
   return {
-    prompt: promptText(judgments[0]!.prompt),
-    completion: best.text,
+    prompt: opts.conversational ? judgments[0]!.prompt : promptText(judgments[0]!.prompt),
+    completion: opts.conversational ? [{ role: "assistant", content: best.text }] : best.text,
     meta: { comparisonId: judgments[0]!.comparisonId, source: best.source, votes: ranked[0]![1], judgments: judgments.length },
   };
 }

@@ -254,7 +254,7 @@ async function* records(db: Conn, projectId: string, filters: ExportFilters, opt
     // connection closes, so that its failure is not an unhandled rejection.
     await next?.catch(() => {});
   }
-  const record = sftRecord(group);
+  const record = sftRecord(group, { conversational: opts.conversational });
   if (record) yield record;
 
   function* formatBatch(rows: Row[]): Generator<object> {
@@ -273,7 +273,7 @@ async function* records(db: Conn, projectId: string, filters: ExportFilters, opt
           break;
         case "sft":
           if (group.length > 0 && group[0]!.comparisonId !== j.comparisonId) {
-            const record = sftRecord(group);
+            const record = sftRecord(group, { conversational: opts.conversational });
             if (record) yield record;
             group = [];
           }

@@ -24,13 +24,34 @@ export function checkpointPath(relative: string): string {
   return full;
 }
 
-/** Folders under the models directory that hold a loadable checkpoint (config.json + model.safetensors). */
-export function listBaseModels(): string[] {
-  const root = modelsDir();
+/** Where a model registered from a folder (register-model.ts) lives, relative to the checkpoint root. */
+export function registeredModelPath(projectId: string, name: string): string {
+  return path.join(projectId, "registered", name);
+}
+
+function checkpointFolders(root: string): string[] {
   if (!fs.existsSync(root)) return [];
   return fs
     .readdirSync(root, { withFileTypes: true })
-    .filter((d) => d.isDirectory() && fs.existsSync(path.join(root, d.name, "config.json")) && fs.existsSync(path.join(root, d.name, "model.safetensors")))
-    .map((d) => d.name)
-    .sort();
+    .filter((d) => d.isDirectory() && !d.name.includes(".partial-") && fs.existsSync(path.join(root, d.name, "config.json")) && fs.existsSync(path.join(root, d.name, "model.safetensors")))
+    .map((d) => d.name);
+}
+
+/**
+ * The names a round's baseModel can take: folders under the models directory that hold a
+ * loadable checkpoint (config.json + model.safetensors), and with a project, the models
+ * registered in it.
+ */
+export function listBaseModels(projectId?: string): string[] {
+  const names = new Set(checkpointFolders(modelsDir()));
+  if (projectId) for (const n of checkpointFolders(path.join(checkpointsDir(), projectId, "registered"))) names.add(n);
+  return [...names].sort();
+}
+
+/** The folder a baseModel name stands for: the models directory's, else the project's registered model of that name. */
+export function baseModelDir(name: string, projectId?: string): string {
+  const inModels = path.join(modelsDir(), name);
+  if (fs.existsSync(inModels) || !projectId) return inModels;
+  const registered = path.join(checkpointsDir(), registeredModelPath(projectId, name));
+  return fs.existsSync(registered) ? registered : inModels;
 }

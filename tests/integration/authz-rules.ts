@@ -91,6 +91,8 @@ export const ROUTE_RULES: Record<string, RouteRule> = {
     request: (fx) => ({ params: pid(fx), query: "dryRun=1", raw: { body: `${JSON.stringify({ prompt: "q", responses: [{ text: "a", source: "m1" }, { text: "b", source: "m2" }] })}\n`, type: "application/x-ndjson" } }),
     ok: 200,
   },
+  // a folder that is not there: the check passes, the registration is refused (400)
+  "POST /api/v1/projects/[id]/models": { permission: "projects.manage", request: (fx) => ({ params: pid(fx), json: { kind: "policy", dir: "no-such-model" } }), ok: 400 },
   "GET /api/v1/projects/[id]/export": { permission: "projects.manage", request: (fx) => ({ params: pid(fx), query: "format=pairwise" }), ok: 200 },
   "GET /api/v1/projects/[id]/export/card": { permission: "projects.manage", request: (fx) => ({ params: pid(fx), query: "format=pairwise" }), ok: 200 },
   "GET /api/v1/projects/[id]/export/preview": { permission: "projects.manage", request: (fx) => ({ params: pid(fx), query: "format=pairwise" }), ok: 200 },

@@ -10,12 +10,12 @@ import path from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import { type GPT2Config, gpt2ConfigSchema, toConfigJson } from "../model/config";
 import type { Params } from "../model/gpt2";
-import { canonicalName, parameterShapes } from "../model/layout";
+import { canonicalName, parameterShapes, TOKENIZER_FILES } from "../model/layout";
 import { writeByteLevelTokenizerFiles } from "../tokenizer/hf-files";
 import { tokenizerFor } from "../tokenizer/tokenizer";
 import { decodeSafetensors, encodeSafetensors } from "./safetensors";
 
-export const TOKENIZER_FILES = ["vocab.json", "merges.txt", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"];
+export { TOKENIZER_FILES } from "../model/layout";
 
 export type Checkpoint = { config: GPT2Config; params: Params };
 

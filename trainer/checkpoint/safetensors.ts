@@ -4,6 +4,7 @@
 // offsets relative to the end of the header. Written as F32 with names sorted and the
 // header padded with spaces to 8 bytes, so the same tensors always give the same bytes.
 // Read: F32, F16, BF16, F64, I32, I64 (converted to float32 or int32).
+import fs from "node:fs";
 
 export type SafeTensor = { dtype: string; shape: number[]; data: Float32Array | Int32Array };
 
@@ -90,4 +91,42 @@ export function decodeSafetensors(buf: Buffer): { tensors: Map<string, SafeTenso
     tensors.set(name, { dtype, shape, data: decodeData(dtype, buf.subarray(base + begin, base + end)) });
   }
   return { tensors, metadata };
+}
+
+/**
+ * The tensors a safetensors file holds (name → dtype and shape), from its header alone: the
+ * data is not read, so a checkpoint of gigabytes is checked in milliseconds. Each entry's
+ * dtype, and its data_offsets against its shape and the file's size, are checked as
+ * decodeSafetensors does.
+ */
+export function readSafetensorsHeader(file: string): Map<string, { dtype: string; shape: number[] }> {
+  const fd = fs.openSync(file, "r");
+  try {
+    const size = fs.fstatSync(fd).size;
+    const head = Buffer.alloc(8);
+    if (size < 8 || fs.readSync(fd, head, 0, 8, 0) !== 8) throw new Error("not a safetensors file: shorter than its header length");
+    const n = Number(head.readBigUInt64LE(0));
+    if (8 + n > size || n > 100 * 1024 * 1024) throw new Error("not a safetensors file: header runs past the end");
+    const json = Buffer.alloc(n);
+    fs.readSync(fd, json, 0, n, 8);
+    let header: Record<string, HeaderEntry | Record<string, string>>;
+    try {
+      header = JSON.parse(json.toString("utf8"));
+    } catch {
+      throw new Error("not a safetensors file: its header is not JSON");
+    }
+    const out = new Map<string, { dtype: string; shape: number[] }>();
+    for (const [name, entry] of Object.entries(header)) {
+      if (name === "__metadata__") continue;
+      const { dtype, shape, data_offsets: offsets } = entry as HeaderEntry;
+      if (!(dtype in BYTES)) throw new Error(`${name}: unsupported dtype ${dtype}`);
+      if (!Array.isArray(shape) || !Array.isArray(offsets) || offsets.length !== 2) throw new Error(`${name}: no shape or data_offsets`);
+      const count = shape.reduce((a, b) => a * b, 1);
+      if (offsets[1] - offsets[0] !== count * BYTES[dtype]! || 8 + n + offsets[1] > size) throw new Error(`${name}: data_offsets do not match shape ${JSON.stringify(shape)}`);
+      out.set(name, { dtype, shape });
+    }
+    return out;
+  } finally {
+    fs.closeSync(fd);
+  }
 }

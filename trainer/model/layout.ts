@@ -9,6 +9,9 @@ export const REWARD_HEAD = "score.weight";
 export const VALUE_HEAD_W = "v_head.summary.weight";
 export const VALUE_HEAD_B = "v_head.summary.bias";
 
+/** Tokenizer files a checkpoint folder may carry (copied along with it, unchanged). */
+export const TOKENIZER_FILES = ["vocab.json", "merges.txt", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"];
+
 export const P = "transformer.";
 
 /** The names and shapes of every parameter, in Hugging Face's order. */

@@ -24,7 +24,7 @@ function fromArtifact(a: ModelArtifact, label: string): LoadedModel {
 export async function loadReference(db: Db, projectId: string, settings: RoundSettings): Promise<LoadedModel | null> {
   const sft = await latestArtifact(db, projectId, "sft");
   if (sft) return fromArtifact(sft, "sft");
-  if (settings.baseModel) return { ...loadBaseModel(settings.baseModel, 0), artifactId: null };
+  if (settings.baseModel) return { ...loadBaseModel(settings.baseModel, 0, undefined, projectId), artifactId: null };
   return null;
 }
 
@@ -49,5 +49,5 @@ export async function loadTrunk(db: Db, projectId: string, settings: RoundSettin
     const sft = await latestArtifact(db, projectId, "sft");
     if (sft) return fromArtifact(sft, "sft");
   }
-  return { ...loadBaseModel(settings.baseModel, seed, settings.scratchModel), artifactId: null };
+  return { ...loadBaseModel(settings.baseModel, seed, settings.scratchModel, projectId), artifactId: null };
 }

@@ -42,7 +42,7 @@ export default async function RoundsPage({ params }: { params: Promise<{ id: str
         new policy&apos;s answers back to annotators (source &quot;policy@round-N&quot;). Models are saved in Hugging Face&apos;s GPT-2 layout. A
         project&apos;s round threshold starts rounds by themselves.
       </p>
-      <StartRoundForm projectId={id} baseModels={listBaseModels()} defaultEpochs={settings.rewardModel.epochs} />
+      <StartRoundForm projectId={id} baseModels={listBaseModels(id)} defaultEpochs={settings.rewardModel.epochs} />
 
       <DataTable headers={["Round", "Status", "Phase", "Trigger", "Started", "Finished", "Note", ""]} testId="rounds">
         {rounds.map((r) => (

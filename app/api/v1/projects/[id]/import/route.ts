@@ -8,6 +8,7 @@ import { DATASETS } from "@/lib/import/datasets";
 import { FILE_FORMATS } from "@/lib/import/file-values";
 import { UnreadableFileError, UnsupportedRecordsError } from "@/lib/import/import-errors";
 import { acquireImportSlot } from "@/lib/import/import-slots";
+import { importExternalPolicy } from "@/lib/import/external-policy";
 import { importStream, type ImportProgress, type ImportResult } from "@/lib/import/import-stream";
 import { BodyTooLargeError } from "@/lib/import/read-lines";
 import { getProject } from "@/lib/projects/projects";
@@ -24,6 +25,8 @@ const querySchema = z
     progress: flag.optional(),
     /** the file's name, kept in the import's record */
     fileName: z.string().trim().min(1).max(255).optional(),
+    /** the body is a new external policy's answers (lib/import/external-policy.ts), NDJSON `{prompt, completion}` lines */
+    externalPolicy: flag.optional(),
   })
   .strict();
 
@@ -104,6 +107,18 @@ export const POST = withPermission<{ id: string }>(
     const body = req.body;
     const release = acquireImportSlot();
     if (!release) throw new ApiError("unavailable", `${env().IMPORT_CONCURRENCY} imports are running on this server; try again when one has finished`, undefined, IMPORT_BUSY_RETRY_AFTER_S);
+    if (q.externalPolicy) {
+      if (q.format || q.dataset || q.onInvalid || q.dryRun || q.progress) {
+        release();
+        throw new ApiError("invalid_input", "externalPolicy reads NDJSON {prompt, completion} lines, all or nothing: format, dataset, onInvalid, dryRun and progress do not apply");
+      }
+      try {
+        const result = await importExternalPolicy(project, body, { maxBytes, maxLineBytes: env().IMPORT_LINE_MAX_BYTES }).finally(release);
+        return Response.json(result, { status: result.errors.length > 0 ? 400 : 201 });
+      } catch (err) {
+        refusal(err);
+      }
+    }
     const run = (onProgress?: (p: ImportProgress) => void) =>
       importStream(project, body, {
         format: q.format ?? (contentType.includes("parquet") ? "parquet" : undefined),

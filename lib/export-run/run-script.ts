@@ -1,0 +1,167 @@
+// config.sh (the settings a user edits, the base model first), run.sh (the engine's
+// command lines) and README.md for an `arbiter export-run` folder.
+import { CHECKED_VERSIONS, engineCommands, FILES, type Command, type Engine, type RunData } from "./engines";
+
+/** The settings run.sh reads, with their defaults; BASE_MODEL is left for the user to name. */
+const SETTINGS: [name: string, value: string, why: string][] = [
+  ["BASE_MODEL", "", "the model to start from: a Hugging Face id or a local folder (required)"],
+  ["OUT", "./runs", "where each step writes its model"],
+  ["EPOCHS", "1", "passes over the SFT, reward-model and DPO data"],
+  ["BATCH_SIZE", "64", "global batch (OpenRLHF --train.batch_size, also PPO's rollout batch)"],
+  ["MICRO_BATCH_SIZE", "1", "per GPU"],
+  ["GRAD_ACCUM", "8", "TRL: steps per update (global batch = GPUs x MICRO_BATCH_SIZE x GRAD_ACCUM)"],
+  ["MAX_LEN", "1024", "tokens of prompt + answer"],
+  ["MAX_NEW_TOKENS", "256", "tokens a policy writes per answer during PPO/RLOO"],
+  ["EVAL_STEPS", "100", "steps between evaluations on the held-out split"],
+  ["ZERO_STAGE", "2", "OpenRLHF: DeepSpeed ZeRO stage"],
+  ["GPUS", "8", "OpenRLHF PPO: GPUs per node for each of actor, critic, reward, reference (colocated) and vLLM engines"],
+  ["SFT_LR", "5e-6", ""],
+  ["RM_LR", "9e-6", ""],
+  ["PPO_ACTOR_LR", "5e-7", ""],
+  ["PPO_CRITIC_LR", "9e-6", ""],
+  ["KL_COEF", "0.01", "KL penalty towards the starting policy (OpenRLHF --algo.kl.init_coef, TRL RLOO --beta)"],
+  ["NUM_GENERATIONS", "4", "TRL RLOO: answers sampled per prompt"],
+  ["DPO_BETA", "0.1", ""],
+  ["DPO_LR", "5e-7", ""],
+];
+
+const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+export function configScript(engine: Engine): string {
+  const lines = [
+    `# Settings for run.sh (arbiter export-run, engine ${engine}). Edit, then: ./run.sh`,
+    "# A value already in the environment wins, so BASE_MODEL=gpt2 ./run.sh works too.",
+    "",
+  ];
+  for (const [name, value, why] of SETTINGS) {
+    if (why) lines.push(`# ${why}`);
+    lines.push(`: "\${${name}:=${value}}"`);
+  }
+  lines.push("# the model the reward model, PPO and DPO start from: the SFT step's output when there is SFT data, else BASE_MODEL");
+  lines.push(': "${SFT_MODEL:=}"');
+  return lines.join("\n") + "\n";
+}
+
+export function commandLine(c: Command): string {
+  const args = c.args.map(([flag, value]) => (value === null ? `  ${flag}` : `  ${flag} ${value.startsWith('"') ? value : quote(value)}`));
+  return [c.launcher, ...args].join(" \\\n");
+}
+
+export function runScript(engine: Engine, data: RunData): string {
+  const commands = engineCommands(engine, data);
+  const has = (step: string) => commands.some((c) => c.step === step);
+  const fn = (name: string, step: string) => {
+    const c = commands.find((x) => x.step === step)!;
+    return `${name}() {\n${commandLine(c).replace(/^/gm, "  ")}\n}\n`;
+  };
+  const checked = CHECKED_VERSIONS[engine];
+  return `#!/usr/bin/env bash
+# Written by \`arbiter export-run --engine ${engine}\`: trains on this folder's data with
+# ${engine === "openrlhf" ? "OpenRLHF" : "TRL"} ${checked.version} (${checked.repository}, commit ${checked.commit.slice(0, 12)}),
+# the version whose dataset keys and flags these files were checked against.
+#   ./run.sh            SFT${has("sft") ? "" : " (no SFT data: skipped)"}, then the reward model, then ${engine === "openrlhf" ? "PPO" : "RLOO"}
+#   ./run.sh dpo        SFT, then DPO instead of the reward model and ${engine === "openrlhf" ? "PPO" : "RLOO"}
+#   ./run.sh sft|rm|${engine === "openrlhf" ? "ppo" : "rloo"}|dpo   one step
+set -euo pipefail
+cd "$(dirname "$0")"
+source ./config.sh
+if [ -z "$BASE_MODEL" ]; then
+  echo "set BASE_MODEL in config.sh (or the environment) to the model to start from, e.g. BASE_MODEL=gpt2 ./run.sh" >&2
+  exit 2
+fi
+${has("sft") ? 'SFT_MODEL="${SFT_MODEL:-$OUT/sft}"' : 'SFT_MODEL="${SFT_MODEL:-$BASE_MODEL}"'}
+mkdir -p "$OUT"
+
+${has("sft") ? fn("sft", "sft") : 'sft() {\n  echo "no SFT data in this export: the reward model and the policy start from BASE_MODEL"\n}\n'}
+${fn("rm", "reward_model")}
+${fn(engine === "openrlhf" ? "ppo" : "rloo", "ppo")}
+${fn("dpo", "dpo")}
+case "\${1:-rlhf}" in
+  rlhf) sft; rm; ${engine === "openrlhf" ? "ppo" : "rloo"} ;;
+  dpo) sft; dpo ;;
+  sft) sft ;;
+  rm) rm ;;
+  ${engine === "openrlhf" ? "ppo) ppo" : "rloo) rloo"} ;;
+  *) echo "usage: ./run.sh [rlhf|dpo|sft|rm|${engine === "openrlhf" ? "ppo" : "rloo"}]" >&2; exit 2 ;;
+esac
+`;
+}
+
+export type RunManifest = {
+  project: { id: string; name: string };
+  engine: Engine;
+  checkedAgainst: (typeof CHECKED_VERSIONS)[Engine];
+  style: RunData["style"];
+  createdAt: string;
+  counts: RunData["counts"] & { bothBadPairsLeftOut: number; demonstrations: number; judgedBest: number };
+};
+
+export function readme(m: RunManifest): string {
+  const e = m.engine === "openrlhf" ? "OpenRLHF" : "TRL";
+  const c = m.counts;
+  const checked = m.checkedAgainst;
+  const keys =
+    m.engine === "openrlhf"
+      ? {
+          preference: "`--data.prompt_key prompt --data.chosen_key chosen --data.rejected_key rejected` (openrlhf/datasets/reward_dataset.py, `preprocess_data`)",
+          sft: "`--data.input_key prompt --data.output_key completion` (openrlhf/datasets/sft_dataset.py)",
+          prompts: "`--data.input_key prompt` (openrlhf/datasets/prompts_dataset.py)",
+        }
+      : {
+          preference: "the preference type's `prompt`, `chosen`, `rejected` (trl/trainer/reward_trainer.py and dpo_trainer.py; docs/source/dataset_formats.md)",
+          sft: "the prompt-completion type's `prompt`, `completion` (trl/trainer/sft_trainer.py)",
+          prompts: "the prompt-only type's `prompt` (trl/trainer/rloo_trainer.py)",
+        };
+  const style =
+    m.style === "standard"
+      ? "Text (`standard`): each prompt is the conversation in Arbiter's transcript form (`\\n\\nHuman: …\\n\\nAssistant:`) and each answer follows it with a space, the shape Arbiter's own trainer reads, for models without a chat template (GPT-2 family)."
+      : `Messages (\`conversational\`): prompts are message lists and answers one assistant message each; the engine applies the model's chat template${m.engine === "openrlhf" ? " (run.sh passes `--data.apply_chat_template`)" : ""}.`;
+  return `# ${m.project.name}: training data for ${e}
+
+Written by \`arbiter export-run --engine ${m.engine}\` from project \`${m.project.id}\` on ${m.createdAt}.
+
+Formats and flags checked against **${e} ${checked.version}** (${checked.repository}, commit \`${checked.commit}\`): the keys its dataset loaders read and the flags its trainers define at that commit. Another version may name them differently.
+
+${style}
+
+| file | lines | what |
+| --- | --- | --- |
+| \`${FILES.preference}/train.jsonl\` | ${c.preferenceTrain} | preference pairs \`{prompt, chosen, rejected}\` for the reward model and DPO: ${keys.preference} |
+| \`${FILES.preference}/test.jsonl\` | ${c.preferenceEval} | the same, on the held-out prompts (evaluation split) |
+| \`${FILES.sft}/train.jsonl\` | ${c.sftTrain} | SFT pairs \`{prompt, completion}\`: ${keys.sft} |
+| \`${FILES.sft}/test.jsonl\` | ${c.sftEval} | the same, on the held-out prompts |
+| \`${FILES.prompts}/train.jsonl\` | ${c.promptsTrain} | every prompt not held out \`{prompt}\`, for ${m.engine === "openrlhf" ? "PPO" : "RLOO"}: ${keys.prompts} |
+| \`${FILES.prompts}/test.jsonl\` | ${c.promptsEval} | the held-out prompts: generate the trained policy's answers to these (and to any others) and import them back (below) |
+| \`config.sh\` | | the settings run.sh uses; \`BASE_MODEL\` is empty until you name the model to start from |
+| \`run.sh\` | | the command lines: SFT, the reward model, then ${m.engine === "openrlhf" ? "PPO (`./run.sh`)" : "RLOO (`./run.sh`)"}; or SFT then DPO (\`./run.sh dpo\`) |
+| \`manifest.json\` | | what was exported, from where, with these counts |
+
+What is in the data, by Arbiter's rules (docs/API.md, "Export records"):
+
+- Preference pairs are the pairwise export's: a k-wise ranking gives one pair per response
+  above another; responses tied in a ranking give no pair. Judgments that said both
+  responses were bad give none either (${c.bothBadPairsLeftOut} pair(s) left out): a DPO step
+  would otherwise raise the likelihood of an answer judged bad. Annotators excluded for
+  quality are left out.
+- SFT pairs are the project's demonstrations (${c.demonstrations}) and, per judged comparison,
+  the response most often ranked alone in first place (the \`sft\` export's rule;
+  ${c.judgedBest}), without exact repeats.
+- The split is Arbiter's evaluation slice (lib/rounds/held-out.ts): a fixed tenth of the
+  prompts, chosen by a hash of the prompt's id, that Arbiter's own rounds never train on.
+  Their pairs and demonstrations are the \`test\` files, so the reward model's and DPO's
+  evaluation is on prompts they did not see.
+
+${
+  m.engine === "openrlhf"
+    ? "Run it where OpenRLHF is installed (`pip install openrlhf==0.11.0`, or from the commit above); PPO uses Ray and vLLM (`ray start --head` first)."
+    : "Run it where TRL is installed (`pip install trl` at the version above, or from the commit); the `trl` command launches through accelerate."
+}
+
+## Bringing the policy back
+
+Import the trained policy's answers as a new source: \`arbiter import --project ${m.project.id} --file answers.jsonl --external-policy\`
+(one \`{"prompt": …, "completion": …}\` a line); they are named \`policy@external-N\` and
+join comparisons against the leaderboard's best sources. A GPT-2-family checkpoint folder
+can be registered as a model: \`arbiter model register --project ${m.project.id} --kind policy --dir ${"$"}OUT/${m.engine === "openrlhf" ? "ppo" : "rloo"}\`.
+`;
+}
