@@ -30,7 +30,8 @@ export const judgmentInputSchema = z
   .strict();
 export type JudgmentInput = z.output<typeof judgmentInputSchema>;
 
-export type SubmitResult = { id: string; created: boolean; projectId: string };
+/** `undone`: the clientId's judgment was written once and its annotator has since undone it (a late replay; nothing written). */
+export type SubmitResult = { id: string; created: boolean; projectId: string; undone?: boolean };
 
 /** What validation needs, from caches: the comparison's responses and the project's settings (projectForUser checks membership). */
 function validate(responseIds: string[], project: Project, input: JudgmentInput): void {
@@ -116,7 +117,7 @@ export async function submitJudgment(
       next: opts.next === true,
       assignment: assignmentParams(project),
     });
-    return opts.next ? { ...result, next: remember(result.next, project.id) } : { id: result.id, created: result.created, projectId: result.projectId };
+    return opts.next ? { ...result, next: remember(result.next, project.id) } : { id: result.id, created: result.created, projectId: result.projectId, ...(result.undone ? { undone: true } : {}) };
   } catch (err) {
     if (err instanceof SubmitQueueFull) {
       throw new ApiError("unavailable", "Too many judgments are waiting to be saved; send this one again shortly (same clientId)", undefined, QUEUE_FULL_RETRY_AFTER_S);

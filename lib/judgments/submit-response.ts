@@ -1,6 +1,7 @@
 // The HTTP answer to a submit, shared by POST /judgments (comparisonId in the body) and
 // POST /comparisons/:id/judgments (API.md): 201 { id } for a new judgment, 200 with the
-// same id when the clientId was seen before; ?next=1 adds the caller's next task.
+// same id when the clientId was seen before (with undone: true when that judgment has been
+// undone since: nothing is written again); ?next=1 adds the caller's next task.
 import { z } from "zod";
 import type { User } from "@/lib/db/schema";
 import { judgmentInputSchema, submitJudgment, type JudgmentInput } from "./submit-judgment";
@@ -16,6 +17,6 @@ export async function submitResponse(req: Request, comparisonId: string, user: U
   // failure in either acknowledges nothing (the client's retry, same clientId, is safe).
   const next = querySchema.parse(Object.fromEntries(new URL(req.url).searchParams)).next === "1";
   const result = await submitJudgment(comparisonId, user, input, { next });
-  const body = next ? { id: result.id, next: result.next ?? null } : { id: result.id };
+  const body = { id: result.id, ...(result.undone ? { undone: true } : {}), ...(next ? { next: result.next ?? null } : {}) };
   return Response.json(body, { status: result.created ? 201 : 200, headers: { "cache-control": "no-store" } });
 }

@@ -3,11 +3,15 @@ import { and, eq, isNotNull, sql } from "drizzle-orm";
 import { ApiError } from "@/lib/api/errors";
 import { getDb } from "@/lib/db/client";
 import { projectForUser } from "@/lib/projects/projects";
-import { comparisons, judgments, projects, skips, taskLeases, type User } from "@/lib/db/schema";
+import { comparisons, judgments, projects, skips, taskLeases, undoneJudgments, type User } from "@/lib/db/schema";
 import { UNDO_WINDOW_MS } from "./undo-window";
 
 
-/** Deletes my judgment if it is recent enough, and gives me the comparison back under a lease. */
+/**
+ * Deletes my judgment if it is recent enough, and gives me the comparison back under a
+ * lease. Its clientId is kept (undone_judgments), so a late replay of the original submit
+ * is answered as a duplicate of the undone judgment, not written again (drizzle/0017).
+ */
 export async function undoJudgment(judgmentId: string, me: User): Promise<{ comparisonId: string }> {
   // 403 once removed from the project (their judgments stay); checked before the
   // transaction, so it never waits for a second connection while holding one.
@@ -26,6 +30,7 @@ export async function undoJudgment(judgmentId: string, me: User): Promise<{ comp
     // committed, deletes nothing and must not take the count down again.
     const deleted = await tx.delete(judgments).where(eq(judgments.id, j.id)).returning({ id: judgments.id });
     if (deleted.length === 0) throw new ApiError("not_found", "No such judgment of yours (already undone)");
+    await tx.insert(undoneJudgments).values({ clientId: j.clientId, judgmentId: j.id, comparisonId: j.comparisonId, annotatorId: me.id, projectId: j.projectId });
     await tx
       .update(comparisons)
       .set({ judgmentCount: sql`greatest(${comparisons.judgmentCount} - 1, 0)` })
