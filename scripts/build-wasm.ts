@@ -9,7 +9,7 @@ import wabt from "wabt";
 const root = path.resolve(import.meta.dirname, "..");
 
 /** The .wat sources and the module each compiles to. */
-export const KERNELS = [{ wat: "trainer/tf/decode-attention.wat", out: "trainer/tf/decode-attention-wasm.ts" }];
+export const KERNELS = [{ wat: "trainer/tf/decode-kernels.wat", out: "trainer/tf/decode-kernels-wasm.ts" }];
 
 /** A .wat file's binary (SIMD on). */
 export async function compileWat(file: string): Promise<Uint8Array> {

@@ -8,16 +8,17 @@
 //     (n ⊙ γ + β)·W + b = n·(diag(γ)·W) + (β·W + b),   n = (x − μ)/√(σ² + ε);
 // - attention's 1/√D folded into the query columns of c_attn;
 // - every bias added by the product itself (one _FusedMatMul kernel call);
-// LayerNorm's normalisation and the embedding lookup run on the wasm heap; heads are folded
-// into the batch and the keys cached transposed, [B·H, D, S], over a cache that grows ahead
-// and is written in place (kv-buffer.ts). On wasm, attention (cache write, q·kᵀ, softmax,
-// ·v) is one call of a WebAssembly SIMD kernel (tf/decode-attention.ts); elsewhere q·kᵀ and
-// p·v are one batched product each. The prompt itself (many positions at once) still runs through forward();
-// its cache is handed over with `fromForwardCache`.
+// Heads are folded into the batch and the keys cached transposed, [B·H, D, S], over a cache
+// that grows ahead and is written in place (kv-buffer.ts). On wasm everything between the
+// products is a call into a WebAssembly SIMD module (tf/decode-kernels.ts): attention
+// (cache write, q·kᵀ + mask, softmax, ·v), GELU, and each residual add with the LayerNorm
+// after it; the embedding lookup runs on the wasm heap. Elsewhere q·kᵀ and p·v are one
+// batched product each. The prompt itself (many positions at once) still runs through
+// forward(); its cache is handed over with `fromForwardCache`.
 import * as tf from "@tensorflow/tfjs-core";
 import type { GPT2Config } from "./config";
 import { gelu, type KVCache, P, type Params, param } from "./gpt2";
-import { decodeAttention, decodeAttentionReady } from "../tf/decode-attention";
+import { addNorm, decodeAttention, decodeKernelsReady, geluWasm } from "../tf/decode-kernels";
 import { heapView, onWasm } from "../tf/wasm-heap";
 import { KVBuffer } from "./kv-buffer";
 import type { LoraAdapter } from "./lora";
@@ -138,14 +139,22 @@ export class Decoder {
    */
   step(ids: number[], positions: number[], bias: tf.Tensor3D, cache: KVBuffer): tf.Tensor2D {
     const B = ids.length;
-    const C = this.config.n_embd;
     const H = this.config.n_head;
-    const D = C / H;
-    const fused = cache.inPlace && decodeAttentionReady(D);
-    let x = this.embed(ids, positions); // [1, B, C]
+    const x0 = this.embed(ids, positions); // [1, B, C]
+    if (cache.inPlace && decodeKernelsReady(this.config.n_embd, H)) {
+      // x: the residual stream; n: its LayerNorm, the next product's input
+      let [x, n] = [x0, addNorm(x0, null, this.eps)];
+      for (const [i, l] of this.layers.entries()) {
+        const y = decodeAttention(dense(n, l.attn), cache.keys(i), cache.values(i), bias, H, cache.length);
+        [x, n] = addNorm(x, dense(y, l.proj), this.eps);
+        [x, n] = addNorm(x, dense(geluWasm(dense(n, l.fc)), l.out), this.eps);
+      }
+      cache.advance();
+      return tf.reshape(dense(n, this.lm), [B, -1]); // [B, V]
+    }
+    let x = x0;
     this.layers.forEach((l, i) => {
-      const qkv = dense(this.normalize(x), l.attn); // [1, B, 3C]
-      const y = fused ? decodeAttention(qkv, cache.keys(i), cache.values(i), bias, H, cache.length) : this.attend(qkv, bias, cache, i);
+      const y = this.attend(dense(this.normalize(x), l.attn), bias, cache, i);
       x = tf.add(x, dense(y, l.proj));
       const up = gelu(dense(this.normalize(x), l.fc)) as tf.Tensor3D; // [1, B, F]
       x = tf.add(x, dense(up, l.out));

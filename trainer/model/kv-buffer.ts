@@ -10,10 +10,10 @@
 // XNNPACK, which packs its right operand once per tensor id and reuses the packed copy. Where
 // attention runs through tfjs products the cache is that operand of q·kᵀ and p·v, batched
 // over B·H, so with B·H = 1 writes in place would not be seen: that case (one row, one head)
-// appends by concat. The fused attention kernel (tf/decode-attention.ts) reads the cache
+// appends by concat. The fused attention kernel (tf/decode-kernels.ts) reads the cache
 // itself, so with it every shape is written in place.
 import * as tf from "@tensorflow/tfjs-core";
-import { decodeAttentionReady } from "../tf/decode-attention";
+import { decodeKernelsReady } from "../tf/decode-kernels";
 import { heapView, onWasm } from "../tf/wasm-heap";
 
 /** Positions allocated ahead on wasm: attention reads at most GROW − 1 masked columns. */
@@ -38,7 +38,7 @@ export class KVBuffer {
     const [BH, D, S] = kT[0]!.shape;
     this.length = S;
     // with the fused kernel the cache is never a product's operand, so one row is safe too
-    this.inPlace = (opts.inPlace ?? true) && onWasm() && (BH > 1 || decodeAttentionReady(D));
+    this.inPlace = (opts.inPlace ?? true) && onWasm() && (BH > 1 || decodeKernelsReady(D, 1));
   }
 
   /** columns allocated: length, or more where room was allocated ahead */

@@ -1,6 +1,9 @@
-;; One decoding step of multi-head attention, for every (row, head) at once, on the memory of
-;; the tfjs wasm backend (imported, so tensors are read and written where they lie). Source
-;; of trainer/tf/decode-attention-wasm.ts (npm run build:wasm). Per row b and head h,
+;; The sampling decoder's per-step kernels (trainer/model/decoder.ts), on the memory of the
+;; tfjs wasm backend (imported, so tensors are read and written where they lie). Source of
+;; trainer/tf/decode-kernels-wasm.ts (npm run build:wasm). Through tfjs each of these took
+;; several kernel calls on a few thousand numbers, where a call's fixed cost is the work.
+;;
+;; attend: one decoding step of multi-head attention, for every (row, head) at once. Per row b and head h,
 ;; with the new position n and L = n + 1 positions attended:
 ;;   kᵀ[bh, :, n] ← k,  v[bh, n, :] ← v                          (the KV cache, in place)
 ;;   sₛ = bias[bh, s] + Σ_d q_d · kᵀ[bh, d, s]                   (q already scaled by 1/√D)
@@ -178,4 +181,80 @@
         (local.set $h (i32.add (local.get $h) (i32.const 1)))
         (br $heads)))
       (local.set $b (i32.add (local.get $b) (i32.const 1)))
-      (br $rows)))))
+      (br $rows))))
+
+  ;; GELU, tanh form (Hendrycks & Gimpel 2016; GPT-2's "gelu_new"), n a multiple of 4:
+  ;;   gelu(x) = x·σ(2u),  2u = x·(a + b·x²),  a = 2√(2/π),  b = 0.044715·a
+  ;; (x·σ(2u) = ½x(1 + tanh u)). σ(t) from e = exp(−|t|) ≤ 1: 1/(1 + e) for t ≥ 0, e/(1 + e) below.
+  (func (export "gelu") (param $x i32) (param $out i32) (param $n i32)
+    (local $i i32) (local $v v128) (local $t v128) (local $e v128) (local $inv v128)
+    (block $done (loop $each
+      (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+      (local.set $v (v128.load (i32.add (local.get $x) (i32.shl (local.get $i) (i32.const 2)))))
+      (local.set $t (f32x4.mul (local.get $v)
+        (f32x4.add (f32x4.mul (f32x4.mul (local.get $v) (local.get $v)) (f32x4.splat (f32.const 0.0713548162726)))
+                   (f32x4.splat (f32.const 1.5957691216057308)))))
+      (local.set $e (call $exp4 (f32x4.neg (f32x4.abs (local.get $t)))))
+      (local.set $inv (f32x4.div (f32x4.splat (f32.const 1)) (f32x4.add (f32x4.splat (f32.const 1)) (local.get $e))))
+      (v128.store (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 2)))
+        (f32x4.mul (local.get $v)
+          (v128.bitselect (local.get $inv) (f32x4.mul (local.get $e) (local.get $inv))
+            (f32x4.ge (local.get $t) (f32x4.splat (f32.const 0))))))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $each))))
+
+  ;; The residual step and the LayerNorm after it, per row of C numbers (C a multiple of 4):
+  ;;   sum = x + y,  norm = (sum − μ)/√(σ² + ε)
+  ;; with no gain or shift (the decoder folds them into the next product). y may be 0 (no
+  ;; residual: norm of x alone, sum not written).
+  (func (export "add_norm") (param $x i32) (param $y i32) (param $sum i32) (param $norm i32) (param $rows i32) (param $C i32) (param $eps f32)
+    (local $r i32) (local $c i32) (local $row i32) (local $yrow i32) (local $srow i32) (local $nrow i32)
+    (local $v v128) (local $acc v128) (local $m v128) (local $mean f32) (local $var f32)
+    (block $rowsDone (loop $rowsLoop
+      (br_if $rowsDone (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $row (i32.add (local.get $x) (i32.shl (i32.mul (local.get $r) (local.get $C)) (i32.const 2))))
+      (local.set $yrow (i32.add (local.get $y) (i32.shl (i32.mul (local.get $r) (local.get $C)) (i32.const 2))))
+      (local.set $srow (i32.add (local.get $sum) (i32.shl (i32.mul (local.get $r) (local.get $C)) (i32.const 2))))
+      (local.set $nrow (i32.add (local.get $norm) (i32.shl (i32.mul (local.get $r) (local.get $C)) (i32.const 2))))
+      ;; the sum (into sum, or x itself when there is no y), and Σ
+      (if (local.get $y) (then) (else (local.set $srow (local.get $row))))
+      (local.set $acc (f32x4.splat (f32.const 0)))
+      (local.set $c (i32.const 0))
+      (block $sumDone (loop $sumLoop
+        (br_if $sumDone (i32.ge_u (local.get $c) (local.get $C)))
+        (local.set $v (v128.load (i32.add (local.get $row) (i32.shl (local.get $c) (i32.const 2)))))
+        (if (local.get $y) (then
+          (local.set $v (f32x4.add (local.get $v) (v128.load (i32.add (local.get $yrow) (i32.shl (local.get $c) (i32.const 2))))))
+          (v128.store (i32.add (local.get $srow) (i32.shl (local.get $c) (i32.const 2))) (local.get $v))))
+        (local.set $acc (f32x4.add (local.get $acc) (local.get $v)))
+        (local.set $c (i32.add (local.get $c) (i32.const 4)))
+        (br $sumLoop)))
+      (local.set $mean (f32.div
+        (f32.add (f32.add (f32x4.extract_lane 0 (local.get $acc)) (f32x4.extract_lane 1 (local.get $acc)))
+                 (f32.add (f32x4.extract_lane 2 (local.get $acc)) (f32x4.extract_lane 3 (local.get $acc))))
+        (f32.convert_i32_u (local.get $C))))
+      ;; σ² = Σ (v − μ)² / C, two-pass as tfjs's moments are
+      (local.set $m (f32x4.splat (local.get $mean)))
+      (local.set $acc (f32x4.splat (f32.const 0)))
+      (local.set $c (i32.const 0))
+      (block $varDone (loop $varLoop
+        (br_if $varDone (i32.ge_u (local.get $c) (local.get $C)))
+        (local.set $v (f32x4.sub (v128.load (i32.add (local.get $srow) (i32.shl (local.get $c) (i32.const 2)))) (local.get $m)))
+        (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul (local.get $v) (local.get $v))))
+        (local.set $c (i32.add (local.get $c) (i32.const 4)))
+        (br $varLoop)))
+      (local.set $var (f32.div
+        (f32.add (f32.add (f32x4.extract_lane 0 (local.get $acc)) (f32x4.extract_lane 1 (local.get $acc)))
+                 (f32.add (f32x4.extract_lane 2 (local.get $acc)) (f32x4.extract_lane 3 (local.get $acc))))
+        (f32.convert_i32_u (local.get $C))))
+      (local.set $v (f32x4.splat (f32.div (f32.const 1) (f32.sqrt (f32.add (local.get $var) (local.get $eps))))))
+      (local.set $c (i32.const 0))
+      (block $normDone (loop $normLoop
+        (br_if $normDone (i32.ge_u (local.get $c) (local.get $C)))
+        (v128.store (i32.add (local.get $nrow) (i32.shl (local.get $c) (i32.const 2)))
+          (f32x4.mul (f32x4.sub (v128.load (i32.add (local.get $srow) (i32.shl (local.get $c) (i32.const 2)))) (local.get $m)) (local.get $v)))
+        (local.set $c (i32.add (local.get $c) (i32.const 4)))
+        (br $normLoop)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $rowsLoop))))
+)

@@ -1,12 +1,13 @@
-// The WebAssembly attention kernel (trainer/tf/decode-attention.wat) against the same
-// attention written with tfjs ops, on shapes that reach every branch: positions not a
-// multiple of four (the scalar tails), one row and one head, masked columns, D of 4 and 32.
+// The decoder's WebAssembly kernels (trainer/tf/decode-kernels.wat) against float64
+// references: attention on shapes that reach every branch (positions not a multiple of four,
+// i.e. the scalar tails; one row and one head; masked columns; D of 4 and 32), GELU over
+// the range where its exp form could overflow, and the residual add with LayerNorm.
 import * as tf from "@tensorflow/tfjs-core";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { compileWat, KERNELS } from "@/scripts/build-wasm";
-import { decodeAttention, decodeAttentionReady } from "@/trainer/tf/decode-attention";
+import { addNorm, decodeAttention, decodeKernelsReady, geluWasm } from "@/trainer/tf/decode-kernels";
 import { backendReady } from "./tf-backend";
 
 beforeAll(async () => void (await backendReady));
@@ -42,7 +43,7 @@ describe("decode attention kernel", () => {
     ["one row, one head, D 4", 1, 1, 4, 6],
     ["2 rows × 4 heads, D 32", 2, 4, 32, 40],
   ])("matches softmax(q·kᵀ + bias)·v with %s, at every position", (_, B, H, D, cap) => {
-    expect(decodeAttentionReady(D)).toBe(true);
+    expect(decodeKernelsReady(H * D, H)).toBe(true);
     const BH = B * H;
     const C = H * D;
     let seed = 1;
@@ -88,6 +89,36 @@ describe("decode attention kernel", () => {
     expect(() => decodeAttention(tf.zeros([1, 2, 12]) as tf.Tensor3D, kT, v, bias, 1, 4)).toThrow(/outside the cache/);
     expect(() => decodeAttention(tf.zeros([1, 2, 12]) as tf.Tensor3D, kT, v, bias, 2, 1)).toThrow(/does not match/);
     tf.dispose([kT, v, bias]);
+  });
+
+  it("computes GELU (tanh form) to float precision, far into both tails", () => {
+    const xs = Array.from({ length: 400 }, (_, i) => (i - 200) * 0.37 + (i % 7) * 0.01); // −74 … 74
+    xs.push(-1e4, 1e4, 0, -0.0);
+    const exact = (x: number) => 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x ** 3)));
+    const out = tf.tidy(() => geluWasm(tf.tensor1d(xs)).dataSync());
+    xs.forEach((x, i) => expect(Math.abs(out[i]! - exact(x))).toBeLessThanOrEqual(2e-6 * Math.max(1, Math.abs(x))));
+  });
+
+  it("adds the residual and normalises each row as LayerNorm does without gain or shift", () => {
+    const [rows, C] = [3, 12];
+    const x = Array.from({ length: rows * C }, (_, i) => Math.sin(i) * 3 + (i % C === 0 ? 40 : 0));
+    const y = Array.from({ length: rows * C }, (_, i) => Math.cos(i * 0.7));
+    const eps = 1e-5;
+    const [sum, norm, alone] = tf.tidy(() => {
+      const [s, n] = addNorm(tf.tensor3d(x, [1, rows, C]), tf.tensor3d(y, [1, rows, C]), eps);
+      return [s.dataSync(), n.dataSync(), addNorm(tf.tensor3d(x, [1, rows, C]), null, eps).dataSync()];
+    });
+    const layerNorm = (v: number[]) => {
+      const mean = v.reduce((a, b) => a + b, 0) / v.length;
+      const variance = v.reduce((a, b) => a + (b - mean) ** 2, 0) / v.length;
+      return v.map((e) => (e - mean) / Math.sqrt(variance + eps));
+    };
+    for (let r = 0; r < rows; r++) {
+      const s = x.slice(r * C, (r + 1) * C).map((e, c) => e + y[r * C + c]!);
+      s.forEach((e, c) => expect(sum[r * C + c]).toBeCloseTo(e, 5));
+      layerNorm(s).forEach((e, c) => expect(norm[r * C + c]).toBeCloseTo(e, 5));
+      layerNorm(x.slice(r * C, (r + 1) * C)).forEach((e, c) => expect(alone[r * C + c]).toBeCloseTo(e, 5));
+    }
   });
 
   it("is built from its source: the committed bytes are what the .wat compiles to", async () => {
