@@ -30,9 +30,13 @@ function kernelsOn(backend: WasmBackend): Exports | null {
   const memory = backend.wasm?.asm?.memory ?? backend.wasm?.wasmMemory;
   if (!(memory instanceof WebAssembly.Memory)) return null;
   if (bound?.memory !== memory) {
-    const module = new WebAssembly.Module(Buffer.from(WASM_BASE64, "base64"));
-    const instance = new WebAssembly.Instance(module, { env: { memory } });
-    bound = { memory, kernels: instance.exports as unknown as Exports };
+    try {
+      const module = new WebAssembly.Module(Buffer.from(WASM_BASE64, "base64"));
+      const instance = new WebAssembly.Instance(module, { env: { memory } });
+      bound = { memory, kernels: instance.exports as unknown as Exports };
+    } catch {
+      return null; // e.g. the threaded build's shared memory, which this module does not declare: tfjs kernels then
+    }
   }
   return bound.kernels;
 }
