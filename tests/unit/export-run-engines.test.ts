@@ -1,0 +1,107 @@
+// The command lines `arbiter export-run` writes name only flags the engine's trainers define
+// at the version it was checked against (tests/unit/fixtures/engines/*-flags.json, read from
+// the engines' source: the "how" field of each says how), and run.sh is valid bash.
+import { execFileSync, spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { CHECKED_VERSIONS, engineCommands, ENGINES, type RunData } from "@/lib/export-run/engines";
+import { preferenceLine, promptLine, sftLine } from "@/lib/export-run/engine-records";
+import { commandLine, configScript, runScript } from "@/lib/export-run/run-script";
+import openrlhfFlags from "./fixtures/engines/openrlhf-flags.json";
+import trlFlags from "./fixtures/engines/trl-flags.json";
+
+const FIXTURES = { openrlhf: openrlhfFlags, trl: trlFlags };
+
+const full: RunData["counts"] = { preferenceTrain: 10, preferenceEval: 2, sftTrain: 5, sftEval: 1, promptsTrain: 20, promptsEval: 3 };
+const noSftNoEval: RunData["counts"] = { preferenceTrain: 10, preferenceEval: 0, sftTrain: 0, sftEval: 0, promptsTrain: 20, promptsEval: 0 };
+const VARIANTS: RunData[] = [
+  { style: "standard", counts: full },
+  { style: "conversational", counts: full },
+  { style: "standard", counts: noSftNoEval },
+];
+
+describe("export-run command lines", () => {
+  for (const engine of ENGINES) {
+    it(`${engine}: every flag is one its trainer defines at commit ${CHECKED_VERSIONS[engine].commit.slice(0, 12)}`, () => {
+      const fixture = FIXTURES[engine];
+      expect(fixture.commit).toBe(CHECKED_VERSIONS[engine].commit);
+      for (const data of VARIANTS) {
+        const commands = engineCommands(engine, data);
+        for (const c of commands) {
+          const known = new Set((fixture.trainers as Record<string, string[]>)[c.trainer]);
+          expect(known.size, `${c.trainer} is in the fixture`).toBeGreaterThan(0);
+          const unknown = c.args.map(([flag]) => flag).filter((f) => !known.has(f));
+          expect(unknown, `${engine} ${c.trainer}`).toEqual([]);
+        }
+      }
+    });
+
+    it(`${engine}: the steps follow the data (no SFT data: no SFT step; no held-out data: no evaluation split)`, () => {
+      const steps = (counts: RunData["counts"]) => engineCommands(engine, { style: "standard", counts }).map((c) => c.step);
+      expect(steps(full)).toEqual(["sft", "reward_model", "ppo", "dpo"]);
+      expect(steps(noSftNoEval)).toEqual(["reward_model", "ppo", "dpo"]);
+      const flags = engineCommands(engine, { style: "standard", counts: noSftNoEval }).flatMap((c) => c.args.map(([f]) => f));
+      expect(flags.some((f) => f.startsWith("--eval") || f === "--dataset_test_split")).toBe(false);
+    });
+
+    it(`${engine}: run.sh is valid bash, names every command, and refuses to run until BASE_MODEL is named`, () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "export-run-sh-"));
+      for (const data of VARIANTS) {
+        const script = runScript(engine, data);
+        for (const c of engineCommands(engine, data)) expect(script).toContain(commandLine(c).replace(/^/gm, "  ").replace(/^ {2}/, ""));
+        fs.writeFileSync(path.join(dir, "run.sh"), script, { mode: 0o755 });
+        fs.writeFileSync(path.join(dir, "config.sh"), configScript(engine));
+        execFileSync("bash", ["-n", path.join(dir, "run.sh")]);
+        const env = { ...process.env };
+        delete env.BASE_MODEL;
+        const run = spawnSync("bash", [path.join(dir, "run.sh")], { env, encoding: "utf8" });
+        expect(run.status).toBe(2);
+        expect(run.stderr).toMatch(/set BASE_MODEL/);
+      }
+      // conversational data needs the chat template (OpenRLHF applies it only when asked)
+      const conversational = engineCommands(engine, VARIANTS[1]!).flatMap((c) => c.args.map(([f]) => f));
+      if (engine === "openrlhf") expect(conversational).toContain("--data.apply_chat_template");
+      expect(engineCommands(engine, VARIANTS[0]!).flatMap((c) => c.args.map(([f]) => f))).not.toContain("--data.apply_chat_template");
+    });
+  }
+});
+
+describe("export-run lines, as the engines' loaders read them", () => {
+  const messages = [
+    { role: "system" as const, content: "Be brief." },
+    { role: "user" as const, content: "What colour is the sky?" },
+  ];
+
+  it("standard: text the engines concatenate into Arbiter's own transcript", () => {
+    const p = preferenceLine(messages, "Blue.", "Green.", "standard");
+    expect(Object.keys(p).sort()).toEqual(["chosen", "prompt", "rejected"]);
+    // OpenRLHF openrlhf/datasets/reward_dataset.py L35-41 reads data[prompt_key], data[chosen_key],
+    // data[rejected_key] as strings and L141 tokenizes (prompt + chosen); TRL
+    // trl/trainer/reward_trainer.py L668-670 (explicit prompt) concatenates the same way.
+    expect(`${p.prompt}${p.chosen}`).toBe("\n\nSystem: Be brief.\n\nHuman: What colour is the sky?\n\nAssistant: Blue.");
+    expect(`${p.prompt}${p.rejected}`).toBe("\n\nSystem: Be brief.\n\nHuman: What colour is the sky?\n\nAssistant: Green.");
+    // OpenRLHF sft_dataset.py L27-31: prompt = data[input_key], response = data[output_key]; TRL sft_trainer.py L1465-1476
+    const s = sftLine(messages, "Blue.", "standard");
+    expect(Object.keys(s).sort()).toEqual(["completion", "prompt"]);
+    expect(`${s.prompt}${s.completion}`).toBe(`${p.prompt}${p.chosen}`);
+    // OpenRLHF prompts_dataset.py L39: prompt = data[input_key]
+    expect(promptLine(messages, "standard")).toEqual({ prompt: p.prompt });
+  });
+
+  it("conversational: message lists the engines' chat-template paths concatenate", () => {
+    const p = preferenceLine(messages, "Blue.", "Green.", "conversational");
+    // TRL trl/data_utils.py L184-195 (is_conversational): a list whose first item is a dict with "role"
+    for (const key of ["prompt", "chosen", "rejected"] as const) {
+      expect(Array.isArray(p[key])).toBe(true);
+      expect((p[key] as { role: string }[])[0]).toHaveProperty("role");
+    }
+    // OpenRLHF reward_dataset.py L19-22: apply_chat_template(data[prompt_key] + data[chosen_key]): list concatenation
+    expect([...(p.prompt as object[]), ...(p.chosen as object[])]).toEqual([...messages, { role: "assistant", content: "Blue." }]);
+    // OpenRLHF sft_dataset.py L14-22: prompt_message + response_message, lists
+    const s = sftLine(messages, "Blue.", "conversational");
+    expect(s).toEqual({ prompt: messages, completion: [{ role: "assistant", content: "Blue." }] });
+    expect(promptLine(messages, "conversational")).toEqual({ prompt: messages });
+  });
+});
