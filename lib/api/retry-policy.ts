@@ -7,6 +7,29 @@ export function isRetryableStatus(status: number): boolean {
   return status >= 500 || status === 429;
 }
 
+/**
+ * Longest one attempt may go unanswered before it is abandoned and sent again (same
+ * clientId): a stalled database or a dead connection would otherwise hold it for as long
+ * as the stall lasts. Well above a healthy submit (milliseconds), below the requests'
+ * statement timeout (DB_STATEMENT_TIMEOUT_MS, 30 s).
+ */
+export const ATTEMPT_TIMEOUT_MS = 10_000;
+
+/** The signal one attempt runs under: it aborts with a TimeoutError after `timeoutMs`. */
+export function attemptSignal(timeoutMs: number = ATTEMPT_TIMEOUT_MS): AbortSignal {
+  return AbortSignal.timeout(timeoutMs);
+}
+
+/**
+ * Whether a failed attempt may be sent again: a network failure (fetch's TypeError) or
+ * the attempt's own timeout, after which the request may or may not have landed (the
+ * clientId makes sending it again safe). Anything else (a refusal, a bug) is final.
+ */
+export function isRetryableFailure(err: unknown): boolean {
+  if (err instanceof TypeError) return true;
+  return typeof err === "object" && err !== null && (err as { name?: unknown }).name === "TimeoutError";
+}
+
 /** Longest wait a server's Retry-After may impose on one attempt. */
 const MAX_WAIT_MS = 30_000;
 /** Shortest wait, whatever Retry-After says: `0` or a date already past would make a hot loop of retries. */

@@ -5,7 +5,7 @@
 // failure or a 5xx/429, as Retry-After asks (bench:faults counts on it); optionally at a
 // person's pace.
 import { randomUUID } from "node:crypto";
-import { isRetryableStatus, retryDelayMs } from "@/lib/api/retry-policy";
+import { attemptSignal, isRetryableStatus, retryDelayMs } from "@/lib/api/retry-policy";
 import { mulberry32 } from "@/lib/bt/bootstrap";
 import { DEMO_TASK, oracleScore } from "@/lib/demo/number-words";
 
@@ -77,9 +77,6 @@ export type SimStep = {
 };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-/** A request that has not answered in this long is sent again (same clientId for a submit). */
-const ATTEMPT_TIMEOUT_MS = 30_000;
-
 /**
  * Sends a request again after a network failure, a timeout or a "not now" answer (5xx,
  * 429), waiting as Retry-After asks or backing off, as the annotator's browser does
@@ -91,7 +88,7 @@ async function fetchRetrying(url: string, init: RequestInit, patienceMs: number)
     let retryAfter: string | null = null;
     let last: Response | null = null;
     try {
-      const res = await fetch(url, { ...init, signal: AbortSignal.timeout(ATTEMPT_TIMEOUT_MS) });
+      const res = await fetch(url, { ...init, signal: attemptSignal() });
       if (!isRetryableStatus(res.status)) return { res, attempts: attempt + 1 };
       retryAfter = res.headers.get("retry-after");
       last = res;

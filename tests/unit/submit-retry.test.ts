@@ -1,17 +1,18 @@
 // The browser's submit (app/annotate/[projectId]/task-client.ts) against a real HTTP server
 // that turns it away: 503 with Retry-After is waited out and sent again with the same
-// clientId until the server takes it; a 4xx is final.
+// clientId until the server takes it; a 4xx is final; an attempt left unanswered is
+// abandoned after its timeout and sent again.
 import { createServer, type Server } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
 import { submitVerdict } from "@/app/annotate/[projectId]/task-client";
-import { retryDelayMs } from "@/lib/api/retry-policy";
+import { attemptSignal, isRetryableFailure, retryDelayMs } from "@/lib/api/retry-policy";
 
 type Seen = { at: number; clientId: string };
 
 let server: Server | undefined;
 afterEach(() => new Promise<void>((r) => (server ? server.close(() => r()) : r())));
 
-/** A server that answers each POST with the next of `answers` (status, headers). */
+/** A server that answers each POST with the next of `answers` (status, headers); status 0: never answers. */
 async function serve(answers: [number, Record<string, string>][]): Promise<{ origin: string; seen: Seen[] }> {
   const seen: Seen[] = [];
   server = createServer((req, res) => {
@@ -20,6 +21,7 @@ async function serve(answers: [number, Record<string, string>][]): Promise<{ ori
     req.on("end", () => {
       seen.push({ at: Date.now(), clientId: (JSON.parse(body) as { clientId: string }).clientId });
       const [status, headers] = answers[Math.min(seen.length - 1, answers.length - 1)]!;
+      if (status === 0) return; // hangs, as behind a stalled database
       res.writeHead(status, { "content-type": "application/json", ...headers });
       res.end(JSON.stringify(status < 300 ? { id: "judgment-1" } : { error: { code: "unavailable", message: "busy" } }));
     });
@@ -58,6 +60,39 @@ describe("submitVerdict", () => {
     await expect(submitVerdict("c-1", "client-4", verdict, { origin: refused.origin })).rejects.toThrow("busy");
     expect(refused.seen).toHaveLength(1);
   }, 15_000);
+});
+
+describe("submitVerdict with an attempt that hangs", () => {
+  it("abandons it after the attempt timeout and sends the same clientId again", async () => {
+    const { origin, seen } = await serve([[0, {}], [201, {}]]);
+    const started = Date.now();
+    expect(await submitVerdict("c-1", "client-5", verdict, { origin, attemptTimeoutMs: 400 })).toBe("judgment-1");
+    expect(seen.map((s) => s.clientId)).toEqual(["client-5", "client-5"]);
+    expect(seen[1]!.at - seen[0]!.at).toBeGreaterThanOrEqual(400); // the timeout, then the backoff
+    expect(Date.now() - started).toBeLessThan(5_000);
+    server!.closeAllConnections(); // the abandoned request's socket
+  }, 15_000);
+
+  it("gives up with a plain message once its patience is spent on attempts that all hang", async () => {
+    const { origin, seen } = await serve([[0, {}]]);
+    await expect(submitVerdict("c-1", "client-6", verdict, { origin, attemptTimeoutMs: 300, patienceMs: 1_000 })).rejects.toThrow("The server did not answer in time");
+    expect(seen.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(seen.map((s) => s.clientId))).toEqual(new Set(["client-6"]));
+    server!.closeAllConnections();
+  }, 15_000);
+});
+
+describe("isRetryableFailure and attemptSignal", () => {
+  it("retries a network error or the attempt's own timeout, nothing else", async () => {
+    expect(isRetryableFailure(new TypeError("fetch failed"))).toBe(true);
+    const signal = attemptSignal(50);
+    await new Promise((r) => setTimeout(r, 120));
+    expect(signal.aborted).toBe(true);
+    expect(isRetryableFailure(signal.reason)).toBe(true); // a DOMException named TimeoutError
+    expect(isRetryableFailure(new DOMException("The user aborted a request.", "AbortError"))).toBe(false);
+    expect(isRetryableFailure(new Error("busy"))).toBe(false);
+    expect(isRetryableFailure(undefined)).toBe(false);
+  });
 });
 
 describe("retryDelayMs", () => {

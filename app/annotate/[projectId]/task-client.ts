@@ -1,6 +1,6 @@
 // The browser's side of the task API (API.md): fetch the next task, submit with a stable
 // clientId and retries (a retried submit can never make a second judgment), skip, undo.
-import { isRetryableStatus, retryDelayMs } from "@/lib/api/retry-policy";
+import { attemptSignal, isRetryableFailure, isRetryableStatus, retryDelayMs } from "@/lib/api/retry-policy";
 import type { Message } from "@/lib/db/schema";
 
 export type Task = { comparisonId: string; prompt: Message[]; responses: { id: string; text: string }[]; leaseExpiresAt: string };
@@ -36,13 +36,14 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * Submits once and returns the judgment id. Network failures and answers that say "not
  * now" (503 with Retry-After while the server is overloaded or its database restarts,
  * other 5xx, 429) are sent again with the same clientId, waiting as the server asks or
- * backing off, for up to `patienceMs`; a refusal (4xx) is final.
+ * backing off, for up to `patienceMs`; a refusal (4xx) is final. An attempt unanswered
+ * after `attemptTimeoutMs` (10 s) is abandoned and sent again the same way.
  */
 export async function submitVerdict(
   comparisonId: string,
   clientId: string,
   verdict: Verdict,
-  opts: { origin?: string; patienceMs?: number } = {},
+  opts: { origin?: string; patienceMs?: number; attemptTimeoutMs?: number } = {},
 ): Promise<string> {
   const giveUpAt = Date.now() + (opts.patienceMs ?? 60_000);
   let lastError: unknown;
@@ -53,14 +54,16 @@ export async function submitVerdict(
         method: "POST",
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ comparisonId, clientId, ...verdict }),
+        signal: attemptSignal(opts.attemptTimeoutMs),
       });
       if (res.ok) return ((await res.json()) as { id: string }).id;
       if (!isRetryableStatus(res.status)) throw new Error(await errorMessage(res)); // the server said no: retrying won't help
       retryAfter = res.headers.get("retry-after");
       lastError = new Error(await errorMessage(res));
     } catch (err) {
-      if (err instanceof Error && !(err instanceof TypeError)) throw err;
-      lastError = err; // network error: the request may or may not have landed; the clientId makes retrying safe
+      if (!isRetryableFailure(err)) throw err;
+      // no answer (a network error or this attempt's timeout): it may or may not have landed; the clientId makes retrying safe
+      lastError = err instanceof TypeError ? err : new Error("The server did not answer in time");
     }
     const wait = retryDelayMs(attempt, retryAfter);
     if (Date.now() + wait > giveUpAt) break;
