@@ -12,9 +12,10 @@ import { closeDb } from "@/lib/db/client";
 import { runMigrations } from "@/lib/db/migrate";
 import { openDatabase } from "@/lib/db/open-database";
 import { ensureAdmin } from "@/lib/users/ensure-admin";
+import { withBuildLock } from "./build-lock";
 import { buildIsCurrent, recordBuild } from "./build-stamp";
 import { roleWarnings, runsTrainer, runsWeb, sharedSecretProblem } from "./start-role";
-import { Supervisor, superviseEmbeddedDatabase } from "./supervisor";
+import { Supervisor, superviseEmbeddedDatabase, webHealthWatch } from "./supervisor";
 import { trainerEnvironment } from "./trainer-env";
 import { webHeapFlags } from "./web-heap";
 
@@ -96,9 +97,12 @@ async function main(): Promise<void> {
 
   const nextBin = path.join(root, "node_modules", "next", "dist", "bin", "next");
   if (runsWeb(role) && !dev && !buildIsCurrent(root)) {
-    say("building the web app (first start or sources changed; takes a minute or two)…");
-    await run(process.execPath, [nextBin, "build"], { NEXT_TELEMETRY_DISABLED: "1" });
-    recordBuild(root);
+    await withBuildLock(database.url, root, async () => {
+      if (buildIsCurrent(root)) return say("the web app was built meanwhile by another start in this folder");
+      say("building the web app (first start or sources changed; takes a minute or two)…");
+      await run(process.execPath, [nextBin, "build"], { NEXT_TELEMETRY_DISABLED: "1" });
+      recordBuild(root);
+    });
   }
 
   // The web app and the trainer run under a supervisor (supervisor.ts): a crash is said on
@@ -145,6 +149,7 @@ async function main(): Promise<void> {
       env: { ...childEnv, NEXT_TELEMETRY_DISABLED: "1", NODE_OPTIONS: [process.env.NODE_OPTIONS, peerAddress, exitWithParent].filter(Boolean).join(" ") } as NodeJS.ProcessEnv,
     },
     ready: () => waitForHealth(url, dev ? 180_000 : 60_000),
+    health: webHealthWatch(config, dev ? 180_000 : 60_000), // a hung web app is killed and restarted
   });
   if (runsTrainer(role)) supervisor.run({
     name: "trainer",
