@@ -50,9 +50,10 @@ export function commandLine(c: Command): string {
 export function runScript(engine: Engine, data: RunData): string {
   const commands = engineCommands(engine, data);
   const has = (step: string) => commands.some((c) => c.step === step);
+  // functions named step_*: a function called `rm` would shadow the command
   const fn = (name: string, step: string) => {
     const c = commands.find((x) => x.step === step)!;
-    return `${name}() {\n${commandLine(c).replace(/^/gm, "  ")}\n}\n`;
+    return `step_${name}() {\n${commandLine(c).replace(/^/gm, "  ")}\n}\n`;
   };
   const checked = CHECKED_VERSIONS[engine];
   return `#!/usr/bin/env bash
@@ -72,16 +73,16 @@ fi
 ${has("sft") ? 'SFT_MODEL="${SFT_MODEL:-$OUT/sft}"' : 'SFT_MODEL="${SFT_MODEL:-$BASE_MODEL}"'}
 mkdir -p "$OUT"
 
-${has("sft") ? fn("sft", "sft") : 'sft() {\n  echo "no SFT data in this export: the reward model and the policy start from BASE_MODEL"\n}\n'}
+${has("sft") ? fn("sft", "sft") : 'step_sft() {\n  echo "no SFT data in this export: the reward model and the policy start from BASE_MODEL"\n}\n'}
 ${fn("rm", "reward_model")}
 ${fn(engine === "openrlhf" ? "ppo" : "rloo", "ppo")}
 ${fn("dpo", "dpo")}
 case "\${1:-rlhf}" in
-  rlhf) sft; rm; ${engine === "openrlhf" ? "ppo" : "rloo"} ;;
-  dpo) sft; dpo ;;
-  sft) sft ;;
-  rm) rm ;;
-  ${engine === "openrlhf" ? "ppo) ppo" : "rloo) rloo"} ;;
+  rlhf) step_sft; step_rm; step_${engine === "openrlhf" ? "ppo" : "rloo"} ;;
+  dpo) step_sft; step_dpo ;;
+  sft) step_sft ;;
+  rm) step_rm ;;
+  ${engine === "openrlhf" ? "ppo) step_ppo" : "rloo) step_rloo"} ;;
   *) echo "usage: ./run.sh [rlhf|dpo|sft|rm|${engine === "openrlhf" ? "ppo" : "rloo"}]" >&2; exit 2 ;;
 esac
 `;

@@ -60,6 +60,21 @@ describe("export-run command lines", () => {
         expect(run.status).toBe(2);
         expect(run.stderr).toMatch(/set BASE_MODEL/);
       }
+      // with the engine's launchers stubbed to log their arguments: the default run is SFT, reward model, then PPO/RLOO; `dpo` is SFT then DPO
+      const bin = path.join(dir, "bin");
+      fs.mkdirSync(bin, { recursive: true });
+      for (const tool of ["deepspeed", "python3", "trl"]) fs.writeFileSync(path.join(bin, tool), `#!/bin/sh\necho "${tool} $*" >> "$LOG"\n`, { mode: 0o755 });
+      fs.writeFileSync(path.join(dir, "run.sh"), runScript(engine, VARIANTS[0]!), { mode: 0o755 });
+      const ran = (step?: string) => {
+        const log = path.join(dir, `log-${step ?? "rlhf"}`);
+        const r = spawnSync("bash", [path.join(dir, "run.sh"), ...(step ? [step] : [])], { env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, BASE_MODEL: "gpt2", LOG: log }, encoding: "utf8" });
+        expect(r.status, r.stderr).toBe(0);
+        return fs.readFileSync(log, "utf8").trim().split("\n");
+      };
+      const trainers = (lines: string[]) => lines.map((l) => engineCommands(engine, VARIANTS[0]!).find((c) => l.startsWith(c.launcher))!.step);
+      expect(trainers(ran())).toEqual(["sft", "reward_model", "ppo"]);
+      expect(trainers(ran("dpo"))).toEqual(["sft", "dpo"]);
+      expect(ran("rm")[0]).toContain(engine === "openrlhf" ? "--model.model_name_or_path ./runs/sft" : "--model_name_or_path ./runs/sft");
       // conversational data needs the chat template (OpenRLHF applies it only when asked)
       const conversational = engineCommands(engine, VARIANTS[1]!).flatMap((c) => c.args.map(([f]) => f));
       if (engine === "openrlhf") expect(conversational).toContain("--data.apply_chat_template");
