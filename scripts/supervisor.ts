@@ -5,9 +5,15 @@
 // process group, so what it started itself (`next dev` forks its server) goes with it: the
 // group is killed before a restart, which frees the port for the new process.
 //
+// A child with a health check (the web app: GET /api/health) is also watched while it
+// runs: once it has answered once (or its start-up allowance is spent), that many checks
+// in a row without an answer — hung, not merely reporting a database that is down — and it
+// is killed (SIGKILL to its group), said on the console, and restarted like a crash.
+//
 // Stopping is bounded: SIGTERM to every child's group, SIGKILL to whatever is left after
 // the grace period.
 import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
+import type { Env } from "@/lib/config/env";
 import type { EmbeddedDatabase } from "@/lib/db/embedded";
 
 export type Backoff = { initialMs: number; maxMs: number; resetAfterMs: number };
@@ -21,9 +27,29 @@ export type ChildSpec = {
   options: Omit<SpawnOptions, "detached">;
   /** after a restart: resolves once the child serves again (the web app's health), for the console */
   ready?: () => Promise<void>;
+  /** watches a running child for a hang (HealthWatch) */
+  health?: HealthWatch;
 };
 
-type Supervised = { spec: ChildSpec; child: ChildProcess; startedAt: number; crashes: number; restarts: number; timer?: ReturnType<typeof setTimeout> };
+export type HealthWatch = {
+  /** true when the child answered (any HTTP answer: a 503 about the database is an answer); false or a throw when it did not within its own timeout */
+  check: () => Promise<boolean>;
+  everyMs: number;
+  /** checks in a row without an answer that make the child hung */
+  failures: number;
+  /** checks start counting once the child has answered once, or after this long from its start */
+  startupMs: number;
+};
+
+type Supervised = {
+  spec: ChildSpec;
+  child: ChildProcess;
+  startedAt: number;
+  crashes: number;
+  restarts: number;
+  timer?: ReturnType<typeof setTimeout>;
+  healthTimer?: ReturnType<typeof setTimeout>;
+};
 
 /** The delay before restart number `crashes + 1` in a row. */
 export function restartDelayMs(crashes: number, backoff: Backoff = DEFAULT_BACKOFF): number {
@@ -53,6 +79,7 @@ export class Supervisor {
     const entry: Supervised = { spec, child: this.spawn(spec), startedAt: Date.now(), crashes: 0, restarts: 0 };
     this.supervised.push(entry);
     this.watch(entry);
+    this.watchHealth(entry);
     return entry.child;
   }
 
@@ -83,6 +110,7 @@ export class Supervisor {
         entry.startedAt = Date.now();
         this.opts.say(`${entry.spec.name} restarted (pid ${entry.child.pid})`);
         this.watch(entry);
+        this.watchHealth(entry);
         const restarted = entry.child;
         entry.spec
           .ready?.()
@@ -92,10 +120,42 @@ export class Supervisor {
     });
   }
 
+  /** Polls the child's health while this process of it runs; a hang is killed, and the exit watcher restarts it. */
+  private watchHealth(entry: Supervised): void {
+    const watch = entry.spec.health;
+    if (!watch) return;
+    const child = entry.child;
+    const since = Date.now();
+    let answered = false;
+    let missed = 0;
+    const current = () => !this.stopping && entry.child === child && running(child);
+    const tick = async () => {
+      if (!current()) return;
+      const ok = await watch.check().catch(() => false);
+      if (!current()) return;
+      if (ok) {
+        answered = true;
+        missed = 0;
+      } else if (answered || Date.now() - since >= watch.startupMs) {
+        missed++;
+        if (missed >= watch.failures) {
+          this.opts.say(`${entry.spec.name} did not answer its health check ${missed} times in a row (every ${watch.everyMs / 1000} s); it is hung: killing it (SIGKILL) to restart it`);
+          signalGroup(child, "SIGKILL"); // the exit watcher says so and restarts it
+          return;
+        }
+      }
+      entry.healthTimer = setTimeout(() => void tick(), watch.everyMs);
+    };
+    entry.healthTimer = setTimeout(() => void tick(), watch.everyMs);
+  }
+
   /** SIGTERM to every child's group; SIGKILL after `graceMs` to those still running. Resolves when all have exited. */
   async stop(graceMs: number): Promise<void> {
     this.stopping = true;
-    for (const e of this.supervised) clearTimeout(e.timer);
+    for (const e of this.supervised) {
+      clearTimeout(e.timer);
+      clearTimeout(e.healthTimer);
+    }
     const live = this.supervised.map((e) => e.child).filter(running);
     for (const c of live) signalGroup(c, "SIGTERM");
     await Promise.all(
@@ -147,4 +207,28 @@ export function superviseEmbeddedDatabase(embedded: EmbeddedDatabase, opts: { sa
     opts.say(`PostgreSQL stopped unexpectedly (${signal ? `killed by ${signal}` : `exit code ${code}`}); restarting in ${delay / 1000} s`);
     setTimeout(() => void restart(), delay);
   });
+}
+
+/**
+ * The web app's hang watch from the settings: GET /api/health on the address it listens on
+ * (not NEXTAUTH_URL, which may be a proxy in front), any HTTP answer counting as alive.
+ * Undefined when ARBITER_WEB_HEALTH_INTERVAL_MS is 0.
+ */
+export function webHealthWatch(
+  config: Pick<Env, "HOST" | "PORT" | "ARBITER_WEB_HEALTH_INTERVAL_MS" | "ARBITER_WEB_HEALTH_TIMEOUT_MS" | "ARBITER_WEB_HEALTH_FAILURES">,
+  startupMs: number,
+): HealthWatch | undefined {
+  if (config.ARBITER_WEB_HEALTH_INTERVAL_MS === 0) return undefined;
+  const host = config.HOST === "0.0.0.0" || config.HOST === "::" ? "127.0.0.1" : config.HOST.includes(":") ? `[${config.HOST}]` : config.HOST;
+  const url = `http://${host}:${config.PORT}/api/health`;
+  return {
+    check: async () => {
+      const res = await fetch(url, { signal: AbortSignal.timeout(config.ARBITER_WEB_HEALTH_TIMEOUT_MS) });
+      await res.body?.cancel();
+      return true;
+    },
+    everyMs: config.ARBITER_WEB_HEALTH_INTERVAL_MS,
+    failures: config.ARBITER_WEB_HEALTH_FAILURES,
+    startupMs,
+  };
 }

@@ -70,6 +70,12 @@ const envSchema = z.object({
   TRAINER_PUBLIC_URL: optionalString.pipe(z.url().optional()),
   /** the web process's initial old generation in MB (scripts/web-heap.ts); 0: V8's default */
   ARBITER_WEB_OLD_SPACE_MB: z.coerce.number().int().min(0).default(512),
+  /** how often npm start's supervisor asks the web app's /api/health (scripts/supervisor.ts); 0: never (a hung web app is then not noticed) */
+  ARBITER_WEB_HEALTH_INTERVAL_MS: z.coerce.number().int().min(0).default(5_000),
+  /** how long one of those checks waits for an answer (any status) */
+  ARBITER_WEB_HEALTH_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
+  /** checks in a row without an answer after which the web app is taken as hung, killed (SIGKILL) and restarted */
+  ARBITER_WEB_HEALTH_FAILURES: z.coerce.number().int().min(1).default(3),
   /** submits coalesced into one transaction at most (lib/judgments/submit-queue.ts); 1: each alone */
   ARBITER_SUBMIT_BATCH: z.coerce.number().int().min(1).max(256).default(32),
   /** submit calls in PostgreSQL at once per web process; default: half the CPU cores, at least 1 */
