@@ -1,8 +1,8 @@
 // The lines `arbiter export-run` writes for an engine's trainers, from a prompt's messages
 // and answers. One shape serves OpenRLHF and TRL alike (both read "prompt", "chosen",
 // "rejected" for preferences, "prompt" and "completion" for SFT, "prompt" for RL prompts;
-// docs/TRAINING-ELSEWHERE.md cites the lines of their code that read them), in one of two
-// styles:
+// README, "Training elsewhere", and tests/unit/export-run-engines.test.ts cite the code that
+// reads them), in one of two styles:
 // - "standard": text. The prompt is the conversation in Arbiter's transcript form
 //   (trainer/tokenizer/format.ts, "\n\nHuman: …\n\nAssistant:") and an answer follows it
 //   with a space, so the engine's "prompt + chosen" is exactly the text Arbiter's own
@@ -11,6 +11,7 @@
 // - "conversational": the prompt as its message list and each answer as one assistant
 //   message, for models with a chat template (OpenRLHF --data.apply_chat_template; TRL
 //   applies the template itself when it sees messages).
+// the trainer's own transcript form (a module without tfjs): its one definition
 import { formatPrompt, formatResponse } from "@/trainer/tokenizer/format";
 import type { Message } from "@/lib/db/schema";
 
