@@ -12,6 +12,8 @@
 //            temporary folder: the suite's shared database may be an external one.
 //   stall    an ACCESS EXCLUSIVE lock on judgments held 3 s (bench:faults: SIGSTOP for
 //            10 s); the web process's statements time out at 1.5 s and answer 503.
+//   hang     SIGSTOP to the web process: the supervisor's health watch (webHealthWatch, as
+//            npm start sets it, here 2 missed checks of 2.5 s) kills and restarts it.
 // Then the load stops, the same annotators finish the project (so no lease outlives the
 // test without waiting out the 30 s minimum), and: lost 0, duplicated 0, over redundancy 0,
 // dangling leases 0, rounds running 0, artifacts whole.
@@ -28,7 +30,7 @@ import { runMigrations } from "@/lib/db/migrate";
 import { startRound } from "@/lib/rounds/start-round";
 import { stopSender } from "@/lib/rounds/boss";
 import { runSimulation, type SimStep } from "@/lib/sim/simulated-annotators";
-import { Supervisor, superviseEmbeddedDatabase } from "@/scripts/supervisor";
+import { Supervisor, superviseEmbeddedDatabase, webHealthWatch } from "@/scripts/supervisor";
 import { annotators, aProject, importText, ndjson, responseRecords } from "./fixtures";
 
 const root = path.resolve(import.meta.dirname, "..", "..");
@@ -121,6 +123,8 @@ describe("the short chaos run (one fault of each kind)", () => {
       command: process.execPath,
       args: ["--require", exitWithParent, "--import", "tsx", path.join(root, "tests", "integration", "chaos-web-stand-in.ts")],
       options: { cwd: root, stdio: ["ignore", out, out], env: { ...base, PORT: String(port), DB_STATEMENT_TIMEOUT_MS: "1500", DB_CONNECT_TIMEOUT_MS: "2000" } },
+      // longer than health's own 2 s database check, so a database restart is no hang
+      health: webHealthWatch({ HOST: "127.0.0.1", PORT: port, ARBITER_WEB_HEALTH_INTERVAL_MS: 300, ARBITER_WEB_HEALTH_TIMEOUT_MS: 2_500, ARBITER_WEB_HEALTH_FAILURES: 2 }, 30_000),
     });
     supervisor.run({
       name: "trainer",
@@ -194,6 +198,13 @@ describe("the short chaos run (one fault of each kind)", () => {
     const afterStall = steps.length;
     await until("judgments after the stall", () => steps.length > afterStall + 3, 30_000);
 
+    // 5. the web process hangs (SIGSTOP: connections accepted, nothing answered)
+    t0 = Date.now();
+    process.kill(supervisor.current("web app")!.pid!, "SIGSTOP");
+    await until("the hung web process killed and back", async () => saidSince(/web app did not answer its health check/, t0) && saidSince(/web app restarted/, t0) && (await healthy()), 30_000);
+    const afterHang = steps.length;
+    await until("judgments after the hang", () => steps.length > afterHang + 3, 30_000);
+
     // the load stops; the same annotators finish the project (a held lease comes back to its holder first)
     stopLoad.abort();
     const first = await load;
@@ -216,6 +227,7 @@ describe("the short chaos run (one fault of each kind)", () => {
     }
     // the faults were felt: some steps went through only on a retry with their clientId
     expect(steps.filter((s) => s.attempts > 1).length, log()).toBeGreaterThan(0);
-    expect(said.map((s) => s.line).join("\n")).toMatch(/web app stopped unexpectedly \(killed by SIGKILL\)[\s\S]*PostgreSQL stopped unexpectedly/);
+    expect(said.map((s) => s.line).join("\n")).toMatch(/web app stopped unexpectedly \(killed by SIGKILL\)[\s\S]*PostgreSQL stopped unexpectedly[\s\S]*web app did not answer its health check 2 times in a row/);
+    expect(said.filter((s) => /did not answer its health check/.test(s.line))).toHaveLength(1); // the database restart and the stall were no hang
   }, 110_000);
 });
