@@ -61,8 +61,8 @@ beforeAll(async () => {
   // demonstrations for five prompts (one repeats a judged-best answer: written once)
   const demos = responseRecords(5).map((r, i) => ({ prompt: r.prompt, completion: i === 4 ? r.responses[0]!.text : `A written answer to question ${i}` }));
   await importText(project, ndjson(demos));
-  [judge] = await annotators(project, 1);
-  await judgeAll(project, judge!, (rs) => {
+  judge = (await annotators(project, 1))[0]!;
+  await judgeAll(project, judge, (rs) => {
     const i = Number(/to (\d+):/.exec(rs[0]!.text)![1]);
     const [m0, m1] = [rs.find((r) => r.text.startsWith("Answer 0"))!.id, rs.find((r) => r.text.startsWith("Answer 1"))!.id];
     if (verdict(i) === "bothBad") return { ranking: [[m0], [m1]], bothBad: true };

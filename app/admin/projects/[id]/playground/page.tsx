@@ -16,6 +16,8 @@ export default async function PlaygroundPage({ params }: { params: Promise<{ id:
     id: m.id,
     kind: m.kind as PlaygroundModel["kind"],
     round: m.roundNumber,
+    // a model registered from a folder (lib/models/register-model.ts): its source name, e.g. policy@external-1
+    registered: m.config.registered === true ? String(m.config.source ?? m.config.name) : null,
     createdAt: m.createdAt.toISOString(),
   }));
   return (

@@ -6,13 +6,14 @@
 // the same seed so a second try draws the same answers.
 import { useState, type FormEvent } from "react";
 
-export type PlaygroundModel = { id: string; kind: "policy" | "sft"; round: number | null; createdAt: string };
+export type PlaygroundModel = { id: string; kind: "policy" | "sft"; round: number | null; registered: string | null; createdAt: string };
 type Sample = { text: string; tokens: number; finished: boolean };
 type Column = { model: PlaygroundModel; state: "waiting" | "sampling" | "done" | "error"; samples?: Sample[]; error?: string };
 
 const KIND = { policy: "policy (PPO)", sft: "SFT model" } as const;
 
 function modelLabel(m: PlaygroundModel): string {
+  if (m.registered) return `${m.registered} (registered) · ${m.id.slice(0, 8)}`;
   return `${m.round === null ? "no round" : `Round ${m.round}`} · ${KIND[m.kind]} · ${m.id.slice(0, 8)}`;
 }
 
