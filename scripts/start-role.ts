@@ -26,7 +26,18 @@ export function sharedSecretProblem(config: RoleSettings): string | null {
   return null;
 }
 
-type WarningSettings = RoleSettings & Pick<Env, "TRAINER_HOST" | "TRAINER_PUBLIC_URL">;
+/**
+ * Where this machine reaches the web process it starts, for the health wait: not
+ * NEXTAUTH_URL, which behind a balancer is the balancer's address (a container or a machine
+ * may not reach it, and it would report another process's health).
+ */
+export function localWebUrl(host: string, port: number): string {
+  if (host === "0.0.0.0" || host === "") return `http://127.0.0.1:${port}`;
+  if (host === "::" || host === "[::]") return `http://[::1]:${port}`;
+  return `http://${host.includes(":") && !host.startsWith("[") ? `[${host}]` : host}:${port}`;
+}
+
+type WarningSettings = RoleSettings & Pick<Env, "TRAINER_HOST" | "TRAINER_PUBLIC_URL" | "NEXTAUTH_URL">;
 
 /** What is allowed but probably not meant, to say on the console. */
 export function roleWarnings(config: WarningSettings): string[] {
@@ -34,6 +45,9 @@ export function roleWarnings(config: WarningSettings): string[] {
   if (!config.DATABASE_URL) return warnings;
   if (config.ARBITER_ROLE === "all" && !config.NEXTAUTH_SECRET) {
     warnings.push("NEXTAUTH_SECRET is not set: the generated one is this machine's alone; set it (the same everywhere) before another machine runs Arbiter on this database");
+  }
+  if (config.ARBITER_ROLE === "web" && !config.NEXTAUTH_URL) {
+    warnings.push("NEXTAUTH_URL is not set: behind a load balancer set it to the balancer's address (links, OAuth callbacks and the origin check of browser requests use it)");
   }
   const loopback = /^(127\.|localhost$|::1$)/.test(config.TRAINER_HOST);
   if (config.ARBITER_ROLE === "trainer" && loopback && !config.TRAINER_PUBLIC_URL) {

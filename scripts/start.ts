@@ -14,7 +14,7 @@ import { openDatabase } from "@/lib/db/open-database";
 import { ensureAdmin } from "@/lib/users/ensure-admin";
 import { withBuildLock } from "./build-lock";
 import { buildIsCurrent, recordBuild } from "./build-stamp";
-import { roleWarnings, runsTrainer, runsWeb, sharedSecretProblem } from "./start-role";
+import { localWebUrl, roleWarnings, runsTrainer, runsWeb, sharedSecretProblem } from "./start-role";
 import { Supervisor, superviseEmbeddedDatabase, webHealthWatch } from "./supervisor";
 import { trainerEnvironment } from "./trainer-env";
 import { webHeapFlags } from "./web-heap";
@@ -91,6 +91,8 @@ async function main(): Promise<void> {
   await closeDb();
 
   const url = config.NEXTAUTH_URL ?? `http://${config.HOST === "0.0.0.0" ? "localhost" : config.HOST}:${config.PORT}`;
+  // this machine's own web process, which NEXTAUTH_URL (a balancer's address) need not reach
+  const ownUrl = localWebUrl(config.HOST, config.PORT);
   const secret = config.NEXTAUTH_SECRET ?? persistentSecret(dataDir);
   const childEnv = envWith({ DATABASE_URL: database.url, NEXTAUTH_URL: url, NEXTAUTH_SECRET: secret });
   const trainerEnv = trainerEnvironment(childEnv); // a key derived from the secret, never the secret
@@ -148,7 +150,7 @@ async function main(): Promise<void> {
       stdio: ["ignore", "inherit", "inherit"],
       env: { ...childEnv, NEXT_TELEMETRY_DISABLED: "1", NODE_OPTIONS: [process.env.NODE_OPTIONS, peerAddress, exitWithParent].filter(Boolean).join(" ") } as NodeJS.ProcessEnv,
     },
-    ready: () => waitForHealth(url, dev ? 180_000 : 60_000),
+    ready: () => waitForHealth(ownUrl, dev ? 180_000 : 60_000),
     health: webHealthWatch(config, dev ? 180_000 : 60_000), // a hung web app is killed and restarted
   });
   if (runsTrainer(role)) supervisor.run({
@@ -164,7 +166,7 @@ async function main(): Promise<void> {
     say("trainer running (no web app on this machine); press Ctrl-C to stop");
     return;
   }
-  await waitForHealth(url, dev ? 180_000 : 60_000);
+  await waitForHealth(ownUrl, dev ? 180_000 : 60_000);
   console.log("");
   say(`Arbiter is running at ${url}`);
   if (firstAdmin?.generated) {

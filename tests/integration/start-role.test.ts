@@ -34,8 +34,8 @@ function outsideSettings(): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(process.env).filter(([k]) => !ours.test(k))) as NodeJS.ProcessEnv;
 }
 
-function startScript(extra: Record<string, string>): { child: ChildProcess; output: () => string } {
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(root, "scripts", "start.ts")], {
+function startScript(extra: Record<string, string>, args: string[] = []): { child: ChildProcess; output: () => string } {
+  const child = spawn(process.execPath, ["--import", "tsx", path.join(root, "scripts", "start.ts"), ...args], {
     cwd: root,
     env: { ...outsideSettings(), ARBITER_DATA_DIR: dataDir, DATABASE_URL: inject("databaseUrl"), HOST: "127.0.0.1", ARBITER_AUTO_ROUND_INTERVAL_MS: "0", NEXT_TELEMETRY_DISABLED: "1", ...extra },
     stdio: ["ignore", "pipe", "pipe"],
@@ -82,6 +82,26 @@ describe("ARBITER_ROLE", () => {
     const [after] = await getDb().select().from(trainerWorkers).where(eq(trainerWorkers.id, row.id));
     expect(after!.stoppedAt).not.toBeNull();
   }, 240_000);
+
+  it("web: serves the web app and starts no trainer, waiting for it at its own address when NEXTAUTH_URL is a balancer's", async () => {
+    const port = await freePort();
+    const startedAt = new Date();
+    // --dev (next dev): no production build in a test
+    const { child, output } = startScript(
+      { ARBITER_ROLE: "web", PORT: String(port), NEXTAUTH_SECRET: "s".repeat(40), NEXTAUTH_URL: "http://balancer.invalid:8080", ADMIN_PASSWORD: "role-test-password" },
+      ["--dev"],
+    );
+    await until("the web app to be ready", () => (/Arbiter is running at http:\/\/balancer\.invalid:8080/.test(output()) ? true : undefined), 240_000, output);
+    const health = await fetch(`http://127.0.0.1:${port}/api/health`);
+    expect(health.status).toBe(200);
+    expect(output()).toMatch(/role: web \(web app only\)/);
+    expect(output()).not.toMatch(/trainer pid/);
+    // no trainer of this start registered
+    const rows = await getDb().select().from(trainerWorkers).where(and(isNull(trainerWorkers.stoppedAt)));
+    expect(rows.filter((r) => r.startedAt >= startedAt)).toEqual([]);
+    child.kill("SIGTERM");
+    expect(await exitOf(child)).toBe(0);
+  }, 300_000);
 
   it("web on a shared database without NEXTAUTH_SECRET: stops at once and says why", async () => {
     const { child, output } = startScript({ ARBITER_ROLE: "web", PORT: String(await freePort()) });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseEnv } from "@/lib/config/env";
-import { roleWarnings, runsTrainer, runsWeb, sharedSecretProblem } from "@/scripts/start-role";
+import { localWebUrl, roleWarnings, runsTrainer, runsWeb, sharedSecretProblem } from "@/scripts/start-role";
 
 const key = "k".repeat(40);
 
@@ -23,9 +23,23 @@ describe("ARBITER_ROLE", () => {
   });
 
   it("warns of a trainer other machines cannot reach", () => {
-    const base = { ARBITER_ROLE: "trainer" as const, DATABASE_URL: "postgres://db/a", NEXTAUTH_SECRET: undefined, TRAINER_RPC_KEY: key, TRAINER_PUBLIC_URL: undefined };
+    const base = { ARBITER_ROLE: "trainer" as const, DATABASE_URL: "postgres://db/a", NEXTAUTH_SECRET: undefined, TRAINER_RPC_KEY: key, TRAINER_PUBLIC_URL: undefined, NEXTAUTH_URL: undefined };
     expect(roleWarnings({ ...base, TRAINER_HOST: "127.0.0.1" }).join()).toMatch(/cannot reach it/);
     expect(roleWarnings({ ...base, TRAINER_HOST: "0.0.0.0" })).toEqual([]);
     expect(roleWarnings({ ...base, TRAINER_HOST: "127.0.0.1", TRAINER_PUBLIC_URL: "http://10.0.0.5:4100" })).toEqual([]);
+  });
+
+  it("warns a web machine on a shared database without NEXTAUTH_URL", () => {
+    const web = { ARBITER_ROLE: "web" as const, DATABASE_URL: "postgres://db/a", NEXTAUTH_SECRET: key, TRAINER_RPC_KEY: undefined, TRAINER_PUBLIC_URL: undefined, TRAINER_HOST: "127.0.0.1" };
+    expect(roleWarnings({ ...web, NEXTAUTH_URL: undefined }).join()).toMatch(/NEXTAUTH_URL is not set/);
+    expect(roleWarnings({ ...web, NEXTAUTH_URL: "https://arbiter.example.org" })).toEqual([]);
+  });
+
+  it("waits for the web process at its own address, not NEXTAUTH_URL's", () => {
+    expect(localWebUrl("0.0.0.0", 3000)).toBe("http://127.0.0.1:3000");
+    expect(localWebUrl("::", 3001)).toBe("http://[::1]:3001");
+    expect(localWebUrl("127.0.0.1", 3002)).toBe("http://127.0.0.1:3002");
+    expect(localWebUrl("10.0.0.5", 3003)).toBe("http://10.0.0.5:3003");
+    expect(localWebUrl("fd00::5", 3004)).toBe("http://[fd00::5]:3004");
   });
 });
