@@ -1,5 +1,7 @@
 // `npm test`: installs what the tests need, runs every suite (unit + integration with
-// Vitest, end-to-end with Playwright), and ends with one line: `N passed, N failed`.
+// Vitest, end-to-end with Playwright, then the cluster suite: two web processes and two
+// trainers on one PostgreSQL, ARBITER_CLUSTER_DATABASE_URL's server or an embedded one),
+// and ends with one line: `N passed, N failed`.
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
@@ -46,12 +48,18 @@ async function main(): Promise<number> {
   const pwCode = await run(bin("playwright"), ["test"], { CHROMIUM_PATH: chromium, PLAYWRIGHT_JSON_OUTPUT_NAME: pwReport });
   suites.push({ name: "end-to-end (playwright)", code: pwCode, counts: playwrightCounts(pwReport) });
 
+  // after Playwright: its web server (the start script) has built the app the cluster serves
+  const clusterReport = path.join(reports, "cluster.json");
+  const clusterCode = await run(bin("vitest"), ["run", "--project", "cluster", "--reporter=default", "--reporter=json", `--outputFile.json=${clusterReport}`]);
+  suites.push({ name: "cluster (vitest)", code: clusterCode, counts: vitestCounts(clusterReport) });
+
   const total: Counts = { passed: 0, failed: 0, skipped: 0 };
   console.log("");
   for (const s of suites) {
-    // A runner that crashed before reporting counts as one failure, never as silence.
+    // A runner that crashed before reporting, or ran nothing (a global setup that failed:
+    // Vitest then reports no tests), counts as one failure, never as silence.
     const c = s.counts ?? { passed: 0, failed: 1, skipped: 0 };
-    if (s.code !== 0 && c.failed === 0) c.failed = 1;
+    if ((s.code !== 0 || c.passed + c.skipped === 0) && c.failed === 0) c.failed = 1;
     console.log(`${s.name}: ${c.passed} passed, ${c.failed} failed${c.skipped ? `, ${c.skipped} skipped` : ""}`);
     total.passed += c.passed;
     total.failed += c.failed;
