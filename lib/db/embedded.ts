@@ -55,11 +55,13 @@ export async function startEmbeddedPostgres(opts: {
 
   const notice = opts.notice ?? ((line: string) => console.log(`[arbiter] ${line}`));
   const running = runningServer(pgDir);
+  let orphanPort: number | undefined;
   if (running !== undefined) {
     const owner = readOwner(dataDir);
     if (owner && owner.postmaster === running.pid && owner.pid !== process.pid && !alive(owner.pid)) {
       notice(`PostgreSQL (pid ${running.pid}) was left running by a start that has gone (pid ${owner.pid}); stopping it to start one under supervision`);
       await stopOrphan(running.pid);
+      orphanPort = running.port; // processes that had attached to it find the new one where the old one was
     } else {
       const url = databaseUrl(credentials, running.port);
       if (await canConnect(url)) return { url, owned: false, stop: async () => {}, pid: () => undefined, onUnexpectedExit: () => {}, restart: async () => {} };
@@ -70,7 +72,7 @@ export async function startEmbeddedPostgres(opts: {
   // PostgreSQL refuses to run as root; the package can create a `postgres` user then,
   // but must not try as a normal user (it would call groupadd).
   if (isRoot) ensurePostgresCanReach(dataDir);
-  const port = await freePort();
+  const port = orphanPort ?? (await freePort());
   const postgresFlags = ["-c", "listen_addresses=127.0.0.1", "-c", `unix_socket_directories=`, ...(opts.settings ?? []).flatMap((s) => ["-c", s])];
   const server = new EmbeddedPostgres({
     databaseDir: pgDir,

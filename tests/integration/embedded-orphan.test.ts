@@ -81,6 +81,7 @@ describe("an embedded PostgreSQL whose starter was SIGKILLed", () => {
     ours = await startEmbeddedPostgres({ dataDir, notice: (line) => said.push(line) });
     expect(said).toEqual([expect.stringMatching(new RegExp(`PostgreSQL \\(pid ${first.pid}\\) was left running by a start that has gone \\(pid ${starter.pid}\\); stopping it`))]);
     expect(ours.owned).toBe(true);
+    expect(ours.url).toBe(first.url); // the same port: what had attached to the orphan reconnects
     expect(alive(first.pid)).toBe(false);
     const second = ours.pid()!;
     expect(second).not.toBe(first.pid);
