@@ -46,6 +46,9 @@ export function roleWarnings(config: WarningSettings): string[] {
   if (config.ARBITER_ROLE === "all" && !config.NEXTAUTH_SECRET) {
     warnings.push("NEXTAUTH_SECRET is not set: the generated one is this machine's alone; set it (the same everywhere) before another machine runs Arbiter on this database");
   }
+  if (config.ARBITER_ROLE === "web" && config.NEXTAUTH_SECRET && !config.TRAINER_RPC_KEY) {
+    warnings.push("TRAINER_RPC_KEY is not set: trainer requests are signed with a key derived from NEXTAUTH_SECRET, which trainers on other machines do not know; set the same TRAINER_RPC_KEY here and on every trainer");
+  }
   if (config.ARBITER_ROLE === "web" && !config.NEXTAUTH_URL) {
     warnings.push("NEXTAUTH_URL is not set: behind a load balancer set it to the balancer's address (links, OAuth callbacks and the origin check of browser requests use it)");
   }

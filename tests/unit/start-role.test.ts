@@ -29,10 +29,11 @@ describe("ARBITER_ROLE", () => {
     expect(roleWarnings({ ...base, TRAINER_HOST: "127.0.0.1", TRAINER_PUBLIC_URL: "http://10.0.0.5:4100" })).toEqual([]);
   });
 
-  it("warns a web machine on a shared database without NEXTAUTH_URL", () => {
+  it("warns a web machine on a shared database without NEXTAUTH_URL or TRAINER_RPC_KEY", () => {
     const web = { ARBITER_ROLE: "web" as const, DATABASE_URL: "postgres://db/a", NEXTAUTH_SECRET: key, TRAINER_RPC_KEY: undefined, TRAINER_PUBLIC_URL: undefined, TRAINER_HOST: "127.0.0.1" };
     expect(roleWarnings({ ...web, NEXTAUTH_URL: undefined }).join()).toMatch(/NEXTAUTH_URL is not set/);
-    expect(roleWarnings({ ...web, NEXTAUTH_URL: "https://arbiter.example.org" })).toEqual([]);
+    expect(roleWarnings({ ...web, NEXTAUTH_URL: "https://arbiter.example.org" }).join()).toMatch(/TRAINER_RPC_KEY is not set/);
+    expect(roleWarnings({ ...web, NEXTAUTH_URL: "https://arbiter.example.org", TRAINER_RPC_KEY: key })).toEqual([]);
   });
 
   it("waits for the web process at its own address, not NEXTAUTH_URL's", () => {
