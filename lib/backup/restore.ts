@@ -5,6 +5,11 @@
 // artifacts' files are staged and checked against their SHA-256; only then does the
 // transaction commit and the files move into place. The migrations after the backup's
 // level run last, and the tables are analyzed.
+//
+// Interrupted (an error, or the process killed) before the commit, a restore leaves the
+// schema it built and no rows. It says so, and a new restore takes that empty schema: at
+// the backup's level as it is, at an older level migrated forward to it. One newer than the
+// backup cannot go back and is refused with what to do.
 import { createReadStream } from "node:fs";
 import { rmSync } from "node:fs";
 import { pipeline } from "node:stream/promises";
@@ -17,7 +22,7 @@ import { runMigrations } from "@/lib/db/migrate";
 import { checkRegisteredHashes, moveStagedIntoPlace, readArtifactFile, stagingFolder, type ArtifactProblem, type ArtifactRow, type FileHeader } from "./artifact-files";
 import { BACKUP_FORMAT } from "./backup";
 import { ident, resetSequences, tablesInDependencyOrder, type TableInfo } from "./catalog";
-import { databaseLevel, migrateTo } from "./migration-level";
+import { databaseLevel, journal, migrateTo, type MigrationLevel } from "./migration-level";
 import { SectionReader } from "./section-stream";
 import { openPortableConnection } from "./portable-session";
 
@@ -55,6 +60,20 @@ export async function copyRowsIn(client: pg.Client, input: SectionReader, into: 
   return copy.rowCount;
 }
 
+async function isEmpty(client: pg.Client, tables: TableInfo[]): Promise<boolean> {
+  for (const t of tables) if ((await client.query(`select 1 from ${ident(t.name)} limit 1`)).rows.length) return false;
+  return true;
+}
+
+/** Where a migration level sits in this code's journal: -1 for none, undefined for one it does not know. */
+function position(level: MigrationLevel): number | undefined {
+  if (level.lastWhen === null) return -1;
+  const at = journal().findIndex((e) => e.when === level.lastWhen);
+  return at < 0 ? undefined : at;
+}
+
+const describeLevel = (level: MigrationLevel) => level.lastTag ?? `${level.count} migrations`;
+
 async function emptyOrThrow(client: pg.Client, tables: TableInfo[]): Promise<void> {
   for (const t of tables) {
     const { rows } = await client.query(`select 1 from ${ident(t.name)} limit 1`);
@@ -68,23 +87,32 @@ export async function restoreBackup(file: string, opts: { url?: string } = {}): 
   const manifest = manifestSchema.parse(await input.readJson());
   const client = await openPortableConnection(url);
   let staging: string | undefined;
+  // what a failure leaves behind: nothing yet, an empty schema, or the rows without the later migrations
+  let stage: "schema" | "rows" | "after" = "schema";
   try {
-    // 1. the schema, at the backup's level, over nothing
+    // 1. the schema, at the backup's level, over nothing (or over an interrupted restore's empty schema)
     const current = await databaseLevel(client);
     if (current.count === 0) {
       const { rows } = await client.query<{ n: number }>("select count(*)::int as n from pg_tables where schemaname = 'public'");
       if (rows[0]!.n > 0) throw new Error("the database has tables but no Arbiter migrations: restore into a new, empty database");
       await migrateTo(url, manifest.migrations);
     } else if (current.lastWhen !== manifest.migrations.lastWhen) {
-      throw new Error(
-        `the database's schema (${current.lastTag ?? current.count + " migrations"}) is not the backup's (${manifest.migrations.lastTag ?? "none"}): restore into a new, empty database`,
-      );
+      const [here, wanted] = [position(current), position(manifest.migrations)];
+      const mismatch = `the database's schema (${describeLevel(current)}) is not the backup's (${manifest.migrations.lastTag ?? "none"})`;
+      if (!(await isEmpty(client, await tablesInDependencyOrder(client)))) throw new Error(`${mismatch}: restore into a new, empty database`);
+      if (here === undefined || wanted === undefined || here > wanted) {
+        throw new Error(
+          `${mismatch}, and it is empty (an interrupted restore, or a start that only built the schema) but newer than the backup, and a schema cannot be taken back: restore into a new, empty database, or empty this one first (drop schema public cascade; create schema public; drop schema drizzle cascade)`,
+        );
+      }
+      await migrateTo(url, manifest.migrations); // an empty schema at an older level: forward to the backup's
     }
     const tables = await tablesInDependencyOrder(client);
     const byName = new Map(tables.map((t) => [t.name, t]));
     await emptyOrThrow(client, tables);
 
     // 2. the rows, in one transaction
+    stage = "rows";
     await client.query("begin");
     const rows: Record<string, number> = {};
     let header = await input.readJson<Record<string, unknown>>();
@@ -112,6 +140,7 @@ export async function restoreBackup(file: string, opts: { url?: string } = {}): 
     if (end.tables !== Object.keys(rows).length || end.files !== files) throw new Error("the backup's last line does not match what it holds (damaged?)");
     if ((await input.readLine()) !== null) throw new Error("there is more after the backup's last line (damaged?)");
     await client.query("commit");
+    stage = "after";
     moveStagedIntoPlace(staging);
     staging = undefined;
 
@@ -122,9 +151,18 @@ export async function restoreBackup(file: string, opts: { url?: string } = {}): 
     return { createdAt: manifest.createdAt, tables: Object.keys(rows).length, rows, files, problems: await checkRegisteredHashes(artifacts) };
   } catch (err) {
     await client.query("rollback").catch(() => {});
-    throw err;
+    throw new Error(`${err instanceof Error ? err.message : String(err)}${whatIsLeft(stage, await databaseLevel(client).catch(() => undefined))}`, { cause: err });
   } finally {
     if (staging) rmSync(staging, { recursive: true, force: true });
     await client.end().catch(() => {});
   }
+}
+
+/** What an interrupted restore leaves, for its error message: the next step is never a guess. */
+function whatIsLeft(stage: "schema" | "rows" | "after", level: MigrationLevel | undefined): string {
+  if (stage === "rows") {
+    return `. Nothing was restored: the rows' transaction rolled back${level && level.count > 0 ? `, leaving Arbiter's schema (${describeLevel(level)}) with no rows` : ""}. Run the restore again once the cause is fixed, with this backup or another: it takes that empty schema`;
+  }
+  if (stage === "after") return ". The rows and files are restored (committed); the migrations after the backup's level did not all run: npm start or any arbiter command applies them";
+  return "";
 }

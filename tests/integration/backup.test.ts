@@ -211,6 +211,52 @@ describe("backup and restore", () => {
     expect(readdirSync(dir)).toEqual([]);
   }, 20_000);
 
+  it("after an interrupted restore says what is left, takes the empty schema it left (moved forward to a newer backup's level), and refuses one newer than the backup with what to do", async () => {
+    const all = journal();
+    const older = { count: all.length - 2, lastTag: all.at(-3)!.tag, lastWhen: all.at(-3)!.when };
+    const old = await emptyDatabase();
+    await migrateTo(old, older);
+    const c = new pg.Client({ connectionString: old });
+    await c.connect();
+    await c.query("insert into users (email, role) values ('interrupted@test.example', 'admin')");
+    await c.end();
+    const olderFile = path.join(work, "interrupted-older.arbiter-backup.gz");
+    await writeBackup(olderFile, { url: old, includeArtifacts: true });
+    const cut = (file: string) => {
+      const text = gunzipSync(readFileSync(file));
+      const out = `${file}.cut.gz`;
+      writeFileSync(out, gzipSync(text.subarray(0, text.length - 30))); // the last line gone: fails after the rows are loaded
+      return out;
+    };
+    const newerFile = path.join(work, "interrupted-newer.arbiter-backup.gz");
+    await writeBackup(newerFile, { includeArtifacts: true });
+
+    // interrupted at the older level: the message says what is left and what to do
+    const target = await emptyDatabase();
+    const dataDir = path.join(work, "interrupted-target");
+    const failed = await at(target, dataDir, () => restoreBackup(cut(olderFile), { url: target })).catch((e: Error) => e);
+    expect(String(failed)).toMatch(new RegExp(`Nothing was restored: the rows' transaction rolled back, leaving Arbiter's schema \\(${older.lastTag}\\) with no rows. Run the restore again`));
+    // a newer backup takes that empty schema, moved forward to its own level
+    const restored = await at(target, dataDir, () => restoreBackup(newerFile, { url: target }));
+    expect(restored.rows.judgments).toBeGreaterThan(0);
+    const check = new pg.Client({ connectionString: target });
+    await check.connect();
+    try {
+      expect(await databaseLevel(check)).toEqual(codeLevel());
+    } finally {
+      await check.end();
+    }
+
+    // interrupted at the newest level, then an older backup: refused, saying why and what to do
+    const second = await emptyDatabase();
+    const secondDir = path.join(work, "interrupted-second");
+    await expect(at(second, secondDir, () => restoreBackup(cut(newerFile), { url: second }))).rejects.toThrow(/Nothing was restored/);
+    await expect(at(second, secondDir, () => restoreBackup(olderFile, { url: second }))).rejects.toThrow(/it is empty \(an interrupted restore.*\) but newer than the backup.*drop schema public cascade/);
+    // the same backup again goes through
+    const again = await at(second, secondDir, () => restoreBackup(newerFile, { url: second }));
+    expect(again.rows.judgments).toBe(restored.rows.judgments);
+  }, 60_000);
+
   it("restores a backup made at an older migration level, then applies the migrations after it", async () => {
     const all = journal();
     const older = { count: all.length - 2, lastTag: all.at(-3)!.tag, lastWhen: all.at(-3)!.when };
