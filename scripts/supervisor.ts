@@ -15,6 +15,7 @@
 import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
 import type { Env } from "@/lib/config/env";
 import type { EmbeddedDatabase } from "@/lib/db/embedded";
+import { localWebUrl } from "./start-role";
 
 export type Backoff = { initialMs: number; maxMs: number; resetAfterMs: number };
 export const DEFAULT_BACKOFF: Backoff = { initialMs: 1_000, maxMs: 30_000, resetAfterMs: 60_000 };
@@ -219,8 +220,7 @@ export function webHealthWatch(
   startupMs: number,
 ): HealthWatch | undefined {
   if (config.ARBITER_WEB_HEALTH_INTERVAL_MS === 0) return undefined;
-  const host = config.HOST === "0.0.0.0" || config.HOST === "::" ? "127.0.0.1" : config.HOST.includes(":") ? `[${config.HOST}]` : config.HOST;
-  const url = `http://${host}:${config.PORT}/api/health`;
+  const url = `${localWebUrl(config.HOST, config.PORT)}/api/health`;
   return {
     check: async () => {
       const res = await fetch(url, { signal: AbortSignal.timeout(config.ARBITER_WEB_HEALTH_TIMEOUT_MS) });
