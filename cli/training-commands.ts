@@ -45,6 +45,7 @@ export async function exportRunCommand(args: string[]): Promise<void> {
   const out = need(v, "out");
   const m = await writeExportRun(project, { engine, style, out });
   const c = m.counts;
+  if (c.preferenceTrain === 0) console.error("warning: no preference pairs outside the held-out prompts: run.sh's reward-model, PPO and DPO steps have nothing to train on");
   console.log(
     `wrote ${out} for ${engine} ${m.checkedAgainst.version}: ${c.preferenceTrain} + ${c.preferenceEval} held-out preference pairs ` +
       `(${c.bothBadPairsLeftOut} both-bad left out), ${c.sftTrain} + ${c.sftEval} SFT pairs, ${c.promptsTrain} + ${c.promptsEval} prompts. ` +

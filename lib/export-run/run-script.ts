@@ -101,6 +101,7 @@ export function readme(m: RunManifest): string {
   const e = m.engine === "openrlhf" ? "OpenRLHF" : "TRL";
   const c = m.counts;
   const checked = m.checkedAgainst;
+  const lines = (n: number) => (n === 0 ? "0 (not written)" : String(n));
   const keys =
     m.engine === "openrlhf"
       ? {
@@ -127,12 +128,12 @@ ${style}
 
 | file | lines | what |
 | --- | --- | --- |
-| \`${FILES.preference}/train.jsonl\` | ${c.preferenceTrain} | preference pairs \`{prompt, chosen, rejected}\` for the reward model and DPO: ${keys.preference} |
-| \`${FILES.preference}/test.jsonl\` | ${c.preferenceEval} | the same, on the held-out prompts (evaluation split) |
-| \`${FILES.sft}/train.jsonl\` | ${c.sftTrain} | SFT pairs \`{prompt, completion}\`: ${keys.sft} |
-| \`${FILES.sft}/test.jsonl\` | ${c.sftEval} | the same, on the held-out prompts |
-| \`${FILES.prompts}/train.jsonl\` | ${c.promptsTrain} | every prompt not held out \`{prompt}\`, for ${m.engine === "openrlhf" ? "PPO" : "RLOO"}: ${keys.prompts} |
-| \`${FILES.prompts}/test.jsonl\` | ${c.promptsEval} | the held-out prompts: generate the trained policy's answers to these (and to any others) and import them back (below) |
+| \`${FILES.preference}/train.jsonl\` | ${lines(c.preferenceTrain)} | preference pairs \`{prompt, chosen, rejected}\` for the reward model and DPO: ${keys.preference} |
+| \`${FILES.preference}/test.jsonl\` | ${lines(c.preferenceEval)} | the same, on the held-out prompts (evaluation split) |
+| \`${FILES.sft}/train.jsonl\` | ${lines(c.sftTrain)} | SFT pairs \`{prompt, completion}\`: ${keys.sft} |
+| \`${FILES.sft}/test.jsonl\` | ${lines(c.sftEval)} | the same, on the held-out prompts |
+| \`${FILES.prompts}/train.jsonl\` | ${lines(c.promptsTrain)} | every prompt not held out \`{prompt}\`, for ${m.engine === "openrlhf" ? "PPO" : "RLOO"}: ${keys.prompts} |
+| \`${FILES.prompts}/test.jsonl\` | ${lines(c.promptsEval)} | the held-out prompts: generate the trained policy's answers to these (and to any others) and import them back (below) |
 | \`config.sh\` | | the settings run.sh uses; \`BASE_MODEL\` is empty until you name the model to start from |
 | \`run.sh\` | | the command lines: SFT, the reward model, then ${m.engine === "openrlhf" ? "PPO (`./run.sh`)" : "RLOO (`./run.sh`)"}; or SFT then DPO (\`./run.sh dpo\`) |
 | \`manifest.json\` | | what was exported, from where, with these counts |

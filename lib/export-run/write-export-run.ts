@@ -17,12 +17,16 @@ import { configScript, readme, runScript, type RunManifest } from "./run-script"
 
 const PAGE = 1000;
 
-/** A train/test pair of JSONL files, written line by line through streams. */
+/**
+ * A train/test pair of JSONL files, written line by line through streams. A split with no
+ * line is not left as an empty file: `load_dataset(DIR)` (TRL's --dataset_name) refuses a
+ * folder whose test.jsonl is empty ('Instruction "test" corresponds to no data').
+ */
 class SplitFiles {
   private train: fs.WriteStream;
   private test: fs.WriteStream;
   counts = { train: 0, test: 0 };
-  constructor(dir: string) {
+  constructor(private dir: string) {
     fs.mkdirSync(dir, { recursive: true });
     this.train = fs.createWriteStream(path.join(dir, "train.jsonl"));
     this.test = fs.createWriteStream(path.join(dir, "test.jsonl"));
@@ -34,6 +38,7 @@ class SplitFiles {
   }
   async close(): Promise<void> {
     await Promise.all([this.train, this.test].map((s) => new Promise<void>((resolve, reject) => s.end((err?: Error | null) => (err ? reject(err) : resolve())))));
+    for (const split of ["train", "test"] as const) if (this.counts[split] === 0) fs.rmSync(path.join(this.dir, `${split}.jsonl`));
   }
 }
 

@@ -158,6 +158,22 @@ describe("arbiter export-run", () => {
     expect(run).toContain("--dataset_test_split 'test'");
   });
 
+  it("writes no empty split: TRL's load_dataset(DIR) refuses an empty test.jsonl", async () => {
+    const small = await aProject({ mode: "pairwise", redundancy: 1 });
+    await importText(small, ndjson([{ prompt: "One question", chosen: "A good answer", rejected: "A bad one" }]));
+    const [only] = await getDb().select({ id: prompts.id }).from(prompts).where(eq(prompts.projectId, small.id));
+    const out = path.join(work, "small");
+    const m = await writeExportRun(small, { engine: "trl", style: "standard", out });
+    const held = isHeldOutPrompt(only!.id);
+    expect(fs.existsSync(path.join(out, "data/preference/test.jsonl"))).toBe(held);
+    expect(fs.existsSync(path.join(out, "data/preference/train.jsonl"))).toBe(!held);
+    expect(fs.existsSync(path.join(out, "data/sft/test.jsonl"))).toBe(held); // the imported judgment's best answer
+    expect(fs.existsSync(path.join(out, "data/prompts/test.jsonl"))).toBe(held);
+    expect(m.counts.preferenceEval + m.counts.preferenceTrain).toBe(1);
+    // the command lines ask for no split that is not there
+    expect(fs.readFileSync(path.join(out, "run.sh"), "utf8").includes("--dataset_test_split")).toBe(held);
+  });
+
   it("runs from the command line; an unknown engine is a usage error", async () => {
     const run = promisify(execFile);
     const bin = path.resolve(import.meta.dirname, "../../bin/arbiter.mjs");
