@@ -36,6 +36,7 @@ import { annotators, aProject, importText, ndjson, responseRecords } from "./fix
 const root = path.resolve(import.meta.dirname, "..", "..");
 const dataDir = mkdtempSync(path.join(tmpdir(), "arbiter-chaos-"));
 chmodSync(dataDir, 0o755); // as root the server runs as `postgres` and must reach it
+const dataDirBefore = process.env.ARBITER_DATA_DIR;
 process.env.ARBITER_DATA_DIR = dataDir; // the trainer's checkpoints, read back by the artifact check
 const logFile = path.join(dataDir, "children.log");
 const FAST = { initialMs: 200, maxMs: 2_000, resetAfterMs: 60_000 };
@@ -96,6 +97,8 @@ afterAll(async () => {
   await stopSender();
   await closeDb();
   process.env.DATABASE_URL = sharedUrl;
+  if (dataDirBefore === undefined) delete process.env.ARBITER_DATA_DIR;
+  else process.env.ARBITER_DATA_DIR = dataDirBefore;
   await embedded?.stop();
   rmSync(dataDir, { recursive: true, force: true });
 });
