@@ -16,6 +16,7 @@ import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
+import { sql } from "drizzle-orm";
 import { z } from "zod";
 import { getDb } from "@/lib/db/client";
 import { modelArtifacts, type ModelArtifact, type Project } from "@/lib/db/schema";
@@ -145,31 +146,45 @@ export type RegisteredModel = {
   sha256: string;
 };
 
+/** Serialises registrations of one name in one project (pg_advisory_xact_lock's class, "ArRg"). */
+const REGISTER_LOCK_CLASS = 0x4172_5267;
+
 /**
- * Checks `dir`, copies it into the checkpoint store and records it. The copy is made under
- * a temporary name and renamed into place (writeArtifactDir), then the row is written; a
- * name already registered in the project, or a base model folder of that name, is refused.
+ * Checks `dir`, copies it into the checkpoint store and records it, under a lock on the
+ * name: the copy is made under a temporary name and renamed into place (writeArtifactDir)
+ * inside the transaction that writes the row, and removed again if that fails, so there is
+ * no folder without its row. A name already registered in the project, or a base model
+ * folder of that name, is refused. `symlinks: false` (the HTTP route) refuses files that are
+ * symbolic links, so a request copies only what lies in the folder itself; the CLI follows
+ * them (Hugging Face's cache keeps snapshots as links).
  */
-export async function registerModelFolder(project: Pick<Project, "id">, opts: { kind: RegisterKind; dir: string; name?: string }): Promise<RegisteredModel> {
+export async function registerModelFolder(project: Pick<Project, "id">, opts: { kind: RegisterKind; dir: string; name?: string; symlinks?: boolean }): Promise<RegisteredModel> {
   const dir = path.resolve(opts.dir);
   const parsedName = modelName.safeParse(opts.name ?? path.basename(dir));
   if (!parsedName.success) throw new RegisterModelError(`name "${opts.name ?? path.basename(dir)}": ${parsedName.error.issues[0]!.message}; give --name`);
   const name = parsedName.data;
   const checked = checkCheckpointFolder(dir);
+  if (opts.symlinks === false) {
+    const linked = checked.files.filter((f) => fs.lstatSync(path.join(dir, f)).isSymbolicLink());
+    if (linked.length > 0) throw new RegisterModelError(`${dir}: ${linked.join(", ")} ${linked.length === 1 ? "is a symbolic link" : "are symbolic links"}: copy the files into the folder`);
+  }
   const relative = registeredModelPath(project.id, name);
   const target = path.join(checkpointsDir(), relative);
-  if (fs.existsSync(target)) throw new RegisterModelError(`a model named "${name}" is already registered in this project`, true);
   // a models-directory folder of the same name would shadow it as a baseModel (unless it is this very folder)
   const inModels = path.join(modelsDir(), name);
   if (fs.existsSync(inModels) && fs.realpathSync(inModels) !== fs.realpathSync(dir)) throw new RegisterModelError(`"${name}" is already a base model folder in ${modelsDir()}: give another name`, true);
   const sizeBytes = fs.statSync(path.join(dir, "model.safetensors")).size;
-  await writeArtifactDir(target, async (tmp) => {
-    fs.mkdirSync(tmp, { recursive: true });
-    for (const f of checked.files) fs.copyFileSync(path.join(dir, f), path.join(tmp, f));
-  });
+  let copied = false;
   try {
-    const sha256 = await sha256Of(path.join(target, "model.safetensors"));
     return await getDb().transaction(async (tx) => {
+      await tx.execute(sql`select pg_advisory_xact_lock(${REGISTER_LOCK_CLASS}, hashtext(${relative}))`);
+      if (fs.existsSync(target)) throw new RegisterModelError(`a model named "${name}" is already registered in this project`, true);
+      await writeArtifactDir(target, async (tmp) => {
+        fs.mkdirSync(tmp, { recursive: true });
+        for (const f of checked.files) fs.copyFileSync(path.join(dir, f), path.join(tmp, f));
+      });
+      copied = true;
+      const sha256 = await sha256Of(path.join(target, "model.safetensors"));
       const source = opts.kind === "policy" ? await nextExternalSource(tx, project.id) : null;
       const [row] = await tx
         .insert(modelArtifacts)
@@ -195,7 +210,7 @@ export async function registerModelFolder(project: Pick<Project, "id">, opts: { 
       return { id: row!.id, kind: row!.kind, name, source, path: relative, sizeBytes, sha256 };
     });
   } catch (err) {
-    fs.rmSync(target, { recursive: true, force: true }); // no folder without its row
+    if (copied) fs.rmSync(target, { recursive: true, force: true }); // no folder without its row
     throw err;
   }
 }

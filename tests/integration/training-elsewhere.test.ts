@@ -272,6 +272,17 @@ describe("registering a checkpoint folder", () => {
     expect(loadBaseModel("my-base", 0, undefined, project.id).config.n_layer).toBe(1);
   });
 
+  it("two registrations of one name at once: one is recorded, the other refused, and the folder is the recorded one's", async () => {
+    const [a, b] = [await tinyCheckpoint("race-a", 3), await tinyCheckpoint("race-b", 4)];
+    const results = await Promise.allSettled([a, b].map((dir) => registerModelFolder(project, { kind: "policy", dir, name: "raced" })));
+    const won = results.filter((r) => r.status === "fulfilled");
+    expect(won).toHaveLength(1);
+    expect(results.find((r) => r.status === "rejected")).toMatchObject({ reason: { message: expect.stringMatching(/already registered/) } });
+    const model = (won[0] as PromiseFulfilledResult<Awaited<ReturnType<typeof registerModelFolder>>>).value;
+    expect(sha256(path.join(work, "data", "checkpoints", model.path, "model.safetensors"))).toBe(model.sha256);
+    expect(await getDb().select().from(modelArtifacts).where(eq(modelArtifacts.path, model.path))).toHaveLength(1);
+  });
+
   it("refuses a folder Arbiter could not load, with the reason, and copies nothing", async () => {
     const wrongShape = await tinyCheckpoint("wrong-shape");
     const config = JSON.parse(fs.readFileSync(path.join(wrongShape, "config.json"), "utf8"));
@@ -292,7 +303,7 @@ describe("registering a checkpoint folder", () => {
     await expect(registerModelFolder(project, { kind: "policy", dir: cut })).rejects.toThrow(/data_offsets do not match/);
 
     const registered = path.join(work, "data", "checkpoints", project.id, "registered");
-    expect(fs.readdirSync(registered).sort()).toEqual(["ext-policy", "my-base"]);
+    expect(fs.readdirSync(registered).sort()).toEqual(["ext-policy", "my-base", "raced"]);
   });
 
   it("over HTTP the folder must be under the models directory", async () => {
@@ -312,5 +323,12 @@ describe("registering a checkpoint folder", () => {
     expect(ok.status).toBe(201);
     expect(await ok.json()).toMatchObject({ kind: "policy", name: "dropped-policy" });
     expect((await post({ kind: "policy", dir: "dropped", name: "dropped-policy" })).status).toBe(409);
+    // a file that is a link to elsewhere is not copied over HTTP
+    fs.cpSync(path.join(modelsDir, "dropped"), path.join(modelsDir, "linked"), { recursive: true });
+    fs.rmSync(path.join(modelsDir, "linked", "vocab.json"));
+    fs.symlinkSync(path.join(work, "trained-elsewhere", "outside", "vocab.json"), path.join(modelsDir, "linked", "vocab.json"));
+    const linked = await post({ kind: "base", dir: "linked" });
+    expect(linked.status).toBe(400);
+    expect((await linked.json()).error.message).toMatch(/vocab\.json is a symbolic link/);
   });
 });

@@ -26,7 +26,7 @@ export const POST = withPermission<{ id: string }>("projects.manage", async ({ r
   const dir = fs.existsSync(asked) ? fs.realpathSync(asked) : asked;
   if (!dir.startsWith(root + path.sep)) throw new ApiError("invalid_input", `dir must be a folder under the models directory (${root}); the command line (arbiter model register) takes any folder`);
   try {
-    return Response.json(await registerModelFolder(project, { kind: body.kind, dir, name: body.name }), { status: 201 });
+    return Response.json(await registerModelFolder(project, { kind: body.kind, dir, name: body.name, symlinks: false }), { status: 201 });
   } catch (err) {
     if (err instanceof RegisterModelError) throw new ApiError(err.conflict ? "conflict" : "invalid_input", err.message);
     throw err;
