@@ -306,6 +306,22 @@ describe("registering a checkpoint folder", () => {
     expect(fs.readdirSync(registered).sort()).toEqual(["ext-policy", "my-base", "raced"]);
   });
 
+  it("from the command line: model register, and import --external-policy", async () => {
+    const run = promisify(execFile);
+    const bin = path.resolve(import.meta.dirname, "../../bin/arbiter.mjs");
+    const env = { ...process.env };
+    const { stdout } = await run(process.execPath, [bin, "model", "register", "--project", project.id, "--kind", "policy", "--dir", await tinyCheckpoint("cli-policy", 5)], { env, timeout: 60_000 });
+    expect(JSON.parse(stdout)).toMatchObject({ kind: "policy", name: "cli-policy", source: expect.stringMatching(/^policy@external-\d+$/) });
+    const broken = path.join(work, "trained-elsewhere", "cli-broken");
+    fs.mkdirSync(broken, { recursive: true });
+    await expect(run(process.execPath, [bin, "model", "register", "--project", project.id, "--kind", "base", "--dir", broken], { env })).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/no config\.json/) });
+    const answers = path.join(work, "answers.jsonl");
+    fs.writeFileSync(answers, ndjson([{ prompt: "Question 9: explain topic 9", completion: "A command-line external answer" }]));
+    const imported = await run(process.execPath, [bin, "import", "--project", project.id, "--file", answers, "--external-policy"], { env, timeout: 60_000 });
+    expect(JSON.parse(imported.stdout)).toMatchObject({ source: expect.stringMatching(/^policy@external-\d+$/), responses: 1, committed: true });
+    await expect(run(process.execPath, [bin, "import", "--project", project.id, "--file", answers, "--external-policy", "--dataset", "trl"], { env })).rejects.toMatchObject({ code: 2 });
+  });
+
   it("over HTTP the folder must be under the models directory", async () => {
     const token = (await createApiToken((await anAdmin()).id, "test")).token;
     const { POST } = await import("@/app/api/v1/projects/[id]/models/route");
