@@ -35,11 +35,13 @@ describe("rounds across trainers", () => {
   it("two rounds in two projects run at once, one on each trainer, and both succeed; each one's events reach the other web process", async () => {
     const { webUrls } = cluster();
     const [admin] = await people(1, "admin", "rounds-admin");
-    // the reward-model phase of a tiny model; enough epochs that the two rounds overlap
-    // (a trainer takes the next job only when its round is done; the queue is polled every 2 s)
-    const settings = { phases: ["reward_model"], scratchModel: TINY, rewardModel: { epochs: 6, patience: 100, batchSize: 8, maxTokens: 96 } };
+    // The reward-model phase of a tiny model, long enough that each round outlasts the
+    // queue's polling interval (2 s): a trainer asks for its next job only once its round is
+    // done, so the other trainer, idle, takes the second round. Seconds here; a faster
+    // machine still spends more than 2 s (over 100,000 tokens, no early stop).
+    const settings = { phases: ["reward_model"], scratchModel: TINY, rewardModel: { epochs: 8, patience: 100, batchSize: 8, maxTokens: 96 } };
     const projects = await Promise.all(
-      webUrls.map((url, i) => project(url, admin!, { name: `cluster rounds ${i + 1}`, mode: "pairwise", roundSettings: settings }, preferences(40, `project ${i + 1} task`))),
+      webUrls.map((url, i) => project(url, admin!, { name: `cluster rounds ${i + 1}`, mode: "pairwise", roundSettings: settings }, preferences(100, `project ${i + 1} task`))),
     );
 
     // round i starts through web i, and is watched through the other one
@@ -49,6 +51,7 @@ describe("rounds across trainers", () => {
     const { rows } = await getPool().query<RoundRow>("select id, status, worker_id, started_at, finished_at, error from rounds where id = any($1::uuid[]) order by array_position($1::uuid[], id)", [rounds.map((r) => r.id)]);
     const [a, b] = rows as [RoundRow, RoundRow];
     expect([a, b].map((r) => [r.status, r.error]), consoles()).toEqual([["succeeded", null], ["succeeded", null]]);
+    console.log(`[cluster] the rounds ran ${[a, b].map((r) => `${((r.finished_at!.getTime() - r.started_at!.getTime()) / 1000).toFixed(1)} s`).join(" and ")}`);
     // one on each trainer, both live ones of this cluster
     expect(a.worker_id).not.toBe(b.worker_id);
     const { rows: workers } = await getPool().query<{ id: string }>("select id from trainer_workers where stopped_at is null and id = any($1::text[])", [[a.worker_id, b.worker_id]]);
