@@ -158,6 +158,22 @@ describe("arbiter export-run", () => {
     expect(run).toContain("--dataset_test_split 'test'");
   });
 
+  it("k-wise rankings become pairs by the pairwise export's rule: one per response above another, none within a tie", async () => {
+    const kwise = await aProject({ mode: "kwise", k: 3, redundancy: 1 });
+    await importText(kwise, ndjson(responseRecords(4, 3, "k")));
+    const [me] = await annotators(kwise, 1);
+    let n = 0;
+    await judgeAll(kwise, me!, (rs) => {
+      const ids = [...rs].sort((a, b) => (a.text < b.text ? -1 : 1)).map((r) => r.id); // Answer 0 < Answer 1 < Answer 2
+      return { ranking: n++ % 2 === 0 ? [[ids[0]!], [ids[1]!], [ids[2]!]] : [[ids[0]!], [ids[1]!, ids[2]!]] };
+    });
+    const out = path.join(work, "kwise");
+    const m = await writeExportRun(kwise, { engine: "openrlhf", style: "standard", out });
+    expect(m.counts.preferenceTrain + m.counts.preferenceEval).toBe(2 * 3 + 2 * 2);
+    const all = ["train", "test"].flatMap((split) => (fs.existsSync(path.join(out, `data/preference/${split}.jsonl`)) ? readJsonl(path.join(out, `data/preference/${split}.jsonl`)) : []));
+    for (const line of all) expect(Number(/^ Answer (\d)/.exec(line.chosen as string)![1])).toBeLessThan(Number(/^ Answer (\d)/.exec(line.rejected as string)![1]));
+  });
+
   it("writes no empty split: TRL's load_dataset(DIR) refuses an empty test.jsonl", async () => {
     const small = await aProject({ mode: "pairwise", redundancy: 1 });
     await importText(small, ndjson([{ prompt: "One question", chosen: "A good answer", rejected: "A bad one" }]));
