@@ -20,7 +20,7 @@ import { loadSourcePatterns } from "@/lib/leaderboard/source-patterns";
 import { patternLeaderboard } from "@/lib/leaderboard/source-ratings";
 import { listBaseModels } from "@/lib/models/paths";
 import { listGenerativeModels } from "@/lib/models/policies";
-import { registerModelFolder } from "@/lib/models/register-model";
+import { checkCheckpointFolder, registerModelFolder } from "@/lib/models/register-model";
 import { isHeldOutPrompt } from "@/lib/rounds/held-out";
 import { nextTask } from "@/lib/tasks/next-task";
 import { loadCheckpoint, saveCheckpoint } from "@/trainer/checkpoint/hf-gpt2";
@@ -317,6 +317,19 @@ describe("registering a checkpoint folder", () => {
     const weights = path.join(cut, "model.safetensors");
     fs.truncateSync(weights, fs.statSync(weights).size - 100);
     await expect(registerModelFolder(project, { kind: "policy", dir: cut })).rejects.toThrow(/data_offsets do not match/);
+
+    // a GPT-2-sized vocabulary is encoded with GPT-2's own BPE: another vocabulary, or another end-of-text id, would be misread
+    const bpe = path.join(work, "trained-elsewhere", "bpe");
+    const bpeConfig = smallConfig({ vocab_size: 50257, bos_token_id: 50256, eos_token_id: 50256, arbiter_tokenizer: "gpt2-bpe", n_layer: 1, n_embd: 8, n_head: 2, n_positions: 16 });
+    await saveCheckpoint(bpe, { config: bpeConfig, params: initParams(bpeConfig, 6) });
+    fs.writeFileSync(path.join(bpe, "vocab.json"), JSON.stringify({ a: 0, b: 1, "<|endoftext|>": 2 }));
+    await expect(registerModelFolder(project, { kind: "base", dir: bpe })).rejects.toThrow(/vocab\.json is not GPT-2's BPE vocabulary \(3 entries\)/);
+    fs.rmSync(path.join(bpe, "vocab.json"));
+    const bpeJson = JSON.parse(fs.readFileSync(path.join(bpe, "config.json"), "utf8"));
+    fs.writeFileSync(path.join(bpe, "config.json"), JSON.stringify({ ...bpeJson, eos_token_id: 0 }));
+    await expect(registerModelFolder(project, { kind: "base", dir: bpe })).rejects.toThrow(/eos_token_id 0 is not the gpt2-bpe tokenizer's end of text \(50256\)/);
+    fs.writeFileSync(path.join(bpe, "config.json"), JSON.stringify(bpeJson)); // without tokenizer files it is Arbiter's built-in GPT-2 BPE
+    expect(checkCheckpointFolder(bpe)).toMatchObject({ tokenizer: "gpt2-bpe", files: ["config.json", "model.safetensors"] });
 
     const registered = path.join(work, "data", "checkpoints", project.id, "registered");
     expect(fs.readdirSync(registered).sort()).toEqual(["ext-policy", "my-base", "raced"]);
