@@ -18,7 +18,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { GPT2Config } from "./config";
 import { gelu, type KVCache, P, type Params, param } from "./gpt2";
-import { addNorm, decodeAttention, decodeKernelsReady, geluWasm } from "../tf/decode-kernels";
+import { addNorm, decodeAttention, geluWasm } from "../tf/decode-kernels";
 import { heapView, onWasm } from "../tf/wasm-heap";
 import { KVBuffer } from "./kv-buffer";
 import type { LoraAdapter } from "./lora";
@@ -141,7 +141,7 @@ export class Decoder {
     const B = ids.length;
     const H = this.config.n_head;
     const x0 = this.embed(ids, positions); // [1, B, C]
-    if (cache.inPlace && decodeKernelsReady(this.config.n_embd, H)) {
+    if (cache.fused) {
       // x: the residual stream; n: its LayerNorm, the next product's input
       let [x, n] = [x0, addNorm(x0, null, this.eps)];
       for (const [i, l] of this.layers.entries()) {

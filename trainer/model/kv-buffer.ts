@@ -24,6 +24,11 @@ export class KVBuffer {
   length: number;
   /** whether new positions are written into the tensors (else appended by concat) */
   readonly inPlace: boolean;
+  /**
+   * whether the decoder's steps on this cache use the fused wasm kernels (decided once, here:
+   * a one-row one-head cache written in place would be wrong under tfjs's batch-1 products)
+   */
+  readonly fused: boolean;
 
   /**
    * keys transposed [B·H, D, length] and values [B·H, length, D] per layer (heads folded
@@ -38,7 +43,8 @@ export class KVBuffer {
     const [BH, D, S] = kT[0]!.shape;
     this.length = S;
     // with the fused kernel the cache is never a product's operand, so one row is safe too
-    this.inPlace = (opts.inPlace ?? true) && onWasm() && (BH > 1 || decodeKernelsReady(D, 1));
+    this.fused = (opts.inPlace ?? true) && decodeKernelsReady(D, 1);
+    this.inPlace = this.fused || ((opts.inPlace ?? true) && onWasm() && BH > 1);
   }
 
   /** columns allocated: length, or more where room was allocated ahead */

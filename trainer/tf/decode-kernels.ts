@@ -93,31 +93,45 @@ const KERNELS: [string, KernelFunc][] = [
  */
 export function decodeKernelsReady(C: number, heads: number): boolean {
   if (!onWasm() || C % heads !== 0 || (C / heads) % 4 !== 0 || process.env.ARBITER_DECODE_KERNELS === "tfjs") return false;
-  if (!kernelsOn(tf.backend() as unknown as WasmBackend)) return false;
+  return registered();
+}
+
+/** Registers the kernels (once) where the module links to the backend's memory. */
+function registered(): boolean {
+  if (!onWasm() || !kernelsOn(tf.backend() as unknown as WasmBackend)) return false;
   for (const [kernelName, kernelFunc] of KERNELS) if (!tf.getKernel(kernelName, "wasm")) tf.registerKernel({ kernelName, backendName: "wasm", kernelFunc });
   return true;
+}
+
+function run(kernel: string, inputs: Record<string, tf.Tensor>, attrs: Record<string, number> = {}): tf.Tensor | tf.Tensor[] {
+  for (const [name, t] of Object.entries(inputs)) if (t.dtype !== "float32") throw new Error(`${kernel}: ${name} is ${t.dtype}, not float32`);
+  if (!registered()) throw new Error(`${kernel} needs the wasm backend with a memory this module can link to`);
+  return tf.engine().runKernel(kernel, inputs as unknown as tf.NamedTensorMap, attrs as unknown as tf.NamedAttrMap);
 }
 
 /**
  * Attention output [1, B, H·D] of the new position `position` for each of B rows, whose
  * queries, keys and values are qkv [1, B, 3·H·D] (queries scaled by 1/√D); writes the keys
  * and values into column `position` of the cache kT [B·H, D, cap] and v [B·H, cap, D] and
- * attends over columns 0..position with the additive bias [B·H, 1, ≥ position + 1].
- * Check decodeKernelsReady first.
+ * attends over columns 0..position with the additive bias [B·H, 1, ≥ position + 1] (added
+ * after q·kᵀ, as tfjs does; column `position` should be unmasked). Check decodeKernelsReady
+ * first.
  */
 export function decodeAttention(qkv: tf.Tensor3D, kT: tf.Tensor3D, v: tf.Tensor3D, bias: tf.Tensor3D, heads: number, position: number): tf.Tensor3D {
   const [BH, D, cap] = kT.shape;
-  const [, B, C3] = qkv.shape;
-  if (BH !== B * heads || C3 !== 3 * heads * D) throw new Error(`decodeAttention: qkv ${qkv.shape} does not match the cache ${kT.shape} with ${heads} heads`);
+  const [one, B, C3] = qkv.shape;
+  if (D % 4 !== 0) throw new Error(`decodeAttention: heads of ${D}, not a multiple of 4`);
+  if (one !== 1 || BH !== B * heads || C3 !== 3 * heads * D) throw new Error(`decodeAttention: qkv ${qkv.shape} does not match the cache ${kT.shape} with ${heads} heads`);
+  if (!tf.util.arraysEqual(v.shape, [BH, cap, D])) throw new Error(`decodeAttention: values ${v.shape} do not match keys ${kT.shape}`);
   if (!(position >= 0 && position < cap)) throw new Error(`decodeAttention: position ${position} is outside the cache's ${cap} columns`);
-  if (bias.shape[0] !== BH || bias.shape[2]! <= position) throw new Error(`decodeAttention: bias ${bias.shape} does not cover ${BH} rows × ${position + 1} columns`);
-  return tf.engine().runKernel("ArbiterDecodeAttention", { qkv, kT, v, bias }, { heads, position } as unknown as tf.NamedAttrMap) as tf.Tensor3D;
+  if (bias.shape[0] !== BH || bias.shape[1] !== 1 || bias.shape[2]! <= position) throw new Error(`decodeAttention: bias ${bias.shape} does not cover ${BH} rows × ${position + 1} columns`);
+  return run("ArbiterDecodeAttention", { qkv, kT, v, bias }, { heads, position }) as tf.Tensor3D;
 }
 
 /** GELU (tanh form) of x, whose size must be a multiple of 4. */
 export function geluWasm<T extends tf.Tensor>(x: T): T {
   if (x.size % 4 !== 0) throw new Error(`geluWasm: ${x.size} numbers, not a multiple of 4`);
-  return tf.engine().runKernel("ArbiterGelu", { x }) as T;
+  return run("ArbiterGelu", { x }) as T;
 }
 
 /**
@@ -130,6 +144,5 @@ export function addNorm(x: tf.Tensor3D, y: tf.Tensor3D | null, eps: number): [tf
   const C = x.shape[2];
   if (C % 4 !== 0) throw new Error(`addNorm: rows of ${C}, not a multiple of 4`);
   if (y && !tf.util.arraysEqual(x.shape, y.shape)) throw new Error(`addNorm: shapes ${x.shape} and ${y.shape} differ`);
-  const inputs = (y ? { x, y } : { x }) as unknown as tf.NamedTensorMap;
-  return tf.engine().runKernel("ArbiterAddNorm", inputs, { eps } as unknown as tf.NamedAttrMap) as [tf.Tensor3D, tf.Tensor3D] | tf.Tensor3D;
+  return run("ArbiterAddNorm", y ? { x, y } : { x }, { eps }) as [tf.Tensor3D, tf.Tensor3D] | tf.Tensor3D;
 }

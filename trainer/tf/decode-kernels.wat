@@ -6,7 +6,7 @@
 ;; attend: one decoding step of multi-head attention, for every (row, head) at once. Per row b and head h,
 ;; with the new position n and L = n + 1 positions attended:
 ;;   kᵀ[bh, :, n] ← k,  v[bh, n, :] ← v                          (the KV cache, in place)
-;;   sₛ = bias[bh, s] + Σ_d q_d · kᵀ[bh, d, s]                   (q already scaled by 1/√D)
+;;   sₛ = Σ_d q_d · kᵀ[bh, d, s] + bias[bh, s]                   (q already scaled by 1/√D)
 ;;   pₛ = exp(sₛ − max s) / Σ exp(s − max s)                     (softmax)
 ;;   out[b, h·D + d] = Σₛ pₛ · v[bh, s, d]
 ;; Vaswani et al. 2017, eq. 1. f32x4 SIMD over positions (scores) and over d (output).
@@ -15,12 +15,12 @@
 
   ;; e^x for four lanes, x ≤ 0 (softmax's shifted scores): Cephes expf. x = k·ln2 + r with
   ;; |r| ≤ ln2/2 (ln2 split in two for exactness), e^r by its degree-7 polynomial, 2^k built
-  ;; in the exponent bits. Lanes below −87 (under f32's normal range) give exactly 0: the
-  ;; masked columns' −1e9 bias.
+  ;; in the exponent bits. Lanes below ln(2⁻¹²⁶) = −87.33654 (under f32's normal range, where
+  ;; tfjs's exp flushes to 0 too) give exactly 0: the masked columns' −1e9 bias.
   (func $exp4 (param $x v128) (result v128)
     (local $c v128) (local $k v128) (local $r v128) (local $p v128)
     (local.set $c (local.get $x))
-    (local.set $x (f32x4.max (local.get $x) (f32x4.splat (f32.const -87.0))))
+    (local.set $x (f32x4.max (local.get $x) (f32x4.splat (f32.const -87.33654))))
     (local.set $k (f32x4.nearest (f32x4.mul (local.get $x) (f32x4.splat (f32.const 1.44269504088896341)))))
     (local.set $r (f32x4.sub (local.get $x) (f32x4.mul (local.get $k) (f32x4.splat (f32.const 0.693359375)))))
     (local.set $r (f32x4.sub (local.get $r) (f32x4.mul (local.get $k) (f32x4.splat (f32.const -2.12194440e-4)))))
@@ -35,7 +35,7 @@
     ;; · 2^k, k ∈ [−126, 0]: (k + 127) << 23 is 2^k's bit pattern
     (local.set $p (f32x4.mul (local.get $p)
       (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $k)) (i32x4.splat (i32.const 127))) (i32.const 23))))
-    (v128.and (local.get $p) (f32x4.ge (local.get $c) (f32x4.splat (f32.const -87.0)))))
+    (v128.and (local.get $p) (f32x4.ge (local.get $c) (f32x4.splat (f32.const -87.33654)))))
 
   ;; All pointers are byte offsets into memory. qkv [B, 3·H·D] (queries, keys, values of the
   ;; new position); kT [B·H, D, cap]; v [B·H, cap, D]; bias [B·H, biasStride]; out [B, H·D];
@@ -85,11 +85,12 @@
           (local.set $d (i32.add (local.get $d) (i32.const 4)))
           (br $write)))
 
-        ;; scores, four positions at a time: bias + Σ_d q_d · kᵀ[d, s..s+3]
+        ;; scores, four positions at a time: Σ_d q_d · kᵀ[d, s..s+3], then + bias (tfjs's order:
+        ;; a −1e9 mask first would absorb the product)
         (local.set $s (i32.const 0))
         (block $scoresDone (loop $scores
           (br_if $scoresDone (i32.ge_u (local.get $s) (local.get $L4)))
-          (local.set $acc (v128.load (i32.add (local.get $row) (i32.shl (local.get $s) (i32.const 2)))))
+          (local.set $acc (f32x4.splat (f32.const 0)))
           (local.set $d (i32.const 0))
           (block $dotDone (loop $dot
             (br_if $dotDone (i32.ge_u (local.get $d) (local.get $D)))
@@ -99,13 +100,14 @@
                 (v128.load (i32.add (local.get $kTb) (i32.add (i32.mul (local.get $d) (local.get $capBytes)) (i32.shl (local.get $s) (i32.const 2))))))))
             (local.set $d (i32.add (local.get $d) (i32.const 1)))
             (br $dot)))
-          (v128.store (i32.add (local.get $scratch) (i32.shl (local.get $s) (i32.const 2))) (local.get $acc))
+          (v128.store (i32.add (local.get $scratch) (i32.shl (local.get $s) (i32.const 2)))
+            (f32x4.add (local.get $acc) (v128.load (i32.add (local.get $row) (i32.shl (local.get $s) (i32.const 2))))))
           (local.set $s (i32.add (local.get $s) (i32.const 4)))
           (br $scores)))
         ;; the last L mod 4 positions one by one (reading past L could leave the cache)
         (block $tailDone (loop $tail
           (br_if $tailDone (i32.ge_u (local.get $s) (local.get $L)))
-          (local.set $a (f32.load (i32.add (local.get $row) (i32.shl (local.get $s) (i32.const 2)))))
+          (local.set $a (f32.const 0))
           (local.set $d (i32.const 0))
           (block $tdotDone (loop $tdot
             (br_if $tdotDone (i32.ge_u (local.get $d) (local.get $D)))
@@ -115,7 +117,8 @@
                 (f32.load (i32.add (local.get $kTb) (i32.add (i32.mul (local.get $d) (local.get $capBytes)) (i32.shl (local.get $s) (i32.const 2))))))))
             (local.set $d (i32.add (local.get $d) (i32.const 1)))
             (br $tdot)))
-          (f32.store (i32.add (local.get $scratch) (i32.shl (local.get $s) (i32.const 2))) (local.get $a))
+          (f32.store (i32.add (local.get $scratch) (i32.shl (local.get $s) (i32.const 2)))
+            (f32.add (local.get $a) (f32.load (i32.add (local.get $row) (i32.shl (local.get $s) (i32.const 2))))))
           (local.set $s (i32.add (local.get $s) (i32.const 1)))
           (br $tail)))
 
