@@ -53,8 +53,8 @@ const TOKENIZERS = { "byte-level": { vocab: 257, eos: 256 }, "gpt2-bpe": { vocab
 
 export type CheckedFolder = { config: GPT2Config; tokenizer: keyof typeof TOKENIZERS; files: string[] };
 
-/** The GPT-2 BPE vocabulary a folder's tokenizer files hold, when they hold one: it must be GPT-2's own. */
-function checkBpeVocabulary(dir: string, problems: string[]): void {
+/** The vocabulary a folder's tokenizer files hold, when they hold one: it must be the one Arbiter encodes with. */
+function checkVocabulary(dir: string, tokenizer: keyof typeof TOKENIZERS, problems: string[]): void {
   const read = (file: string): Record<string, number> | null => {
     const full = path.join(dir, file);
     if (!fs.existsSync(full)) return null;
@@ -69,10 +69,14 @@ function checkBpeVocabulary(dir: string, problems: string[]): void {
   for (const file of ["vocab.json", "tokenizer.json"]) {
     const vocab = read(file);
     if (!vocab) continue;
-    // GPT-2's vocabulary: 50,257 entries, "<|endoftext|>" last, " the" (Ġthe) at 262; another BPE would be mis-encoded
     const size = Object.keys(vocab).length + (file === "tokenizer.json" && vocab["<|endoftext|>"] === undefined ? 1 : 0);
-    if (size !== 50257 || vocab["Ġthe"] !== 262) {
+    if (tokenizer === "gpt2-bpe" && (size !== 50257 || vocab["Ġthe"] !== 262)) {
+      // GPT-2's vocabulary: 50,257 entries, "<|endoftext|>" last, " the" (Ġthe) at 262
       problems.push(`${file} is not GPT-2's BPE vocabulary (${size} entries): Arbiter encodes GPT-2-sized models with GPT-2's tokenizer, so a model with another vocabulary would read the wrong tokens`);
+    }
+    if (tokenizer === "byte-level" && (size !== 257 || vocab["<|endoftext|>"] !== 256)) {
+      // hf-files.ts: one token per byte, <|endoftext|> = 256
+      problems.push(`${file} is not Arbiter's byte-level vocabulary (${size} entries): Arbiter encodes this model one byte a token, so a model with another vocabulary would read the wrong tokens`);
     }
   }
 }
@@ -104,7 +108,10 @@ export function checkCheckpointFolder(dir: string): CheckedFolder {
   const tok = TOKENIZERS[tokenizer];
   if (config.vocab_size < tok.vocab) problems.push(`vocab_size ${config.vocab_size} is smaller than the ${tokenizer} tokenizer's ${tok.vocab}`);
   if (config.eos_token_id !== tok.eos) problems.push(`eos_token_id ${config.eos_token_id} is not the ${tokenizer} tokenizer's end of text (${tok.eos})`);
-  if (tokenizer === "gpt2-bpe") checkBpeVocabulary(dir, problems);
+  if (!config.arbiter_tokenizer && config.vocab_size !== TOKENIZERS["byte-level"].vocab && config.vocab_size < TOKENIZERS["gpt2-bpe"].vocab) {
+    problems.push(`vocab_size ${config.vocab_size} fits neither of Arbiter's tokenizers (byte-level: 257, GPT-2's BPE: 50257 or more)`);
+  }
+  checkVocabulary(dir, tokenizer, problems);
 
   let header: Map<string, { dtype: string; shape: number[] }>;
   try {

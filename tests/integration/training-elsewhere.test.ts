@@ -331,6 +331,13 @@ describe("registering a checkpoint folder", () => {
     fs.writeFileSync(path.join(bpe, "config.json"), JSON.stringify(bpeJson)); // without tokenizer files it is Arbiter's built-in GPT-2 BPE
     expect(checkCheckpointFolder(bpe)).toMatchObject({ tokenizer: "gpt2-bpe", files: ["config.json", "model.safetensors"] });
 
+    // a vocabulary of another size, without Arbiter's tokenizer field, fits neither tokenizer
+    const odd = await tinyCheckpoint("odd-vocab");
+    const oddConfig = JSON.parse(fs.readFileSync(path.join(odd, "config.json"), "utf8"));
+    delete oddConfig.arbiter_tokenizer;
+    fs.writeFileSync(path.join(odd, "config.json"), JSON.stringify({ ...oddConfig, vocab_size: 32000 }));
+    await expect(registerModelFolder(project, { kind: "base", dir: odd })).rejects.toThrow(/vocab_size 32000 fits neither of Arbiter's tokenizers/);
+
     const registered = path.join(work, "data", "checkpoints", project.id, "registered");
     expect(fs.readdirSync(registered).sort()).toEqual(["ext-policy", "my-base", "raced"]);
   });
