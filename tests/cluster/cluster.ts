@@ -99,3 +99,31 @@ export function logTail(name: string, file: string, lines = 40): string {
   if (!existsSync(file)) return `  [${name}] (no output)`;
   return readFileSync(file, "utf8").trimEnd().split("\n").slice(-lines).map((l) => `  [${name}] ${l}`).join("\n");
 }
+
+/**
+ * For what the test process starts itself (the embedded PostgreSQL, a detached process
+ * group of its own, and the temporary folder): a small detached watcher that, should the
+ * test process die without its teardown (SIGKILL), stops that server and removes the
+ * folder (unless `folder` is empty). It ends by itself once the server has gone (a normal
+ * teardown).
+ */
+export function cleanUpIfKilled(serverPid: number | undefined, folder: string): void {
+  const watcher = `
+    const { rmSync } = require("node:fs");
+    const [parent, server, folder] = [${process.pid}, ${serverPid ?? 0}, ${JSON.stringify(folder)}];
+    const alive = (pid) => { try { process.kill(pid, 0); return true; } catch { return false; } };
+    const end = () => {
+      try { if (server) process.kill(server, "SIGKILL"); } catch {}
+      if (folder) rmSync(folder, { recursive: true, force: true });
+      process.exit(0);
+    };
+    const watch = setInterval(() => {
+      if (server && !alive(server)) process.exit(0);
+      if (alive(parent)) return;
+      clearInterval(watch);
+      try { if (server) process.kill(server, "SIGINT"); } catch {}
+      setInterval(() => { if (!server || !alive(server)) end(); }, 200);
+      setTimeout(end, 10000);
+    }, 1000);`;
+  spawn(process.execPath, ["-e", watcher], { detached: true, stdio: "ignore" }).unref();
+}

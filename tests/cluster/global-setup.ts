@@ -12,7 +12,7 @@ import pg from "pg";
 import type { TestProject } from "vitest/node";
 import { freePort, startEmbeddedPostgres } from "@/lib/db/embedded";
 import { buildIsCurrent, recordBuild } from "@/scripts/build-stamp";
-import { ClusterProcess, root, stopAll, waitFor } from "./cluster";
+import { cleanUpIfKilled, ClusterProcess, root, stopAll, waitFor } from "./cluster";
 
 export type ClusterInfo = {
   databaseUrl: string;
@@ -62,6 +62,7 @@ async function freshDatabase(tempDir: string): Promise<Database> {
   chmodSync(pgData, 0o755); // as root the server runs as `postgres` and must reach it
   // four processes' pools, listeners and queues, and the tests' own connections
   const embedded = await startEmbeddedPostgres({ dataDir: pgData, settings: ["max_connections=200"] });
+  cleanUpIfKilled(embedded.pid(), process.env.ARBITER_CLUSTER_KEEP ? "" : tempDir);
   return { url: embedded.url, kind: "embedded", drop: () => embedded.stop() };
 }
 
