@@ -137,7 +137,7 @@ export default async function setup(project: TestProject) {
       processes.push(p);
       return p;
     };
-    const webs = ports.map((port, i) => start(`web-${i + 1}`, "web", { PORT: String(port), NEXTAUTH_URL: webUrls[i]!, NEXTAUTH_SECRET: secret, ARBITER_AUTO_ROUND_INTERVAL_MS: "0" }));
+    const webs = ports.map((port, i) => start(`web-${i + 1}`, "web", { PORT: String(port), NEXTAUTH_URL: webUrls[i]!, NEXTAUTH_SECRET: secret }));
     const trainers = [1, 2].map((i) => start(`trainer-${i}`, "trainer", { NEXTAUTH_SECRET: "", ARBITER_AUTO_ROUND_INTERVAL_MS: String(AUTO_ROUND_INTERVAL_MS) }));
     for (const [i, web] of webs.entries()) await waitFor(`${web.name} to answer /api/health`, () => webHealthy(webUrls[i]!), 240_000, processes, 500);
     await waitFor("two trainers to report", async () => (await liveTrainers(database!.url)) >= 2, 120_000, trainers, 500);
