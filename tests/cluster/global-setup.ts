@@ -95,7 +95,6 @@ async function liveTrainers(url: string): Promise<number> {
 }
 
 export default async function setup(project: TestProject) {
-  const started = Date.now();
   const tempDir = mkdtempSync(path.join(tmpdir(), "arbiter-cluster-"));
   chmodSync(tempDir, 0o755);
   const dataDir = path.join(tempDir, "data");
@@ -114,6 +113,7 @@ export default async function setup(project: TestProject) {
   };
   try {
     ensureBuild();
+    const started = Date.now();
     database = await freshDatabase(tempDir);
     say(`${database.kind === "external" ? "PostgreSQL from ARBITER_CLUSTER_DATABASE_URL" : "embedded PostgreSQL"}, database ${new URL(database.url).pathname.slice(1)}`);
     const ports = [await freePort(), await freePort()];
