@@ -16,7 +16,8 @@ import { formatPrompt } from "@/trainer/tokenizer/format";
 import { readLines } from "./read-lines";
 import { describeError, MAX_TEXT, toMessages } from "./records";
 
-export const EXTERNAL_SOURCE = /^policy@external-(\d+)$/;
+/** invalid lines listed in an answer (the first ones) */
+const MAX_LISTED = 100;
 /** Serialises the choice of N per project (pg_advisory_xact_lock's class, "ArEx"). */
 const EXTERNAL_LOCK_CLASS = 0x4172_4578;
 
@@ -25,7 +26,7 @@ const answerRecord = z
   .object({
     prompt: z.union([z.string().min(1).max(MAX_TEXT), z.array(message).min(1)]),
     // text, or one assistant message (TRL's conversational prompt-completion form)
-    completion: z.union([z.string().max(MAX_TEXT), z.array(message).length(1)]),
+    completion: z.union([z.string().max(MAX_TEXT), z.tuple([z.object({ role: z.literal("assistant"), content: z.string().max(MAX_TEXT) }).strict()])]),
   })
   .strict();
 
@@ -101,7 +102,7 @@ export async function importExternalPolicy(
         const answers: NewAnswer[] = [];
         for await (const line of readLines(body, opts)) {
           if (line.tooLong) {
-            result.errors.push({ line: line.line, message: "line too long" });
+            if (result.errors.length < MAX_LISTED) result.errors.push({ line: line.line, message: "line too long" });
             continue;
           }
           if (!line.text.trim()) continue;
@@ -120,7 +121,7 @@ export async function importExternalPolicy(
             }
             answers.push({ promptId, text });
           } catch (err) {
-            if (result.errors.length < 100) result.errors.push({ line: line.line, message: err instanceof SyntaxError ? "invalid JSON" : describeError(err) });
+            if (result.errors.length < MAX_LISTED) result.errors.push({ line: line.line, message: err instanceof SyntaxError ? "invalid JSON" : describeError(err) });
           }
         }
         if (result.errors.length > 0) throw new NothingWritten(result);
