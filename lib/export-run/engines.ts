@@ -43,6 +43,10 @@ const v = (name: string) => `"$${name}"`;
 
 function openrlhf(data: RunData): Command[] {
   const chat: Command["args"] = data.style === "conversational" ? [["--data.apply_chat_template", null]] : [];
+  // train_sft alone defaults --data.input_template to "User: {}\nAssistant: " (train_sft.py L279; the others
+  // default to None), and wraps a text prompt in it when there is no chat template (sft_dataset.py L27-29):
+  // "{}" formats the prompt as it is, so standard text reaches SFT unchanged, as it reaches the other trainers.
+  const sftTemplate: Command["args"] = data.style === "standard" ? [["--data.input_template", "{}"]] : [];
   // Every OpenRLHF trainer reads a .jsonl with load_dataset("json", data_files=…), whose only split is "train"
   // (openrlhf/datasets/utils.py, blending_datasets); --eval.split defaults differ per trainer (train_dpo: "test").
   const evalOf = (dir: string, n: number): Command["args"] => (n > 0 ? [["--eval.dataset", `${dir}/test.jsonl`], ["--eval.split", "train"], ["--eval.steps", v("EVAL_STEPS")]] : []);
@@ -75,6 +79,7 @@ function openrlhf(data: RunData): Command[] {
         ["--data.input_key", "prompt"],
         ["--data.output_key", "completion"],
         ...chat,
+        ...sftTemplate,
         ...evalOf(FILES.sft, data.counts.sftEval),
         ["--adam.lr", v("SFT_LR")],
         ...common(`${v("OUT")}/sft`),

@@ -105,6 +105,28 @@ describe("export-run lines, as the engines' loaders read them", () => {
     expect(promptLine(messages, "standard")).toEqual({ prompt: p.prompt });
   });
 
+  it("standard: every OpenRLHF trainer reads the prompt as written, with no input template around it", () => {
+    // the fixture's textDefaults: train_sft's --data.input_template defaults to "User: {}\nAssistant: ", the others' to None
+    const defaults = openrlhfFlags.textDefaults.trainers as Record<string, Record<string, string | boolean | null>>;
+    // train_*.py after parse_args: a template without "{}" is dropped; the datasets then format the prompt into it
+    const wrapped = (prompt: string, template: string | null) => {
+      if (!template || !template.includes("{}")) return prompt;
+      expect(template.replace("{}", ""), "a template with no field but one {}").not.toMatch(/[{}]/);
+      return template.replace("{}", () => prompt); // Python's template.format(prompt)
+    };
+    const text = preferenceLine(messages, "Blue.", "Green.", "standard").prompt as string;
+    for (const counts of [full, noSftNoEval]) {
+      for (const c of engineCommands("openrlhf", { style: "standard", counts })) {
+        const given = new Map(c.args);
+        const template = given.has("--data.input_template") ? given.get("--data.input_template")! : (defaults[c.trainer]!["--data.input_template"] as string | null);
+        expect(given.has("--data.apply_chat_template") || defaults[c.trainer]!["--data.apply_chat_template"], c.trainer).toBe(false);
+        expect(wrapped(text, template), c.trainer).toBe(text);
+      }
+    }
+    // with the chat template (conversational) every trainer is asked for it, and the input template is not used
+    for (const c of engineCommands("openrlhf", { style: "conversational", counts: full })) expect(c.args.map(([f]) => f), c.trainer).toContain("--data.apply_chat_template");
+  });
+
   it("conversational: message lists the engines' chat-template paths concatenate", () => {
     const p = preferenceLine(messages, "Blue.", "Green.", "conversational");
     // TRL trl/data_utils.py L184-195 (is_conversational): a list whose first item is a dict with "role"
