@@ -43,6 +43,9 @@ async function ask(url: string, key: string, path: string, json: string, timeout
       method: "POST",
       headers: { "content-type": "application/json", ...signRequest(key, { method: "POST", path: `${target.pathname}${target.search}`, body: json }) },
       body: json,
+      // a redirect would carry the signed request (and its body) to wherever the answer
+      // points; a trainer never redirects, so one is a failure to reach it
+      redirect: "error",
       signal: AbortSignal.timeout(timeoutMs),
     });
     return { ok: true, status: res.status, answer: ((await res.json().catch(() => ({}))) ?? {}) as Record<string, unknown> };
