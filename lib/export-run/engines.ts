@@ -108,7 +108,13 @@ function openrlhf(data: RunData): Command[] {
       ["--actor.num_gpus_per_node", v("GPUS")],
       ["--vllm.num_engines", v("GPUS")],
       ["--vllm.tensor_parallel_size", "1"],
+      // colocated, vLLM would keep its default 0.95 of each GPU the models share, awake while they train:
+      // OpenRLHF's own hybrid-engine example (examples/scripts/train_ppo_ray_hybrid_engine.sh) gives it
+      // half and lets vLLM and DeepSpeed sleep while the other works
       ["--train.colocate_all", null],
+      ["--vllm.gpu_memory_utilization", v("VLLM_GPU_MEMORY")],
+      ["--vllm.enable_sleep", null],
+      ["--ds.enable_sleep", null],
       ["--rollout.max_new_tokens", v("MAX_NEW_TOKENS")],
       ["--actor.adam.lr", v("PPO_ACTOR_LR")],
       ["--critic.adam.lr", v("PPO_CRITIC_LR")],

@@ -15,6 +15,7 @@ const SETTINGS: [name: string, value: string, why: string][] = [
   ["EVAL_STEPS", "100", "steps between evaluations on the held-out split"],
   ["ZERO_STAGE", "2", "OpenRLHF: DeepSpeed ZeRO stage"],
   ["GPUS", "8", "OpenRLHF PPO: GPUs per node for each of actor, critic, reward, reference (colocated) and vLLM engines"],
+  ["VLLM_GPU_MEMORY", "0.5", "OpenRLHF PPO: share of each GPU's memory vLLM takes; the colocated models have the rest (vLLM's default is 0.95)"],
   ["SFT_LR", "5e-6", ""],
   ["RM_LR", "9e-6", ""],
   ["PPO_ACTOR_LR", "5e-7", ""],

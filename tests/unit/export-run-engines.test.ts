@@ -38,6 +38,18 @@ describe("export-run command lines", () => {
       }
     });
 
+    if (engine === "openrlhf")
+      it("openrlhf: PPO with every model on the same GPUs leaves vLLM half of each and lets vLLM and DeepSpeed sleep in turn", () => {
+        for (const data of VARIANTS) {
+          const ppo = new Map(engineCommands(engine, data).find((c) => c.step === "ppo")!.args);
+          expect(ppo.has("--train.colocate_all")).toBe(true);
+          // vLLM's default 0.95 (train_ppo_ray.py) would leave the colocated actor, critic, reward and reference models 5%
+          expect(ppo.get("--vllm.gpu_memory_utilization")).toBe('"$VLLM_GPU_MEMORY"');
+          expect(configScript(engine)).toContain(': "${VLLM_GPU_MEMORY:=0.5}"');
+          expect(ppo.has("--vllm.enable_sleep") && ppo.has("--ds.enable_sleep")).toBe(true);
+        }
+      });
+
     it(`${engine}: the steps follow the data (no SFT data: no SFT step; no held-out data: no evaluation split)`, () => {
       const steps = (counts: RunData["counts"]) => engineCommands(engine, { style: "standard", counts }).map((c) => c.step);
       expect(steps(full)).toEqual(["sft", "reward_model", "ppo", "dpo"]);
