@@ -2,13 +2,15 @@
 // each file is). The preference pairs and judged-best SFT pairs come from the export's
 // own streams (lib/export/stream.ts, the pairwise and sft formats, with their rules for
 // ties and k-wise rankings); demonstrations and prompts are read a page at a time; every
-// line is put in the train or the test file by the held-out rule (lib/rounds/held-out.ts).
+// line is put in the train or the test file by the held-out rule (lib/rounds/held-out.ts)
+// applied to its own prompt's id, so lines read through different snapshots (each export
+// stream is one) are split alike even when comparisons were added between them.
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { and, asc, eq, gt, inArray } from "drizzle-orm";
+import { and, asc, eq, gt } from "drizzle-orm";
 import { getDb } from "@/lib/db/client";
-import { comparisons, demonstrations, prompts, type Message, type Project } from "@/lib/db/schema";
+import { demonstrations, prompts, type Message, type Project } from "@/lib/db/schema";
 import { exportRecords } from "@/lib/export/stream";
 import { isHeldOutPrompt } from "@/lib/rounds/held-out";
 import { preferenceLine, promptLine, sftLine, type RunStyle } from "./engine-records";
@@ -75,16 +77,6 @@ async function* projectDemonstrations(projectId: string): AsyncGenerator<{ id: s
   }
 }
 
-/** The ids of the comparisons on held-out prompts (a tenth of them: the set stays small). */
-async function heldOutComparisons(heldOutPrompts: string[]): Promise<Set<string>> {
-  const out = new Set<string>();
-  for (let i = 0; i < heldOutPrompts.length; i += PAGE) {
-    const rows = await getDb().select({ id: comparisons.id }).from(comparisons).where(inArray(comparisons.promptId, heldOutPrompts.slice(i, i + PAGE)));
-    for (const r of rows) out.add(r.id);
-  }
-  return out;
-}
-
 export type ExportRunOptions = { engine: Engine; style: RunStyle; out: string; secret?: string };
 
 /**
@@ -99,27 +91,21 @@ export async function writeExportRun(project: Project, opts: ExportRunOptions): 
   // annotators' pseudonyms are not written (no meta in these files); the stream wants a key all the same
   const secret = opts.secret ?? process.env.NEXTAUTH_SECRET ?? "arbiter-export-run";
 
-  // prompts: the RL prompts file, and which prompts are held out
+  // prompts: the RL prompts file
   const promptFiles = new SplitFiles(path.join(out, FILES.prompts));
-  const heldOutPrompts: string[] = [];
-  for await (const p of projectPrompts(project.id)) {
-    const held = isHeldOutPrompt(p.id);
-    if (held) heldOutPrompts.push(p.id);
-    await promptFiles.write(held, promptLine(p.messages, style));
-  }
+  for await (const p of projectPrompts(project.id)) await promptFiles.write(isHeldOutPrompt(p.id), promptLine(p.messages, style));
   await promptFiles.close();
-  const heldOut = await heldOutComparisons(heldOutPrompts);
 
   // preference pairs: the pairwise export, conversational so that the prompt keeps its messages
   const pairFiles = new SplitFiles(path.join(out, FILES.preference));
   let bothBadPairsLeftOut = 0;
-  type Pair = { prompt: Message[]; chosen: Message[]; rejected: Message[]; meta: { comparisonId: string; bothBad?: boolean } };
+  type Pair = { prompt: Message[]; chosen: Message[]; rejected: Message[]; meta: { promptId: string; bothBad?: boolean } };
   for await (const r of exportRecords(project.id, {}, { format: "pairwise", conversational: true, ties: false, secret }) as AsyncGenerator<Pair>) {
     if (r.meta.bothBad) {
       bothBadPairsLeftOut++;
       continue;
     }
-    await pairFiles.write(heldOut.has(r.meta.comparisonId), preferenceLine(r.prompt, r.chosen[0]!.content, r.rejected[0]!.content, style));
+    await pairFiles.write(isHeldOutPrompt(r.meta.promptId), preferenceLine(r.prompt, r.chosen[0]!.content, r.rejected[0]!.content, style));
   }
   await pairFiles.close();
 
@@ -139,12 +125,12 @@ export async function writeExportRun(project: Project, opts: ExportRunOptions): 
     await sftFiles.write(isHeldOutPrompt(d.promptId), sftLine(d.messages, d.completion, style));
   }
   let judgedBest = 0;
-  type Best = { prompt: Message[]; completion: Message[]; meta: { comparisonId: string } };
+  type Best = { prompt: Message[]; completion: Message[]; meta: { promptId: string } };
   for await (const r of exportRecords(project.id, {}, { format: "sft", conversational: true, secret }) as AsyncGenerator<Best>) {
     const completion = r.completion[0]!.content;
     if (!once(r.prompt, completion)) continue;
     judgedBest++;
-    await sftFiles.write(heldOut.has(r.meta.comparisonId), sftLine(r.prompt, completion, style));
+    await sftFiles.write(isHeldOutPrompt(r.meta.promptId), sftLine(r.prompt, completion, style));
   }
   await sftFiles.close();
 

@@ -18,6 +18,7 @@ export type ExportJudgment = {
   shownOrder: string[];
   durationMs: number | null;
   createdAt: string;
+  promptId: string;
   prompt: Message[];
   responses: { id: string; text: string; source: string }[];
 };
@@ -29,7 +30,7 @@ export function promptText(messages: Message[]): string {
 }
 
 function meta(j: ExportJudgment, extra: Record<string, unknown> = {}) {
-  return { judgmentId: j.id, comparisonId: j.comparisonId, annotator: j.annotator, origin: j.origin, createdAt: j.createdAt, ...extra };
+  return { judgmentId: j.id, comparisonId: j.comparisonId, promptId: j.promptId, annotator: j.annotator, origin: j.origin, createdAt: j.createdAt, ...extra };
 }
 
 /**
@@ -119,6 +120,6 @@ export function sftRecord(judgments: ExportJudgment[], opts: { conversational?: 
   return {
     prompt: opts.conversational ? judgments[0]!.prompt : promptText(judgments[0]!.prompt),
     completion: opts.conversational ? [{ role: "assistant", content: best.text }] : best.text,
-    meta: { comparisonId: judgments[0]!.comparisonId, source: best.source, votes: ranked[0]![1], judgments: judgments.length },
+    meta: { comparisonId: judgments[0]!.comparisonId, promptId: judgments[0]!.promptId, source: best.source, votes: ranked[0]![1], judgments: judgments.length },
   };
 }

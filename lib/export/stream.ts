@@ -52,6 +52,7 @@ type Row = {
   shown_order: string[];
   duration_ms: number | null;
   created_at: string;
+  prompt_id: string;
   messages: Message[];
   responses: { id: string; text: string; source: string }[];
 };
@@ -118,7 +119,7 @@ export function exportSelect(projectId: string, filters: ExportFilters, byCompar
   return sql`
     select s.id, s.comparison_id, s.annotator_id, s.origin, s.ranking, s.strength, s.both_bad, s.criteria, s.rationale,
       s.shown_order, s.duration_ms, to_char(s.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as created_at,
-      (select p.messages from prompts p where p.id = s.prompt_id) as messages,
+      s.prompt_id, (select p.messages from prompts p where p.id = s.prompt_id) as messages,
       (select json_agg(json_build_object('id', r.id, 'text', r.text, 'source', r.source) order by cr.position)
          from comparison_responses cr join responses r on r.id = cr.response_id where cr.comparison_id = s.comparison_id) as responses
     from (
@@ -144,6 +145,7 @@ function toJudgment(r: Row, annotator: (id: string) => string, criterion?: strin
     shownOrder: r.shown_order,
     durationMs: r.duration_ms,
     createdAt: r.created_at,
+    promptId: r.prompt_id,
     prompt: r.messages,
     responses: r.responses,
   };

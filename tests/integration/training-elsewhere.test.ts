@@ -11,7 +11,7 @@ import { and, eq, inArray } from "drizzle-orm";
 import { NextRequest } from "next/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiToken } from "@/lib/auth/api-tokens";
-import { getDb } from "@/lib/db/client";
+import { getDb, getPool } from "@/lib/db/client";
 import { comparisonResponses, comparisons, modelArtifacts, prompts, responses, type Project, type User } from "@/lib/db/schema";
 import { writeExportRun } from "@/lib/export-run/write-export-run";
 import { importExternalPolicy } from "@/lib/import/external-policy";
@@ -172,6 +172,44 @@ describe("arbiter export-run", () => {
     expect(m.counts.preferenceTrain + m.counts.preferenceEval).toBe(2 * 3 + 2 * 2);
     const all = ["train", "test"].flatMap((split) => (fs.existsSync(path.join(out, `data/preference/${split}.jsonl`)) ? readJsonl(path.join(out, `data/preference/${split}.jsonl`)) : []));
     for (const line of all) expect(Number(/^ Answer (\d)/.exec(line.chosen as string)![1])).toBeLessThan(Number(/^ Answer (\d)/.exec(line.rejected as string)![1]));
+  });
+
+  it("splits each line by its own prompt's id: an answer judged while the export runs is held out like its prompt", async () => {
+    // prompts, pairs, demonstrations and judged-best answers are read one after another, the
+    // export streams each in a snapshot of its own; a comparison judged in between must not
+    // land in train because an earlier read did not know it
+    const p = await aProject({ mode: "pairwise", redundancy: 1 });
+    let held: string | undefined;
+    for (let batch = 0; !held; batch++) {
+      await importText(p, ndjson(responseRecords(20, 2, `race${batch}-`)));
+      const rows = await getDb().select({ id: prompts.id, messages: prompts.messages }).from(prompts).where(eq(prompts.projectId, p.id));
+      held = rows.find((r) => isHeldOutPrompt(r.id))?.messages[0]!.content;
+    }
+    const out = path.join(work, "race");
+    // the export waits on the demonstrations table, after the pairs and before the judged-best answers
+    const holder = await getPool().connect();
+    let exporting: Promise<unknown> | undefined;
+    try {
+      await holder.query("begin");
+      await holder.query("lock table demonstrations in access exclusive mode");
+      exporting = writeExportRun(p, { engine: "openrlhf", style: "standard", out });
+      exporting.catch(() => {}); // awaited below
+      for (let waited = 0; ; waited += 20) {
+        const { rows } = await getPool().query("select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query like '%demonstrations%'");
+        if (rows[0].n > 0) break;
+        if (waited > 20_000) throw new Error("the export never waited on the demonstrations table");
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      // a judged comparison on the held-out prompt, committed while the export waits
+      await importText(p, ndjson([{ prompt: held, chosen: "A fresh answer judged during the export", rejected: "A worse answer judged during the export" }]));
+    } finally {
+      await holder.query("commit").catch(() => {});
+      holder.release();
+    }
+    await exporting;
+    const lines = (split: string) => (fs.existsSync(path.join(out, `data/sft/${split}.jsonl`)) ? readJsonl(path.join(out, `data/sft/${split}.jsonl`)) : []);
+    expect(lines("test").map((l) => l.completion)).toContain(" A fresh answer judged during the export");
+    expect(lines("train").map((l) => l.completion)).not.toContain(" A fresh answer judged during the export");
   });
 
   it("writes no empty split: TRL's load_dataset(DIR) refuses an empty test.jsonl", async () => {
