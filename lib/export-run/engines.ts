@@ -32,7 +32,7 @@ export type RunData = {
   counts: { preferenceTrain: number; preferenceEval: number; sftTrain: number; sftEval: number; promptsTrain: number; promptsEval: number };
 };
 
-// Paths as run.sh sees them (it runs in DIR); shell variables come from config.sh.
+// The data folders, relative to the export's folder; shell variables come from config.sh.
 export const FILES = {
   preference: "data/preference",
   sft: "data/sft",
@@ -40,6 +40,8 @@ export const FILES = {
 };
 
 const v = (name: string) => `"$${name}"`;
+/** A data path as run.sh passes it: absolute, under the folder run.sh runs in ($HERE). */
+const at = (rel: string) => `${v("HERE")}/${rel}`;
 
 function openrlhf(data: RunData): Command[] {
   const chat: Command["args"] = data.style === "conversational" ? [["--data.apply_chat_template", null]] : [];
@@ -49,7 +51,7 @@ function openrlhf(data: RunData): Command[] {
   const sftTemplate: Command["args"] = data.style === "standard" ? [["--data.input_template", "{}"]] : [];
   // Every OpenRLHF trainer reads a .jsonl with load_dataset("json", data_files=…), whose only split is "train"
   // (openrlhf/datasets/utils.py, blending_datasets); --eval.split defaults differ per trainer (train_dpo: "test").
-  const evalOf = (dir: string, n: number): Command["args"] => (n > 0 ? [["--eval.dataset", `${dir}/test.jsonl`], ["--eval.split", "train"], ["--eval.steps", v("EVAL_STEPS")]] : []);
+  const evalOf = (dir: string, n: number): Command["args"] => (n > 0 ? [["--eval.dataset", at(`${dir}/test.jsonl`)], ["--eval.split", "train"], ["--eval.steps", v("EVAL_STEPS")]] : []);
   const common = (out: string): Command["args"] => [
     ["--train.max_epochs", v("EPOCHS")],
     ["--train.batch_size", v("BATCH_SIZE")],
@@ -60,7 +62,7 @@ function openrlhf(data: RunData): Command[] {
     ["--ckpt.save_hf", null],
   ];
   const preference: Command["args"] = [
-    ["--data.dataset", `${FILES.preference}/train.jsonl`],
+    ["--data.dataset", at(`${FILES.preference}/train.jsonl`)],
     ["--data.prompt_key", "prompt"],
     ["--data.chosen_key", "chosen"],
     ["--data.rejected_key", "rejected"],
@@ -75,7 +77,7 @@ function openrlhf(data: RunData): Command[] {
       launcher: "deepspeed --module openrlhf.cli.train_sft",
       args: [
         ["--model.model_name_or_path", v("BASE_MODEL")],
-        ["--data.dataset", `${FILES.sft}/train.jsonl`],
+        ["--data.dataset", at(`${FILES.sft}/train.jsonl`)],
         ["--data.input_key", "prompt"],
         ["--data.output_key", "completion"],
         ...chat,
@@ -99,7 +101,7 @@ function openrlhf(data: RunData): Command[] {
     args: [
       ["--actor.model_name_or_path", v("SFT_MODEL")],
       ["--reward.model_name_or_path", `${v("OUT")}/rm`],
-      ["--data.prompt_dataset", `${FILES.prompts}/train.jsonl`],
+      ["--data.prompt_dataset", at(`${FILES.prompts}/train.jsonl`)],
       ["--data.input_key", "prompt"],
       ...chat,
       ["--ref.num_gpus_per_node", v("GPUS")],
@@ -140,7 +142,7 @@ function openrlhf(data: RunData): Command[] {
 function trl(data: RunData): Command[] {
   // `trl <name> --dataset_name DIR` loads DIR with load_dataset, which names the splits after the files (train.jsonl, test.jsonl)
   const dataset = (dir: string, evalLines: number): Command["args"] => [
-    ["--dataset_name", dir],
+    ["--dataset_name", at(dir)],
     ["--dataset_train_split", "train"],
     ...(evalLines > 0 ? ([["--dataset_test_split", "test"], ["--eval_strategy", "steps"], ["--eval_steps", v("EVAL_STEPS")]] as Command["args"]) : []),
   ];
@@ -177,7 +179,7 @@ function trl(data: RunData): Command[] {
     args: [
       ["--model_name_or_path", v("SFT_MODEL")],
       ["--reward_model_name_or_path", `${v("OUT")}/rm`],
-      ["--dataset_name", FILES.prompts],
+      ["--dataset_name", at(FILES.prompts)],
       ["--dataset_train_split", "train"],
       ["--max_completion_length", v("MAX_NEW_TOKENS")],
       ["--num_generations", v("NUM_GENERATIONS")],

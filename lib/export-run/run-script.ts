@@ -5,7 +5,7 @@ import { CHECKED_VERSIONS, engineCommands, FILES, type Command, type Engine, typ
 /** The settings run.sh reads, with their defaults; BASE_MODEL is left for the user to name. */
 const SETTINGS: [name: string, value: string, why: string][] = [
   ["BASE_MODEL", "", "the model to start from: a Hugging Face id or a local folder (required)"],
-  ["OUT", "./runs", "where each step writes its model"],
+  ["OUT", "./runs", "where each step writes its model (relative: to this folder)"],
   ["EPOCHS", "1", "passes over the SFT, reward-model and DPO data"],
   ["BATCH_SIZE", "64", "global batch (OpenRLHF --train.batch_size, also PPO's rollout batch)"],
   ["MICRO_BATCH_SIZE", "1", "per GPU"],
@@ -66,12 +66,20 @@ export function runScript(engine: Engine, data: RunData): string {
 #   ./run.sh sft|rm|${engine === "openrlhf" ? "ppo" : "rloo"}|dpo   one step
 set -euo pipefail
 cd "$(dirname "$0")"
+# Every path passed on is absolute: Ray's workers (OpenRLHF PPO) do not start in this folder.
+# A relative OUT, and a BASE_MODEL or SFT_MODEL naming a folder here, are taken from this folder.
+HERE="$(pwd -P)"
 source ./config.sh
 if [ -z "$BASE_MODEL" ]; then
   echo "set BASE_MODEL in config.sh (or the environment) to the model to start from, e.g. BASE_MODEL=gpt2 ./run.sh" >&2
   exit 2
 fi
+case "$OUT" in /*) ;; *) OUT="$HERE/\${OUT#./}" ;; esac
+# a local folder's absolute path; anything else (a Hugging Face id) as it is
+local_path() { if [ -d "$1" ]; then (cd "$1" && pwd -P); else printf '%s\\n' "$1"; fi; }
+BASE_MODEL="$(local_path "$BASE_MODEL")"
 ${has("sft") ? 'SFT_MODEL="${SFT_MODEL:-$OUT/sft}"' : 'SFT_MODEL="${SFT_MODEL:-$BASE_MODEL}"'}
+SFT_MODEL="$(local_path "$SFT_MODEL")"
 mkdir -p "$OUT"
 
 ${has("sft") ? fn("sft", "sft") : 'step_sft() {\n  echo "no SFT data in this export: the reward model and the policy start from BASE_MODEL"\n}\n'}

@@ -77,16 +77,29 @@ describe("export-run command lines", () => {
       fs.mkdirSync(bin, { recursive: true });
       for (const tool of ["deepspeed", "python3", "trl"]) fs.writeFileSync(path.join(bin, tool), `#!/bin/sh\necho "${tool} $*" >> "$LOG"\n`, { mode: 0o755 });
       fs.writeFileSync(path.join(dir, "run.sh"), runScript(engine, VARIANTS[0]!), { mode: 0o755 });
-      const ran = (step?: string) => {
-        const log = path.join(dir, `log-${step ?? "rlhf"}`);
-        const r = spawnSync("bash", [path.join(dir, "run.sh"), ...(step ? [step] : [])], { env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, BASE_MODEL: "gpt2", LOG: log }, encoding: "utf8" });
+      // run from another folder (cwd: the temporary root), as Ray's workers would be
+      const ran = (step?: string, extra: Record<string, string> = {}) => {
+        const log = path.join(dir, `log-${step ?? "rlhf"}-${Object.keys(extra).join("-")}`);
+        const r = spawnSync("bash", [path.join(dir, "run.sh"), ...(step ? [step] : [])], { cwd: os.tmpdir(), env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, BASE_MODEL: "gpt2", LOG: log, ...extra }, encoding: "utf8" });
         expect(r.status, r.stderr).toBe(0);
         return fs.readFileSync(log, "utf8").trim().split("\n");
       };
       const trainers = (lines: string[]) => lines.map((l) => engineCommands(engine, VARIANTS[0]!).find((c) => l.startsWith(c.launcher))!.step);
       expect(trainers(ran())).toEqual(["sft", "reward_model", "ppo"]);
       expect(trainers(ran("dpo"))).toEqual(["sft", "dpo"]);
-      expect(ran("rm")[0]).toContain(engine === "openrlhf" ? "--model.model_name_or_path ./runs/sft" : "--model_name_or_path ./runs/sft");
+      // every data file, output folder and the SFT model is an absolute path in the export's folder
+      const real = fs.realpathSync(dir);
+      const model = engine === "openrlhf" ? "--model.model_name_or_path" : "--model_name_or_path";
+      expect(ran("rm")[0]).toContain(`${model} ${real}/runs/sft `);
+      for (const line of [...ran(), ...ran("dpo")]) {
+        const paths = line.split(" ").filter((word) => /(^|\/)(data|runs)\//.test(word));
+        expect(paths.length, line).toBeGreaterThan(0);
+        for (const p of paths) expect(p, line).toMatch(new RegExp(`^${real.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}/(data|runs)/`));
+      }
+      // a relative OUT is taken from the folder; a local model folder becomes absolute; a Hugging Face id stays as it is
+      fs.mkdirSync(path.join(dir, "my-sft"), { recursive: true });
+      expect(ran("rm", { OUT: "elsewhere", SFT_MODEL: "my-sft" })[0]).toMatch(new RegExp(`${model} ${real}/my-sft .*${real}/elsewhere/rm`));
+      expect(ran("rm", { SFT_MODEL: "org/some-model" })[0]).toContain(`${model} org/some-model `);
       // conversational data needs the chat template (OpenRLHF applies it only when asked)
       const conversational = engineCommands(engine, VARIANTS[1]!).flatMap((c) => c.args.map(([f]) => f));
       if (engine === "openrlhf") expect(conversational).toContain("--data.apply_chat_template");
