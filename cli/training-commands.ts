@@ -46,6 +46,7 @@ export async function exportRunCommand(args: string[]): Promise<void> {
   const m = await writeExportRun(project, { engine, style, out });
   const c = m.counts;
   if (c.preferenceTrain === 0) console.error("warning: no preference pairs outside the held-out prompts: run.sh's reward-model, PPO and DPO steps have nothing to train on");
+  for (const w of m.warnings) console.error(`warning: ${w} (also in ${out}/config.sh)`);
   console.log(
     `wrote ${out} for ${engine} ${m.checkedAgainst.version}: ${c.preferenceTrain} + ${c.preferenceEval} held-out preference pairs ` +
       `(${c.bothBadPairsLeftOut} both-bad left out), ${c.sftTrain} + ${c.sftEval} SFT pairs, ${c.promptsTrain} + ${c.promptsEval} prompts. ` +

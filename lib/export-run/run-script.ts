@@ -1,5 +1,6 @@
 // config.sh (the settings a user edits, the base model first), run.sh (the engine's
 // command lines) and README.md for an `arbiter export-run` folder.
+import { batchNotes, type BatchSettings } from "./batch-checks";
 import { CHECKED_VERSIONS, engineCommands, FILES, type Command, type Engine, type RunData } from "./engines";
 
 /** The settings run.sh reads, with their defaults; BASE_MODEL is left for the user to name. */
@@ -7,7 +8,7 @@ const SETTINGS: [name: string, value: string, why: string][] = [
   ["BASE_MODEL", "", "the model to start from: a Hugging Face id or a local folder (required)"],
   ["OUT", "./runs", "where each step writes its model (relative: to this folder)"],
   ["EPOCHS", "1", "passes over the SFT, reward-model and DPO data"],
-  ["BATCH_SIZE", "64", "global batch (OpenRLHF --train.batch_size, also PPO's rollout batch)"],
+  ["BATCH_SIZE", "64", "OpenRLHF: global batch (--train.batch_size, also PPO's rollout batch); see the batch sizes note above"],
   ["MICRO_BATCH_SIZE", "1", "per GPU"],
   ["GRAD_ACCUM", "8", "TRL: steps per update (global batch = GPUs x MICRO_BATCH_SIZE x GRAD_ACCUM)"],
   ["MAX_LEN", "1024", "tokens of prompt + answer"],
@@ -28,10 +29,30 @@ const SETTINGS: [name: string, value: string, why: string][] = [
 
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
-export function configScript(engine: Engine): string {
+/** config.sh's default for a setting. */
+export function settingDefault(name: string): string {
+  const found = SETTINGS.find(([n]) => n === name);
+  if (!found) throw new Error(`no setting ${name}`);
+  return found[1];
+}
+
+/** The batch settings at config.sh's defaults, for batch-checks.ts. */
+export function defaultBatchSettings(): BatchSettings {
+  const n = (name: string) => Number(settingDefault(name));
+  return { BATCH_SIZE: n("BATCH_SIZE"), MICRO_BATCH_SIZE: n("MICRO_BATCH_SIZE"), GRAD_ACCUM: n("GRAD_ACCUM"), GPUS: n("GPUS"), NUM_GENERATIONS: n("NUM_GENERATIONS") };
+}
+
+/** `warnings`: what the export found wrong with these defaults for its data, written as comments. */
+export function configScript(engine: Engine, data: RunData, warnings: string[] = []): string {
+  const c = data.counts;
   const lines = [
     `# Settings for run.sh (arbiter export-run, engine ${engine}). Edit, then: ./run.sh`,
     "# A value already in the environment wins, so BASE_MODEL=gpt2 ./run.sh works too.",
+    "#",
+    `# This export's training lines: ${c.preferenceTrain} preference pairs, ${c.sftTrain} SFT pairs, ${c.promptsTrain} prompts`,
+    `# (held out for evaluation: ${c.preferenceEval}, ${c.sftEval}, ${c.promptsEval}).`,
+    ...batchNotes(engine).map((l) => `# ${l}`),
+    ...warnings.map((w) => `# WARNING: ${w}`),
     "",
   ];
   for (const [name, value, why] of SETTINGS) {
@@ -104,6 +125,8 @@ export type RunManifest = {
   style: RunData["style"];
   createdAt: string;
   counts: RunData["counts"] & { bothBadPairsLeftOut: number; demonstrations: number; judgedBest: number };
+  /** what config.sh's defaults do not fit in this data (also in config.sh and printed) */
+  warnings: string[];
 };
 
 export function readme(m: RunManifest): string {
@@ -146,7 +169,7 @@ ${style}
 | \`config.sh\` | | the settings run.sh uses; \`BASE_MODEL\` is empty until you name the model to start from |
 | \`run.sh\` | | the command lines: SFT, the reward model, then ${m.engine === "openrlhf" ? "PPO (`./run.sh`)" : "RLOO (`./run.sh`)"}; or SFT then DPO (\`./run.sh dpo\`) |
 | \`manifest.json\` | | what was exported, from where, with these counts |
-
+${m.warnings.length ? `\nBefore running, see config.sh's warnings:\n\n${m.warnings.map((w) => `- ${w}`).join("\n")}\n` : ""}
 What is in the data, by Arbiter's rules (docs/API.md, "Export records"):
 
 - Preference pairs are the pairwise export's: a k-wise ranking gives one pair per response

@@ -15,7 +15,8 @@ import { exportRecords } from "@/lib/export/stream";
 import { isHeldOutPrompt } from "@/lib/rounds/held-out";
 import { preferenceLine, promptLine, sftLine, type RunStyle } from "./engine-records";
 import { CHECKED_VERSIONS, FILES, type Engine, type RunData } from "./engines";
-import { configScript, readme, runScript, type RunManifest } from "./run-script";
+import { batchWarnings } from "./batch-checks";
+import { configScript, defaultBatchSettings, readme, runScript, type RunManifest } from "./run-script";
 
 const PAGE = 1000;
 
@@ -149,8 +150,9 @@ export async function writeExportRun(project: Project, opts: ExportRunOptions): 
     style,
     createdAt: new Date().toISOString(),
     counts: { ...counts, bothBadPairsLeftOut, demonstrations: demos, judgedBest },
+    warnings: batchWarnings(opts.engine, counts, defaultBatchSettings()),
   };
-  fs.writeFileSync(path.join(out, "config.sh"), configScript(opts.engine));
+  fs.writeFileSync(path.join(out, "config.sh"), configScript(opts.engine, { style, counts }, manifest.warnings));
   fs.writeFileSync(path.join(out, "run.sh"), runScript(opts.engine, { style, counts }), { mode: 0o755 });
   fs.writeFileSync(path.join(out, "manifest.json"), JSON.stringify(manifest, null, 2) + "\n");
   fs.writeFileSync(path.join(out, "README.md"), readme(manifest));

@@ -126,7 +126,13 @@ describe("arbiter export-run", () => {
     const readme = fs.readFileSync(path.join(out, "README.md"), "utf8");
     expect(readme).toContain("3c3be6234e0cb353e76bb8019947db9dfe99fca7");
     expect(readme).toContain(`| \`data/preference/test.jsonl\` | ${test.length} |`);
-    expect(fs.readFileSync(path.join(out, "config.sh"), "utf8")).toMatch(/: "\$\{BASE_MODEL:=\}"/);
+    const config = fs.readFileSync(path.join(out, "config.sh"), "utf8");
+    expect(config).toMatch(/: "\$\{BASE_MODEL:=\}"/);
+    // fewer than BATCH_SIZE (64) lines in each training file: OpenRLHF would train 0 steps, and the export says so
+    expect(config).toContain(`# This export's training lines: ${train.length} preference pairs`);
+    expect(m.warnings).toEqual([expect.stringMatching(/^SFT: \d+ training line/), expect.stringMatching(new RegExp(`^reward model and DPO: ${train.length} training line`)), expect.stringMatching(/^PPO: \d+ training line/)]);
+    for (const w of m.warnings) expect(config).toContain(`# WARNING: ${w}`);
+    expect(readme).toContain(m.warnings[0]!);
     const run = fs.readFileSync(path.join(out, "run.sh"), "utf8");
     expect(run).toContain("deepspeed --module openrlhf.cli.train_rm");
     expect(run).toContain("python3 -m openrlhf.cli.train_ppo_ray");
@@ -236,6 +242,9 @@ describe("arbiter export-run", () => {
     const out = path.join(work, "cli");
     const { stdout } = await run(process.execPath, [bin, "export-run", "--project", project.id, "--engine", "trl", "--out", out], { env, timeout: 60_000 });
     expect(stdout).toMatch(/wrote .* for trl/);
+    // what does not fit OpenRLHF's batch (fewer pairs than BATCH_SIZE) is printed
+    const openrlhf = await run(process.execPath, [bin, "export-run", "--project", project.id, "--engine", "openrlhf", "--out", path.join(work, "cli-openrlhf")], { env, timeout: 60_000 });
+    expect(openrlhf.stderr).toMatch(/warning: reward model and DPO: \d+ training line\(s\), fewer than BATCH_SIZE 64/);
     expect(JSON.parse(fs.readFileSync(path.join(out, "manifest.json"), "utf8"))).toMatchObject({ engine: "trl", style: "standard", project: { id: project.id } });
   });
 });

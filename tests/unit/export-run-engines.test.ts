@@ -8,7 +8,8 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { CHECKED_VERSIONS, engineCommands, ENGINES, type RunData } from "@/lib/export-run/engines";
 import { preferenceLine, promptLine, sftLine } from "@/lib/export-run/engine-records";
-import { commandLine, configScript, runScript } from "@/lib/export-run/run-script";
+import { batchWarnings } from "@/lib/export-run/batch-checks";
+import { commandLine, configScript, defaultBatchSettings, runScript } from "@/lib/export-run/run-script";
 import openrlhfFlags from "./fixtures/engines/openrlhf-flags.json";
 import trlFlags from "./fixtures/engines/trl-flags.json";
 
@@ -45,7 +46,7 @@ describe("export-run command lines", () => {
           expect(ppo.has("--train.colocate_all")).toBe(true);
           // vLLM's default 0.95 (train_ppo_ray.py) would leave the colocated actor, critic, reward and reference models 5%
           expect(ppo.get("--vllm.gpu_memory_utilization")).toBe('"$VLLM_GPU_MEMORY"');
-          expect(configScript(engine)).toContain(': "${VLLM_GPU_MEMORY:=0.5}"');
+          expect(configScript(engine, data)).toContain(': "${VLLM_GPU_MEMORY:=0.5}"');
           expect(ppo.has("--vllm.enable_sleep") && ppo.has("--ds.enable_sleep")).toBe(true);
         }
       });
@@ -64,7 +65,7 @@ describe("export-run command lines", () => {
         const script = runScript(engine, data);
         for (const c of engineCommands(engine, data)) expect(script).toContain(commandLine(c).replace(/^/gm, "  ").replace(/^ {2}/, ""));
         fs.writeFileSync(path.join(dir, "run.sh"), script, { mode: 0o755 });
-        fs.writeFileSync(path.join(dir, "config.sh"), configScript(engine));
+        fs.writeFileSync(path.join(dir, "config.sh"), configScript(engine, data, batchWarnings(engine, data.counts, defaultBatchSettings())));
         execFileSync("bash", ["-n", path.join(dir, "run.sh")]);
         const env = { ...process.env };
         delete env.BASE_MODEL;
@@ -106,6 +107,32 @@ describe("export-run command lines", () => {
       expect(engineCommands(engine, VARIANTS[0]!).flatMap((c) => c.args.map(([f]) => f))).not.toContain("--data.apply_chat_template");
     });
   }
+});
+
+describe("export-run batch sizes against the data", () => {
+  const many: RunData["counts"] = { preferenceTrain: 640, preferenceEval: 64, sftTrain: 100, sftEval: 10, promptsTrain: 300, promptsEval: 30 };
+  const defaults = defaultBatchSettings();
+
+  it("openrlhf: a training file with fewer lines than BATCH_SIZE is named (len // BATCH_SIZE = 0 steps), in config.sh too", () => {
+    expect(defaults).toMatchObject({ BATCH_SIZE: 64, MICRO_BATCH_SIZE: 1, GPUS: 8 });
+    expect(batchWarnings("openrlhf", many, defaults)).toEqual([]);
+    const warnings = batchWarnings("openrlhf", full, defaults);
+    expect(warnings).toEqual([expect.stringMatching(/^SFT: 5 training line\(s\), fewer than BATCH_SIZE 64: .* = 0 steps\. Set BATCH_SIZE in config\.sh to at most 5/), expect.stringMatching(/^reward model and DPO: 10 /), expect.stringMatching(/^PPO: 20 /)]);
+    // no SFT data: no SFT warning
+    expect(batchWarnings("openrlhf", noSftNoEval, defaults).map((w) => w.split(":")[0])).toEqual(["reward model and DPO", "PPO"]);
+    expect(batchWarnings("openrlhf", many, { ...defaults, BATCH_SIZE: 60 })).toEqual([expect.stringMatching(/^PPO: BATCH_SIZE 60 is not a multiple of MICRO_BATCH_SIZE 1 x GPUS 8/)]);
+    const config = configScript("openrlhf", { style: "standard", counts: full }, warnings);
+    expect(config).toContain("# This export's training lines: 10 preference pairs, 5 SFT pairs, 20 prompts");
+    expect(config).toContain("len(file) // BATCH_SIZE");
+    for (const w of warnings) expect(config).toContain(`# WARNING: ${w}`);
+  });
+
+  it("trl: fewer lines than one batch on one GPU, and an RLOO batch NUM_GENERATIONS does not divide, are named", () => {
+    expect(batchWarnings("trl", full, defaults)).toEqual([expect.stringMatching(/^SFT: 5 training line\(s\), fewer than one global batch even on one GPU \(MICRO_BATCH_SIZE x GRAD_ACCUM = 8\)/)]);
+    expect(batchWarnings("trl", many, defaults)).toEqual([]);
+    expect(batchWarnings("trl", many, { ...defaults, NUM_GENERATIONS: 3 })).toEqual([expect.stringMatching(/^RLOO: MICRO_BATCH_SIZE x GRAD_ACCUM = 8 is not divisible by NUM_GENERATIONS 3/)]);
+    expect(configScript("trl", { style: "standard", counts: many })).toContain("divisible by NUM_GENERATIONS");
+  });
 });
 
 describe("export-run lines, as the engines' loaders read them", () => {
