@@ -6,11 +6,15 @@
 // arrives. A process whose listening connection is not up does not cache at all, and
 // losing it clears them, so a change reaches every process no later than PostgreSQL
 // delivers the notification (well under a millisecond on one machine, a network round trip
-// across machines). Each cache's TTL (5 s tokens, 2 s memberships) bounds the one case
-// left: a connection that silently stops delivering without failing.
+// across machines). A connection the network drops silently fails nothing by itself; the
+// check in listen-check.ts (a `select 1` every DB_LISTEN_CHECK_MS, 10 s, answered within
+// as long) takes it as lost, and each cache's TTL (5 s tokens, 2 s memberships) bounds what
+// is served meanwhile from entries made before the drop: a change is seen at the latest
+// when the TTL lapses, and nothing is cached again until the connection is back.
 import { sql } from "drizzle-orm";
 import pg from "pg";
-import { connectionConfig, onCloseDb, type Db, type Tx } from "@/lib/db/client";
+import { onCloseDb, type Db, type Tx } from "@/lib/db/client";
+import { checkListenConnection, listenConnectionConfig } from "@/lib/db/listen-check";
 import { TtlCache } from "./ttl-cache";
 
 export const ACCESS_CHANNEL = "arbiter_access";
@@ -24,6 +28,8 @@ type Listener = {
   /** raised by every notification and every loss of the connection: a lookup that began before must not be cached */
   generation: number;
   retry: ReturnType<typeof setTimeout> | null;
+  /** stops the periodic check of the listening connection */
+  stopCheck: (() => void) | null;
   stopped: boolean;
   caches: Set<{ clear(): void }>;
 };
@@ -35,6 +41,7 @@ const state: Listener = (globalForAccess.__arbiterAccess ??= {
   listening: false,
   generation: 0,
   retry: null,
+  stopCheck: null,
   stopped: true,
   caches: new Set(),
 });
@@ -63,6 +70,8 @@ function connectionLost(client: pg.Client): void {
   if (state.client !== client) return;
   state.client = null;
   state.listening = false;
+  state.stopCheck?.();
+  state.stopCheck = null;
   clearAll();
   client.end().catch(() => {});
   if (!state.stopped && !state.retry) state.retry = setTimeout(() => ((state.retry = null), startListening()), RECONNECT_MS);
@@ -75,7 +84,7 @@ function startListening(): void {
     state.stopped = false;
     onCloseDb(stopListening);
   }
-  const client = new pg.Client(connectionConfig("long", url)); // its own connection, with the connect timeout
+  const client = new pg.Client(listenConnectionConfig("arbiter access listener", url)); // its own connection, with the connect timeout
   state.client = client;
   client.on("notification", clearAll);
   client.on("error", (err) => {
@@ -87,7 +96,12 @@ function startListening(): void {
     .connect()
     .then(() => client.query(`listen ${ACCESS_CHANNEL}`))
     .then(() => {
-      if (state.client === client) state.listening = true;
+      if (state.client !== client) return;
+      state.listening = true;
+      state.stopCheck = checkListenConnection(client, (why) => {
+        console.error(`[access cache] listening connection lost (${why}); not caching until it is back`);
+        connectionLost(client);
+      });
     })
     .catch(() => connectionLost(client));
 }
@@ -97,6 +111,8 @@ async function stopListening(): Promise<void> {
   state.stopped = true;
   if (state.retry) clearTimeout(state.retry);
   state.retry = null;
+  state.stopCheck?.();
+  state.stopCheck = null;
   const client = state.client;
   state.client = null;
   state.listening = false;

@@ -88,6 +88,8 @@ const envSchema = z.object({
   DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
   /** longest statement on the connections of long work (imports, exports, backups, the trainer); 0: none */
   DB_LONG_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(0),
+  /** how often each LISTEN connection (access caches, round events) runs a check that must answer within the same time, else it is taken as lost (lib/db/listen-check.ts) */
+  DB_LISTEN_CHECK_MS: z.coerce.number().int().min(50).default(10_000),
   /** submits waiting or in flight per web process (lib/judgments/submit-queue.ts) beyond which a submit is answered 503 with Retry-After */
   ARBITER_SUBMIT_QUEUE_MAX: z.coerce.number().int().min(1).default(1024),
   /** live round-event streams (GET /rounds/:id/events) open at once per web process; the next gets 503 */

@@ -6,9 +6,11 @@
 // The connection opens with the first subscriber and closes with the last. If it fails, it
 // is made again after a second, and every subscriber is woken meanwhile: a notification
 // sent while it was down is lost, so each stream re-reads the round (it also re-reads
-// every few seconds on its own).
+// every few seconds on its own). A connection the network drops silently is found by the
+// periodic check of lib/db/listen-check.ts and handled the same way.
 import pg from "pg";
-import { connectionConfig, onCloseDb } from "@/lib/db/client";
+import { onCloseDb } from "@/lib/db/client";
+import { checkListenConnection, listenConnectionConfig } from "@/lib/db/listen-check";
 import { env } from "@/lib/config/env";
 import { processSlots } from "@/lib/concurrency/process-slots";
 import { ROUND_CHANNEL } from "./queue";
@@ -19,13 +21,15 @@ type Wake = () => void;
 type Listener = {
   client: pg.Client | null;
   retry: ReturnType<typeof setTimeout> | null;
+  /** stops the periodic check of the listening connection */
+  stopCheck: (() => void) | null;
   subscribers: Map<string, Set<Wake>>;
   closeHooked: boolean;
 };
 
 // On globalThis, as the pool is (lib/db/client.ts), so Next's dev reloads share one listener.
 const globalForRounds = globalThis as unknown as { __arbiterRoundListener?: Listener };
-const state: Listener = (globalForRounds.__arbiterRoundListener ??= { client: null, retry: null, subscribers: new Map(), closeHooked: false });
+const state: Listener = (globalForRounds.__arbiterRoundListener ??= { client: null, retry: null, stopCheck: null, subscribers: new Map(), closeHooked: false });
 
 function wakeAll(): void {
   for (const wakes of state.subscribers.values()) for (const wake of wakes) wake();
@@ -34,6 +38,8 @@ function wakeAll(): void {
 function connectionLost(client: pg.Client): void {
   if (state.client !== client) return;
   state.client = null;
+  state.stopCheck?.();
+  state.stopCheck = null;
   client.end().catch(() => {});
   wakeAll();
   if (state.subscribers.size > 0 && !state.retry) state.retry = setTimeout(() => ((state.retry = null), connect()), RECONNECT_MS);
@@ -45,7 +51,7 @@ function connect(): void {
     state.closeHooked = true;
     onCloseDb(close);
   }
-  const client = new pg.Client(connectionConfig("long"));
+  const client = new pg.Client(listenConnectionConfig("arbiter round events listener"));
   state.client = client;
   client.on("notification", (msg) => {
     let roundId: unknown;
@@ -65,6 +71,13 @@ function connect(): void {
   client
     .connect()
     .then(() => client.query(`listen ${ROUND_CHANNEL}`))
+    .then(() => {
+      if (state.client !== client) return;
+      state.stopCheck = checkListenConnection(client, (why) => {
+        console.error(`[round events] listening connection lost (${why}); reconnecting`);
+        connectionLost(client);
+      });
+    })
     .catch(() => connectionLost(client));
 }
 
@@ -72,6 +85,8 @@ async function close(): Promise<void> {
   state.closeHooked = false;
   if (state.retry) clearTimeout(state.retry);
   state.retry = null;
+  state.stopCheck?.();
+  state.stopCheck = null;
   const client = state.client;
   state.client = null;
   await client?.end().catch(() => {});

@@ -81,7 +81,7 @@ let stderr = "";
 beforeAll(async () => {
   const child = spawn(process.execPath, ["--import", "tsx", path.join(import.meta.dirname, "peers", "cache-peer.ts")], {
     cwd: root,
-    env: { ...process.env, DATABASE_URL: inject("databaseUrl"), PGAPPNAME: appName },
+    env: { ...process.env, DATABASE_URL: inject("databaseUrl"), PGAPPNAME: appName, DB_LISTEN_CHECK_MS: "3600000" }, // no check: its listener's last query stays the LISTEN, found below
     stdio: ["pipe", "pipe", "pipe"],
   });
   child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));

@@ -35,7 +35,8 @@ async function aRunningRound(): Promise<string> {
 }
 
 async function listeners(): Promise<number[]> {
-  const { rows } = await getDb().execute<{ pid: number }>(sql`select pid from pg_stat_activity where query ilike ${`listen ${ROUND_CHANNEL}%`} and pid <> pg_backend_pid()`);
+  // by name: after a periodic check (lib/db/listen-check.ts) its last query is no longer the LISTEN
+  const { rows } = await getDb().execute<{ pid: number }>(sql`select pid from pg_stat_activity where application_name = 'arbiter round events listener' and pid <> pg_backend_pid()`);
   return rows.map((r) => r.pid);
 }
 
