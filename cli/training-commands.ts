@@ -4,6 +4,7 @@
 import { parseArgs } from "node:util";
 import { ENGINES, type Engine } from "@/lib/export-run/engines";
 import { RUN_STYLES, type RunStyle } from "@/lib/export-run/engine-records";
+import { lengthSummary } from "@/lib/export-run/length-estimate";
 import { writeExportRun } from "@/lib/export-run/write-export-run";
 import { REGISTER_KINDS, registerModelFolder, type RegisterKind } from "@/lib/models/register-model";
 import { getProject } from "@/lib/projects/projects";
@@ -52,6 +53,7 @@ export async function exportRunCommand(args: string[]): Promise<void> {
       `(${c.bothBadPairsLeftOut} both-bad left out), ${c.sftTrain} + ${c.sftEval} SFT pairs, ${c.promptsTrain} + ${c.promptsEval} prompts. ` +
       `Name BASE_MODEL in ${out}/config.sh, then run ${out}/run.sh (README.md there says what each file is)`,
   );
+  console.log(lengthSummary(m.lengths));
 }
 
 /** `arbiter model register --project ID --kind base|policy --dir PATH [--name N]` */

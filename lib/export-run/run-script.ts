@@ -1,6 +1,7 @@
 // config.sh (the settings a user edits, the base model first), run.sh (the engine's
 // command lines) and README.md for an `arbiter export-run` folder.
 import { batchNotes, type BatchSettings } from "./batch-checks";
+import { lengthSummary, type LengthReport } from "./length-estimate";
 import { CHECKED_VERSIONS, engineCommands, FILES, type Command, type Engine, type RunData } from "./engines";
 
 /** The settings run.sh reads, with their defaults; BASE_MODEL is left for the user to name. */
@@ -125,6 +126,8 @@ export type RunManifest = {
   style: RunData["style"];
   createdAt: string;
   counts: RunData["counts"] & { bothBadPairsLeftOut: number; demonstrations: number; judgedBest: number };
+  /** the lines that may be longer than config.sh's MAX_LEN (length-estimate.ts); reported, not filtered */
+  lengths: LengthReport;
   /** what config.sh's defaults do not fit in this data (also in config.sh and printed) */
   warnings: string[];
 };
@@ -180,6 +183,8 @@ What is in the data, by Arbiter's rules (docs/API.md, "Export records"):
 - SFT pairs are the project's demonstrations (${c.demonstrations}) and, per judged comparison,
   the response most often ranked alone in first place (the \`sft\` export's rule;
   ${c.judgedBest}), without exact repeats.
+- Lengths are not checked against a tokenizer (the export does not know the model) and
+  nothing is left out for length: ${lengthSummary(m.lengths)} (\`lengths\` in manifest.json).
 - The split is Arbiter's evaluation slice (lib/rounds/held-out.ts): a fixed tenth of the
   prompts, chosen by a hash of the prompt's id, that Arbiter's own rounds never train on.
   Their pairs and demonstrations are the \`test\` files, so the reward model's and DPO's

@@ -16,7 +16,8 @@ import { isHeldOutPrompt } from "@/lib/rounds/held-out";
 import { preferenceLine, promptLine, sftLine, type RunStyle } from "./engine-records";
 import { CHECKED_VERSIONS, FILES, type Engine, type RunData } from "./engines";
 import { batchWarnings } from "./batch-checks";
-import { configScript, defaultBatchSettings, readme, runScript, type RunManifest } from "./run-script";
+import { LengthTally, lengthWarnings } from "./length-estimate";
+import { configScript, defaultBatchSettings, readme, runScript, settingDefault, type RunManifest } from "./run-script";
 
 const PAGE = 1000;
 
@@ -92,9 +93,16 @@ export async function writeExportRun(project: Project, opts: ExportRunOptions): 
   // annotators' pseudonyms are not written (no meta in these files); the stream wants a key all the same
   const secret = opts.secret ?? process.env.NEXTAUTH_SECRET ?? "arbiter-export-run";
 
+  // every line's length against config.sh's MAX_LEN, estimated (length-estimate.ts)
+  const lengths = new LengthTally(Number(settingDefault("MAX_LEN")), Number(settingDefault("MAX_NEW_TOKENS")));
+
   // prompts: the RL prompts file
   const promptFiles = new SplitFiles(path.join(out, FILES.prompts));
-  for await (const p of projectPrompts(project.id)) await promptFiles.write(isHeldOutPrompt(p.id), promptLine(p.messages, style));
+  for await (const p of projectPrompts(project.id)) {
+    const line = promptLine(p.messages, style);
+    lengths.prompt(line.prompt);
+    await promptFiles.write(isHeldOutPrompt(p.id), line);
+  }
   await promptFiles.close();
 
   // preference pairs: the pairwise export, conversational so that the prompt keeps its messages
@@ -106,7 +114,9 @@ export async function writeExportRun(project: Project, opts: ExportRunOptions): 
       bothBadPairsLeftOut++;
       continue;
     }
-    await pairFiles.write(isHeldOutPrompt(r.meta.promptId), preferenceLine(r.prompt, r.chosen[0]!.content, r.rejected[0]!.content, style));
+    const line = preferenceLine(r.prompt, r.chosen[0]!.content, r.rejected[0]!.content, style);
+    lengths.pair(line.prompt, line.chosen, line.rejected);
+    await pairFiles.write(isHeldOutPrompt(r.meta.promptId), line);
   }
   await pairFiles.close();
 
@@ -119,11 +129,16 @@ export async function writeExportRun(project: Project, opts: ExportRunOptions): 
     seen.add(key);
     return true;
   };
+  const writeSft = async (heldOut: boolean, messages: Message[], completion: string) => {
+    const line = sftLine(messages, completion, style);
+    lengths.sft(line.prompt, line.completion);
+    await sftFiles.write(heldOut, line);
+  };
   let demos = 0;
   for await (const d of projectDemonstrations(project.id)) {
     if (!once(d.messages, d.completion)) continue;
     demos++;
-    await sftFiles.write(isHeldOutPrompt(d.promptId), sftLine(d.messages, d.completion, style));
+    await writeSft(isHeldOutPrompt(d.promptId), d.messages, d.completion);
   }
   let judgedBest = 0;
   type Best = { prompt: Message[]; completion: Message[]; meta: { promptId: string } };
@@ -131,7 +146,7 @@ export async function writeExportRun(project: Project, opts: ExportRunOptions): 
     const completion = r.completion[0]!.content;
     if (!once(r.prompt, completion)) continue;
     judgedBest++;
-    await sftFiles.write(isHeldOutPrompt(r.meta.promptId), sftLine(r.prompt, completion, style));
+    await writeSft(isHeldOutPrompt(r.meta.promptId), r.prompt, completion);
   }
   await sftFiles.close();
 
@@ -150,7 +165,8 @@ export async function writeExportRun(project: Project, opts: ExportRunOptions): 
     style,
     createdAt: new Date().toISOString(),
     counts: { ...counts, bothBadPairsLeftOut, demonstrations: demos, judgedBest },
-    warnings: batchWarnings(opts.engine, counts, defaultBatchSettings()),
+    lengths: lengths.result(),
+    warnings: [...batchWarnings(opts.engine, counts, defaultBatchSettings()), ...lengthWarnings(lengths.result())],
   };
   fs.writeFileSync(path.join(out, "config.sh"), configScript(opts.engine, { style, counts }, manifest.warnings));
   fs.writeFileSync(path.join(out, "run.sh"), runScript(opts.engine, { style, counts }), { mode: 0o755 });

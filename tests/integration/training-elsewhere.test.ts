@@ -96,6 +96,7 @@ describe("arbiter export-run", () => {
     // ties give no pair, both-bad judgments give none either; k-wise rules are the export's (export.test.ts)
     expect(train.length + test.length).toBe(strict.length);
     expect(test.length).toBe(strict.filter(heldOut).length);
+    expect(m.lengths).toMatchObject({ of: { pairs: strict.length, prompts: PROMPTS }, likelyExceed: { pairs: 0, sft: 0, prompts: 0 }, mayExceed: { pairs: 0, sft: 0, prompts: 0 } });
     expect(m.counts.bothBadPairsLeftOut).toBe(questions.filter((i) => verdict(i) === "bothBad").length);
     for (const line of [...train, ...test]) {
       // openrlhf/datasets/reward_dataset.py L35-41 (no chat template): data["prompt"], data["chosen"],
@@ -218,6 +219,20 @@ describe("arbiter export-run", () => {
     expect(lines("train").map((l) => l.completion)).not.toContain(" A fresh answer judged during the export");
   });
 
+  it("reports, without filtering, the lines likely longer than MAX_LEN", async () => {
+    const long = await aProject({ mode: "pairwise", redundancy: 1 });
+    await importText(long, ndjson([{ prompt: "A question with a long answer", chosen: "word ".repeat(1000), rejected: "A short one" }]));
+    const out = path.join(work, "long");
+    const m = await writeExportRun(long, { engine: "trl", style: "standard", out });
+    // 5,000 bytes: over 1024 tokens at one a byte and at four bytes a token; the prompt is short
+    expect(m.lengths).toEqual({ maxLen: 1024, maxNewTokens: 256, filtered: false, of: { pairs: 1, sft: 1, prompts: 1 }, mayExceed: { pairs: 1, sft: 1, prompts: 0 }, likelyExceed: { pairs: 1, sft: 1, prompts: 0 } });
+    expect(m.counts.preferenceTrain + m.counts.preferenceEval).toBe(1); // written all the same
+    expect(m.warnings).toContainEqual(expect.stringMatching(/^about 1 pair\(s\), 1 SFT pair\(s\) and 0 prompt\(s\) are longer than MAX_LEN 1024/));
+    expect(JSON.parse(fs.readFileSync(path.join(out, "manifest.json"), "utf8")).lengths).toEqual(m.lengths);
+    expect(fs.readFileSync(path.join(out, "config.sh"), "utf8")).toContain("# WARNING: about 1 pair(s)");
+    expect(fs.readFileSync(path.join(out, "README.md"), "utf8")).toContain("1 of 1 pairs, 1 of 1 SFT pairs, 0 of 1 prompts longer at 4 bytes a token");
+  });
+
   it("writes no empty split: TRL's load_dataset(DIR) refuses an empty test.jsonl", async () => {
     const small = await aProject({ mode: "pairwise", redundancy: 1 });
     await importText(small, ndjson([{ prompt: "One question", chosen: "A good answer", rejected: "A bad one" }]));
@@ -242,6 +257,7 @@ describe("arbiter export-run", () => {
     const out = path.join(work, "cli");
     const { stdout } = await run(process.execPath, [bin, "export-run", "--project", project.id, "--engine", "trl", "--out", out], { env, timeout: 60_000 });
     expect(stdout).toMatch(/wrote .* for trl/);
+    expect(stdout).toMatch(/lengths against MAX_LEN 1024 .*nothing filtered: 0 of \d+ pairs/);
     // what does not fit OpenRLHF's batch (fewer pairs than BATCH_SIZE) is printed
     const openrlhf = await run(process.execPath, [bin, "export-run", "--project", project.id, "--engine", "openrlhf", "--out", path.join(work, "cli-openrlhf")], { env, timeout: 60_000 });
     expect(openrlhf.stderr).toMatch(/warning: reward model and DPO: \d+ training line\(s\), fewer than BATCH_SIZE 64/);

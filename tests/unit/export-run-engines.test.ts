@@ -9,6 +9,7 @@ import { describe, expect, it } from "vitest";
 import { CHECKED_VERSIONS, engineCommands, ENGINES, type RunData } from "@/lib/export-run/engines";
 import { preferenceLine, promptLine, sftLine } from "@/lib/export-run/engine-records";
 import { batchWarnings } from "@/lib/export-run/batch-checks";
+import { lengthSummary, LengthTally, lengthWarnings } from "@/lib/export-run/length-estimate";
 import { commandLine, configScript, defaultBatchSettings, runScript } from "@/lib/export-run/run-script";
 import openrlhfFlags from "./fixtures/engines/openrlhf-flags.json";
 import trlFlags from "./fixtures/engines/trl-flags.json";
@@ -132,6 +133,37 @@ describe("export-run batch sizes against the data", () => {
     expect(batchWarnings("trl", many, defaults)).toEqual([]);
     expect(batchWarnings("trl", many, { ...defaults, NUM_GENERATIONS: 3 })).toEqual([expect.stringMatching(/^RLOO: MICRO_BATCH_SIZE x GRAD_ACCUM = 8 is not divisible by NUM_GENERATIONS 3/)]);
     expect(configScript("trl", { style: "standard", counts: many })).toContain("divisible by NUM_GENERATIONS");
+  });
+});
+
+describe("export-run lengths, estimated without the tokenizer", () => {
+  const messages = [{ role: "user" as const, content: "Q" }];
+
+  it("counts a line over MAX_LEN at one token a byte (at most) and at four bytes a token (likely); prompts against MAX_LEN - MAX_NEW_TOKENS", () => {
+    const t = new LengthTally(1024, 256);
+    const short = preferenceLine(messages, "yes", "no", "standard");
+    const medium = preferenceLine(messages, "x".repeat(2000), "no", "standard"); // 2000+ bytes: about 500 tokens
+    const long = preferenceLine(messages, "no", "x".repeat(5000), "standard"); // the longer answer counts, rejected or chosen
+    for (const p of [short, medium, long]) t.pair(p.prompt, p.chosen, p.rejected);
+    const s = sftLine(messages, "é".repeat(2100), "standard"); // 4200 bytes: two per character
+    t.sft(s.prompt, s.completion);
+    t.prompt(promptLine([{ role: "user", content: "y".repeat(800) }], "standard").prompt); // over 768 bytes, under 768 tokens at 4 a token
+    t.prompt(promptLine([{ role: "user", content: "y".repeat(3100) }], "standard").prompt);
+    const r = t.result();
+    expect(r).toMatchObject({ maxLen: 1024, maxNewTokens: 256, filtered: false, of: { pairs: 3, sft: 1, prompts: 2 } });
+    expect(r.mayExceed).toEqual({ pairs: 2, sft: 1, prompts: 2 });
+    expect(r.likelyExceed).toEqual({ pairs: 1, sft: 1, prompts: 1 });
+    expect(lengthSummary(r)).toMatch(/1 of 3 pairs, 1 of 1 SFT pairs, 1 of 2 prompts longer at 4 bytes a token; at most 2 of 3 pairs, 1 of 1 SFT pairs, 2 of 2 prompts at one token a byte/);
+    expect(lengthWarnings(r)).toEqual([expect.stringMatching(/^about 1 pair\(s\), 1 SFT pair\(s\) and 1 prompt\(s\) are longer than MAX_LEN 1024 .*RewardTrainer drops such pairs/)]);
+    expect(lengthWarnings(new LengthTally(1024, 256).result())).toEqual([]);
+  });
+
+  it("a message list adds the chat template's markers per message", () => {
+    const t = new LengthTally(100, 10);
+    const p = preferenceLine([{ role: "system", content: "s" }, ...messages], "a".repeat(75), "b", "conversational"); // 77 bytes, 3 messages
+    t.pair(p.prompt, p.chosen, p.rejected);
+    expect(t.result().mayExceed.pairs).toBe(1); // 77 + 3 x 8 + eos = 102 > 100
+    expect(t.result().likelyExceed.pairs).toBe(0); // 20 + 24 + 1
   });
 });
 
