@@ -5,9 +5,12 @@
 // reads them), in one of two styles:
 // - "standard": text. The prompt is the conversation in Arbiter's transcript form
 //   (trainer/tokenizer/format.ts, "\n\nHuman: …\n\nAssistant:") and an answer follows it
-//   with a space, so the engine's "prompt + chosen" is exactly the text Arbiter's own
-//   trainer scores and generates from: a GPT-2-family model (no chat template) trained
-//   elsewhere sees the same shape as one trained here, and can be registered back.
+//   with a space, so the engine's "prompt + chosen" is the text Arbiter's own trainer
+//   scores and generates from, up to the end-of-text token each appends: Arbiter and TRL
+//   append eos as it is (TRL's add_eos), OpenRLHF strips trailing newlines and appends
+//   " " + eos (reward_dataset.py L141-143, sft_dataset.py __getitem__). A GPT-2-family
+//   model (no chat template) trained elsewhere sees the same shape as one trained here,
+//   and can be registered back.
 // - "conversational": the prompt as its message list and each answer as one assistant
 //   message, for models with a chat template (OpenRLHF --data.apply_chat_template; TRL
 //   applies the template itself when it sees messages).

@@ -151,7 +151,7 @@ export function readme(m: RunManifest): string {
         };
   const style =
     m.style === "standard"
-      ? "Text (`standard`): each prompt is the conversation in Arbiter's transcript form (`\\n\\nHuman: …\\n\\nAssistant:`) and each answer follows it with a space, the shape Arbiter's own trainer reads, for models without a chat template (GPT-2 family)."
+      ? `Text (\`standard\`): each prompt is the conversation in Arbiter's transcript form (\`\\n\\nHuman: …\\n\\nAssistant:\`) and each answer follows it with a space, the shape Arbiter's own trainer reads, for models without a chat template (GPT-2 family). ${m.engine === "openrlhf" ? "OpenRLHF appends the end-of-text token after stripping trailing newlines and adding a space (Arbiter appends it without one)" : "TRL appends the end-of-text token as Arbiter does, without a space"}.`
       : `Messages (\`conversational\`): prompts are message lists and answers one assistant message each; the engine applies the model's chat template${m.engine === "openrlhf" ? " (run.sh passes `--data.apply_chat_template`)" : ""}.`;
   return `# ${m.project.name}: training data for ${e}
 
