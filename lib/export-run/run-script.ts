@@ -193,7 +193,7 @@ What is in the data, by Arbiter's rules (docs/API.md, "Export records"):
 ${
   m.engine === "openrlhf"
     ? "Run it where OpenRLHF is installed (`pip install openrlhf==0.11.0`, or from the commit above); PPO uses Ray and vLLM (`ray start --head` first)."
-    : "Run it where TRL is installed (`pip install trl` at the version above, or from the commit); the `trl` command launches through accelerate."
+    : `Run it where TRL is installed: \`pip install trl==1.9.0\` (between v1.9.0 and the commit above the files run.sh uses differ only in RLOO's default \`max_completion_length\`, which run.sh sets), or the commit itself, \`pip install git+${checked.repository}@${checked.commit}\`; the \`trl\` command launches through accelerate.`
 }
 
 ## Bringing the policy back
