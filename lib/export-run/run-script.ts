@@ -180,6 +180,12 @@ What is in the data, by Arbiter's rules (docs/API.md, "Export records"):
   responses were bad give none either (${c.bothBadPairsLeftOut} pair(s) left out): a DPO step
   would otherwise raise the likelihood of an answer judged bad. Annotators excluded for
   quality are left out.
+- What the pairs do not carry: a judgment's strength (Arbiter's reward model turns it into a
+  margin; the pairwise export's \`margin\` field is not written here) and annotator
+  reliability weights (Arbiter can weight judgments by them): every pair counts alike.
+  A k-wise ranking of k responses gives up to k(k−1)/2 pairs that share one judgment and
+  one prompt, so they are correlated, not independent examples; a comparison judged by
+  several annotators gives one pair per judgment, so agreeing judgments count as votes.
 - SFT pairs are the project's demonstrations (${c.demonstrations}) and, per judged comparison,
   the response most often ranked alone in first place (the \`sft\` export's rule;
   ${c.judgedBest}), without exact repeats.
