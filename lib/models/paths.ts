@@ -48,10 +48,16 @@ export function listBaseModels(projectId?: string): string[] {
   return [...names].sort();
 }
 
-/** The folder a baseModel name stands for: the models directory's, else the project's registered model of that name. */
+/**
+ * The folder a baseModel name stands for: the project's registered model of that name,
+ * else the models directory's. Registered first: a registered model was checked and its
+ * weights' SHA-256 recorded, and a folder dropped into the models directory later under
+ * the same name must not take its place.
+ */
 export function baseModelDir(name: string, projectId?: string): string {
-  const inModels = path.join(modelsDir(), name);
-  if (fs.existsSync(inModels) || !projectId) return inModels;
-  const registered = path.join(checkpointsDir(), registeredModelPath(projectId, name));
-  return fs.existsSync(registered) ? registered : inModels;
+  if (projectId) {
+    const registered = path.join(checkpointsDir(), registeredModelPath(projectId, name));
+    if (fs.existsSync(registered)) return registered;
+  }
+  return path.join(modelsDir(), name);
 }

@@ -19,7 +19,12 @@ export { TOKENIZER_FILES } from "../model/layout";
 
 export type Checkpoint = { config: GPT2Config; params: Params };
 
-export function loadCheckpoint(dir: string): Checkpoint {
+/**
+ * `sha256`: the weights' recorded SHA-256 (a registered model's, lib/models/register-model.ts),
+ * checked on the bytes read: one pass over memory the load reads anyway, cheaper than the
+ * copies decoding makes. A file changed since it was recorded is refused.
+ */
+export function loadCheckpoint(dir: string, opts: { sha256?: string } = {}): Checkpoint {
   const configPath = path.join(dir, "config.json");
   const weightsPath = path.join(dir, "model.safetensors");
   if (!fs.existsSync(configPath)) throw new Error(`${dir}: no config.json`);
@@ -27,7 +32,11 @@ export function loadCheckpoint(dir: string): Checkpoint {
   const parsed = gpt2ConfigSchema.safeParse(JSON.parse(fs.readFileSync(configPath, "utf8")));
   if (!parsed.success) throw new Error(`${configPath}: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
   const config = parsed.data;
-  const { tensors } = decodeSafetensors(fs.readFileSync(weightsPath));
+  const bytes = fs.readFileSync(weightsPath);
+  if (opts.sha256 && createHash("sha256").update(bytes).digest("hex") !== opts.sha256) {
+    throw new Error(`${weightsPath} does not match the SHA-256 recorded when it was registered (${opts.sha256}): the file changed since; register the folder again`);
+  }
+  const { tensors } = decodeSafetensors(bytes);
 
   const byName = new Map<string, { shape: number[]; data: Float32Array | Int32Array }>();
   for (const [stored, t] of tensors) {

@@ -2,15 +2,25 @@
 // the same file `transformers` does (GPT2Config).
 import { z } from "zod";
 
+/**
+ * The largest sizes a config may give: about four times GPT-2 XL's (48 layers, 1600 wide,
+ * 25 heads, 1024 positions, 50,257 tokens). A config.json comes from outside (a folder
+ * registered from elsewhere); unbounded, one saying n_layer 1e8 made the shape list
+ * alone exhaust the process's memory before any weight was read.
+ */
+export const GPT2_MAX = { vocab_size: 262_144, n_positions: 4096, n_embd: 8192, n_layer: 192, n_head: 128, n_inner: 32_768 } as const;
+
+const size = (max: number) => z.number().int().positive().max(max);
+
 export const gpt2ConfigSchema = z
   .object({
     model_type: z.literal("gpt2").default("gpt2"),
-    vocab_size: z.number().int().positive(),
-    n_positions: z.number().int().positive(),
-    n_embd: z.number().int().positive(),
-    n_layer: z.number().int().positive(),
-    n_head: z.number().int().positive(),
-    n_inner: z.number().int().positive().nullable().default(null),
+    vocab_size: size(GPT2_MAX.vocab_size),
+    n_positions: size(GPT2_MAX.n_positions),
+    n_embd: size(GPT2_MAX.n_embd),
+    n_layer: size(GPT2_MAX.n_layer),
+    n_head: size(GPT2_MAX.n_head),
+    n_inner: size(GPT2_MAX.n_inner).nullable().default(null),
     layer_norm_epsilon: z.number().positive().default(1e-5),
     activation_function: z.enum(["gelu_new", "gelu_pytorch_tanh"]).default("gelu_new"),
     bos_token_id: z.number().int().nonnegative(),

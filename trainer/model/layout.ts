@@ -37,6 +37,15 @@ export function parameterShapes(c: GPT2Config): [string, number[]][] {
   return out;
 }
 
+/** How many numbers parameterShapes(c) holds, computed without building the list. */
+export function parameterCount(c: GPT2Config): number {
+  const C = c.n_embd;
+  const F = innerSize(c);
+  // per layer: two LayerNorms, c_attn, c_proj, c_fc, the MLP's c_proj, each with its bias
+  const layer = 4 * C + (3 * C * C + 3 * C) + (C * C + C) + (C * F + F) + (F * C + C);
+  return (c.vocab_size + c.n_positions) * C + c.n_layer * layer + 2 * C;
+}
+
 const HEADS = [REWARD_HEAD, VALUE_HEAD_W, VALUE_HEAD_B];
 // the attention-mask buffers of the original files, and the LM head (tied to wte, not stored)
 const SKIPPED = /(^|\.)attn\.(bias|masked_bias)$|^lm_head\.weight$/;

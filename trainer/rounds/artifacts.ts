@@ -23,6 +23,17 @@ export async function latestArtifact(db: Db, projectId: string, kind: ModelArtif
   return row;
 }
 
+/** The weights' recorded SHA-256 when the artifact is a registered folder (checked when it is loaded), else undefined. */
+export function registeredSha256(a: Pick<ModelArtifact, "config" | "sha256">): string | undefined {
+  return a.config.registered === true && a.sha256 ? a.sha256 : undefined;
+}
+
+/** The recorded SHA-256 of the registered artifact at this path (relative to the checkpoint root), if there is one. */
+export async function registeredSha256At(db: Db, relativePath: string): Promise<string | undefined> {
+  const [row] = await db.select({ config: modelArtifacts.config, sha256: modelArtifacts.sha256 }).from(modelArtifacts).where(eq(modelArtifacts.path, relativePath)).limit(1);
+  return row ? registeredSha256(row) : undefined;
+}
+
 export async function recordArtifact(
   db: Db | Tx,
   round: Round,

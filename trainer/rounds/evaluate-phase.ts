@@ -20,7 +20,7 @@ import { episodeScores } from "../ppo/ppo-trainer";
 import type { RewardNormalization } from "../reward/normalization";
 import { rewardsOf } from "../reward/score";
 import { tokenizerFor } from "../tokenizer/tokenizer";
-import { latestArtifact, roundProject } from "./artifacts";
+import { latestArtifact, registeredSha256, roundProject } from "./artifacts";
 import type { PhaseContext } from "./reward-model-phase";
 import { loadReference, NO_REFERENCE } from "./round-models";
 import { roundPrompts } from "./round-prompts";
@@ -75,10 +75,10 @@ export async function evaluatePhase({ db, round, settings, log, checkCancelled }
       log.line("evaluate: the project has no held-out prompts yet (a tenth of its prompts are held out); nothing to evaluate");
       return;
     }
-    const models: { label: string; name: string; ckpt: Checkpoint }[] = [{ label: "policy", name: policyArtifact.path, ckpt: loadCheckpoint(checkpointPath(policyArtifact.path)) }];
+    const models: { label: string; name: string; ckpt: Checkpoint }[] = [{ label: "policy", name: policyArtifact.path, ckpt: loadCheckpoint(checkpointPath(policyArtifact.path), { sha256: registeredSha256(policyArtifact) }) }];
     loaded.push(models[0]!.ckpt);
     if (previousArtifact) {
-      const ckpt = loadCheckpoint(checkpointPath(previousArtifact.path));
+      const ckpt = loadCheckpoint(checkpointPath(previousArtifact.path), { sha256: registeredSha256(previousArtifact) });
       loaded.push(ckpt);
       models.push({ label: "previous", name: previousArtifact.path, ckpt });
     }

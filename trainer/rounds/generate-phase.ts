@@ -12,7 +12,7 @@ import { disposeParams, loadCheckpoint } from "../checkpoint/hf-gpt2";
 import { generate } from "../generate";
 import { formatPrompt, type Message } from "../tokenizer/format";
 import { tokenizerFor } from "../tokenizer/tokenizer";
-import { latestArtifact, roundProject } from "./artifacts";
+import { latestArtifact, registeredSha256, roundProject } from "./artifacts";
 import type { PhaseContext } from "./reward-model-phase";
 
 const BATCH = 16;
@@ -28,7 +28,7 @@ export async function generatePhase({ db, round, settings, log, checkCancelled }
   const project = await roundProject(db, round);
   const policyArtifact = await latestArtifact(db, project.id, "policy");
   if (!policyArtifact) throw new Error("no policy to generate with: run the policy phase first");
-  const policy = loadCheckpoint(checkpointPath(policyArtifact.path));
+  const policy = loadCheckpoint(checkpointPath(policyArtifact.path), { sha256: registeredSha256(policyArtifact) });
   const tok = tokenizerFor(policy.config);
   // a policy registered from a folder (lib/models/register-model.ts) answers under its own name, policy@external-N
   const registered = policyArtifact.roundId === null && typeof policyArtifact.config.source === "string" ? policyArtifact.config.source : null;

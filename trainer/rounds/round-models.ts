@@ -8,23 +8,30 @@
 import type { Db } from "@/lib/db/client";
 import type { ModelArtifact } from "@/lib/db/schema";
 import type { RoundSettings } from "@/lib/rounds/round-settings";
-import { checkpointPath } from "@/lib/models/paths";
+import type { ScratchModel } from "@/lib/rounds/round-settings";
+import { checkpointPath, registeredModelPath } from "@/lib/models/paths";
 import { loadCheckpoint } from "../checkpoint/hf-gpt2";
-import { latestArtifact } from "./artifacts";
+import { latestArtifact, registeredSha256, registeredSha256At } from "./artifacts";
 import { type BaseModel, loadBaseModel } from "./base-model";
 
 export type LoadedModel = BaseModel & { artifactId: string | null };
 
 function fromArtifact(a: ModelArtifact, label: string): LoadedModel {
   const dir = checkpointPath(a.path);
-  return { name: `${label} ${a.path}`, dir, artifactId: a.id, ...loadCheckpoint(dir) };
+  return { name: `${label} ${a.path}`, dir, artifactId: a.id, ...loadCheckpoint(dir, { sha256: registeredSha256(a) }) };
+}
+
+/** The named base model, a registered one checked against its recorded SHA-256. */
+async function baseModel(db: Db, projectId: string, name: string | null, seed: number, scratch?: ScratchModel): Promise<LoadedModel> {
+  const sha256 = name ? await registeredSha256At(db, registeredModelPath(projectId, name)) : undefined;
+  return { ...loadBaseModel(name, seed, scratch, projectId, sha256), artifactId: null };
 }
 
 /** The project's newest SFT model, else the named base model, else null (nothing trained to start from). */
 export async function loadReference(db: Db, projectId: string, settings: RoundSettings): Promise<LoadedModel | null> {
   const sft = await latestArtifact(db, projectId, "sft");
   if (sft) return fromArtifact(sft, "sft");
-  if (settings.baseModel) return { ...loadBaseModel(settings.baseModel, 0, undefined, projectId), artifactId: null };
+  if (settings.baseModel) return baseModel(db, projectId, settings.baseModel, 0);
   return null;
 }
 
@@ -49,5 +56,5 @@ export async function loadTrunk(db: Db, projectId: string, settings: RoundSettin
     const sft = await latestArtifact(db, projectId, "sft");
     if (sft) return fromArtifact(sft, "sft");
   }
-  return { ...loadBaseModel(settings.baseModel, seed, settings.scratchModel, projectId), artifactId: null };
+  return baseModel(db, projectId, settings.baseModel, seed, settings.scratchModel);
 }

@@ -18,12 +18,17 @@ export class ModelCache {
   /** Called when the set of loaded folders changes (one loaded, and so perhaps one dropped). */
   onChange?: () => void;
 
-  /** Runs fn with the checkpoint in `dir` loaded, loading it (and dropping the oldest) if needed. */
-  async use<T>(dir: string, fn: (ckpt: Checkpoint) => Promise<T>): Promise<T> {
+  /** Whether `dir` is loaded now. */
+  has(dir: string): boolean {
+    return this.entries.has(dir);
+  }
+
+  /** Runs fn with the checkpoint in `dir` loaded, loading it (with `load`, else the cache's loader; dropping the oldest) if needed. */
+  async use<T>(dir: string, fn: (ckpt: Checkpoint) => Promise<T>, load: (dir: string) => Checkpoint = this.load): Promise<T> {
     let entry = this.entries.get(dir);
     const loading = !entry;
     if (entry) this.entries.delete(dir); // re-inserted below: most recently used last
-    else entry = { ckpt: this.load(dir), users: 0, dropped: false };
+    else entry = { ckpt: load(dir), users: 0, dropped: false };
     this.entries.set(dir, entry);
     entry.users++;
     this.trim();

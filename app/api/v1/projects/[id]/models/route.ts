@@ -15,7 +15,8 @@ const bodySchema = z.object({ kind: z.enum(REGISTER_KINDS), dir: z.string().min(
  * Registers a GPT-2-family checkpoint folder as the project's base or policy model (API.md)
  * → 201 { id, kind, name, source, path, sizeBytes, sha256 }. Over HTTP the folder must lie
  * under the models directory (ARBITER_MODELS_DIR), where an operator put it: an admin's
- * request never makes the server read a folder elsewhere on its disk. The CLI takes any.
+ * request never makes the server read a folder elsewhere on its disk (checked here, and
+ * again on the folder once opened, which must be no link: register-model.ts). The CLI takes any.
  */
 export const POST = withPermission<{ id: string }>("projects.manage", async ({ req, params }) => {
   const project = await getProject(uuidParam(params.id, "project"));
@@ -26,7 +27,7 @@ export const POST = withPermission<{ id: string }>("projects.manage", async ({ r
   const dir = fs.existsSync(asked) ? fs.realpathSync(asked) : asked;
   if (!dir.startsWith(root + path.sep)) throw new ApiError("invalid_input", `dir must be a folder under the models directory (${root}); the command line (arbiter model register) takes any folder`);
   try {
-    return Response.json(await registerModelFolder(project, { kind: body.kind, dir, name: body.name, symlinks: false }), { status: 201 });
+    return Response.json(await registerModelFolder(project, { kind: body.kind, dir, name: body.name, symlinks: false, within: root }), { status: 201 });
   } catch (err) {
     if (err instanceof RegisterModelError) throw new ApiError(err.conflict ? "conflict" : "invalid_input", err.message);
     throw err;
