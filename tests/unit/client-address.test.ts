@@ -1,4 +1,5 @@
 import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
@@ -62,5 +63,35 @@ describe("client address", () => {
     const { h, raw } = JSON.parse(stdout) as { h: string; raw: string[] };
     expect(h).toBe("127.0.0.1");
     expect(raw).not.toContain("6.6.6.6");
+  });
+});
+
+// deploy/compose.yaml and deploy/nginx.conf together: before, the web processes trusted the
+// whole compose network (its gateway, through which published ports and the host arrive,
+// included) and nginx appended to the client's X-Forwarded-For, so a client connecting via
+// the gateway chose the address the sign-in limiter counted.
+describe("the compose deployment's forwarding", () => {
+  const deploy = path.resolve(import.meta.dirname, "..", "..", "deploy");
+  const compose = readFileSync(path.join(deploy, "compose.yaml"), "utf8");
+  const nginx = readFileSync(path.join(deploy, "nginx.conf"), "utf8").replace(/#.*$/gm, "");
+  const trusted = /^\s*TRUSTED_PROXIES:\s*(\S+)\s*$/m.exec(compose)?.[1];
+  const balancer = /balancer:[\s\S]*?ipv4_address:\s*([\d.]+)/.exec(compose)?.[1];
+
+  it("trusts the balancer's fixed address alone, and nginx writes the connection's address", () => {
+    expect(balancer).toMatch(/^172\.28\.0\.\d+$/);
+    expect(trusted).toBe(balancer);
+    expect(nginx).toMatch(/proxy_set_header X-Forwarded-For \$remote_addr;/);
+    expect(nginx).not.toMatch(/\$proxy_add_x_forwarded_for/);
+    // dynamic addresses come from a range that leaves the balancer's out
+    expect(compose).toMatch(/ip_range: 172\.28\.1\.0\/24/);
+  });
+
+  it("so the limiter counts the address nginx saw, whatever the client wrote, and anyone else's connection as itself", () => {
+    const list = parseTrustedProxies(trusted);
+    // nginx replaced the client's "6.6.6.6" with the connection's address
+    expect(clientAddress({ [PEER_ADDRESS_HEADER]: balancer, "x-forwarded-for": "203.0.113.9" }, list)).toBe("203.0.113.9");
+    // the gateway (published ports, the host) and other containers reaching a web process directly
+    expect(clientAddress({ [PEER_ADDRESS_HEADER]: "172.28.0.1", "x-forwarded-for": "6.6.6.6" }, list)).toBe("172.28.0.1");
+    expect(clientAddress({ [PEER_ADDRESS_HEADER]: "172.28.1.5", "x-forwarded-for": "6.6.6.6" }, list)).toBe("172.28.1.5");
   });
 });
