@@ -1,6 +1,7 @@
 // `arbiter` command line (API.md, "Command line"), against the database `npm start` uses.
 import { parseArgs } from "node:util";
 import { createReadStream } from "node:fs";
+import path from "node:path";
 import { Readable } from "node:stream";
 import { backupCommand, projectExportCommand, projectImportCommand, restoreCommand } from "./backup-commands";
 import { CommandUsageError, exportRunCommand, modelRegisterCommand } from "./training-commands";
@@ -183,7 +184,7 @@ async function importCommand(args: string[]): Promise<void> {
       throw new UsageError("--external-policy reads NDJSON {prompt, completion} lines, all or nothing: --format, --dataset, --on-invalid and --dry-run do not apply");
     }
     const file = required({ file: text("file") }, "file");
-    const result = await importExternalPolicy(project, Readable.toWeb(createReadStream(file)) as ReadableStream<Uint8Array>, { maxBytes: Number.MAX_SAFE_INTEGER });
+    const result = await importExternalPolicy(project, Readable.toWeb(createReadStream(file)) as ReadableStream<Uint8Array>, { maxBytes: Number.MAX_SAFE_INTEGER, record: { userId: null, fileName: path.basename(file) } });
     console.log(JSON.stringify(result, null, 2));
     if (!result.committed) throw new Error(`${result.errors.length} invalid line(s): nothing imported`);
     return;

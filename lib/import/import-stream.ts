@@ -12,7 +12,7 @@ import { datasetReader, detectDataset, type DatasetName } from "./datasets";
 import type { DatasetReader, Emitted } from "./datasets/reader";
 import { openImportFile, type FileFormat } from "./file-values";
 import { recordImport, type ImportRecordValues } from "./import-record";
-import { describeError, type ImportRecord } from "./records";
+import { describeError, refuseReservedSources, type ImportRecord } from "./records";
 import { importedAnnotatorId } from "./system-users";
 import { RecordBatch } from "./record-batch";
 import { emptyCounts, writeBatch, type ImportCounts } from "./write-batch";
@@ -44,8 +44,9 @@ export type ImportResult = {
 };
 export type ImportProgress = { bytes: number; records: number; invalid: number };
 
-/** Checks that depend on the project, after the record itself is valid. */
+/** Checks after the record itself is valid: no source name reserved for Arbiter's policies, and what depends on the project. */
 function checkAgainstProject(record: ImportRecord, project: Project): void {
+  refuseReservedSources(record);
   if (record.ranking && project.mode === "pairwise" && record.responses.length !== 2) {
     throw new Error("this project is pairwise: a ranking must rank exactly 2 responses");
   }

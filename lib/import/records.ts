@@ -67,6 +67,21 @@ export const UNPAIRED_REFUSAL =
   "pairing a prompt's desirable and undesirable completions would invent comparisons nobody made. Import paired data (prompt, chosen, rejected), " +
   "or the label=true completions without the label as demonstrations";
 
+/**
+ * Source names Arbiter gives its own policies' answers (`policy@round-N` from the generate
+ * phase, `policy@external-N` from lib/import/external-policy.ts): an import naming one
+ * would pass its rows off as a policy's, and could put the numbering of the next ones out.
+ */
+export const RESERVED_SOURCE_PREFIX = "policy@";
+
+/** Throws when a record's response or demonstration names a reserved source. */
+export function refuseReservedSources(record: ImportRecord): void {
+  const reserved = [...record.responses.map((r) => r.source), ...(record.demonstration ? [record.demonstration.source] : [])].find((s) => s.startsWith(RESERVED_SOURCE_PREFIX));
+  if (reserved !== undefined) {
+    throw new Error(`source "${reserved.slice(0, 60)}" is reserved: names starting with "${RESERVED_SOURCE_PREFIX}" are Arbiter's own policies'; import a policy's answers with externalPolicy=1 (arbiter import --external-policy)`);
+  }
+}
+
 export function toMessages(prompt: string | Message[]): Message[] {
   return typeof prompt === "string" ? [{ role: "user", content: prompt }] : prompt;
 }

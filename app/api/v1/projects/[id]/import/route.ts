@@ -8,7 +8,7 @@ import { DATASETS } from "@/lib/import/datasets";
 import { FILE_FORMATS } from "@/lib/import/file-values";
 import { UnreadableFileError, UnsupportedRecordsError } from "@/lib/import/import-errors";
 import { acquireImportSlot } from "@/lib/import/import-slots";
-import { importExternalPolicy } from "@/lib/import/external-policy";
+import { importExternalPolicy, TooManyAnswersError } from "@/lib/import/external-policy";
 import { importStream, type ImportProgress, type ImportResult } from "@/lib/import/import-stream";
 import { BodyTooLargeError } from "@/lib/import/read-lines";
 import { getProject } from "@/lib/projects/projects";
@@ -39,7 +39,7 @@ function statusOf(result: ImportResult): number {
 }
 
 function refusal(err: unknown): never {
-  if (err instanceof BodyTooLargeError) throw new ApiError("too_large", err.message);
+  if (err instanceof BodyTooLargeError || err instanceof TooManyAnswersError) throw new ApiError("too_large", err.message);
   if (err instanceof UnreadableFileError || err instanceof UnsupportedRecordsError) throw new ApiError("invalid_input", err.message);
   throw err;
 }
@@ -113,7 +113,7 @@ export const POST = withPermission<{ id: string }>(
         throw new ApiError("invalid_input", "externalPolicy reads NDJSON {prompt, completion} lines, all or nothing: format, dataset, onInvalid, dryRun and progress do not apply");
       }
       try {
-        const result = await importExternalPolicy(project, body, { maxBytes, maxLineBytes: env().IMPORT_LINE_MAX_BYTES }).finally(release);
+        const result = await importExternalPolicy(project, body, { maxBytes, maxLineBytes: env().IMPORT_LINE_MAX_BYTES, record: { userId: user.id, fileName: q.fileName } }).finally(release);
         return Response.json(result, { status: result.errors.length > 0 ? 400 : 201 });
       } catch (err) {
         refusal(err);
