@@ -151,6 +151,16 @@ describe("refused before anything is read", () => {
     expect(fs.existsSync(stored("linked-folder"))).toBe(false);
   });
 
+  it("the command line follows links (Hugging Face's cache keeps snapshots as links) and stores regular files", async () => {
+    const blobs = await tiny(path.join(work, "hf-cache", "blobs"), 3);
+    const snapshot = path.join(work, "hf-cache", "snapshots", "abc");
+    fs.mkdirSync(snapshot, { recursive: true });
+    for (const f of fs.readdirSync(blobs)) fs.symlinkSync(path.join("..", "..", "blobs", f), path.join(snapshot, f));
+    const model = await registerModelFolder(project, { kind: "base", dir: snapshot, name: "from-hf-cache" });
+    expect(model.sha256).toBe(sha256(path.join(blobs, "model.safetensors")));
+    for (const f of fs.readdirSync(stored("from-hf-cache"))) expect(fs.lstatSync(path.join(stored("from-hf-cache"), f)).isFile()).toBe(true);
+  });
+
   it("a FIFO in place of a tokenizer file is refused as not a regular file (it would block a read)", async () => {
     const dir = await tiny(path.join(work, "fifo"));
     fs.rmSync(path.join(dir, "merges.txt"), { force: true });
