@@ -179,8 +179,8 @@ export async function registerModelFolder(
   if (fs.existsSync(target)) throw taken(); // before copying gigabytes; again under the lock
   // a models-directory folder of the same name is a second baseModel of that name (unless it is this very folder)
   const inModels = path.join(modelsDir(), name);
-  const real = (p: string) => (fs.existsSync(p) ? fs.realpathSync(p) : p);
-  if (fs.existsSync(inModels) && real(inModels) !== real(dir)) throw new RegisterModelError(`"${name}" is already a base model folder in ${modelsDir()}: give another name`, true);
+  // (a dir that is not there is refused as such by the copy)
+  if (fs.existsSync(dir) && fs.existsSync(inModels) && fs.realpathSync(inModels) !== fs.realpathSync(dir)) throw new RegisterModelError(`"${name}" is already a base model folder in ${modelsDir()}: give another name`, true);
 
   const copy = await copyModelFolder(dir, { follow: opts.symlinks !== false, within: opts.within, into: checkpointsDir() });
   let moved = false;
