@@ -4,7 +4,8 @@
 //   C × 4C), the baseline every other figure is a fraction of
 // - reward_train_*: reward-model training (forward + backward + Adam) on the default small model
 // - ppo_train_*: a PPO-style step: policy log-probs through the LM head + value head, backward
-// - generate_*: sampling with the KV cache
+// - generate_*: sampling with the KV cache; on wasm also with tfjs's own kernels in place of
+//   the decoder's WebAssembly ones (ARBITER_DECODE_KERNELS=tfjs), as a ratio
 // BENCH_MODEL=gpt2-like (n_embd 768, 12 layers) for a larger shape; default is Arbiter's small model.
 import * as tf from "@tensorflow/tfjs-core";
 import { smallConfig, type GPT2Config } from "@/trainer/model/config";
@@ -138,6 +139,17 @@ async function main(): Promise<void> {
   const genTokens = (BATCH * NEW) / genSec;
   report({ bench: BENCH, metric: "generate_tokens_per_s", value: genTokens, unit: "tokens/s" });
   report({ bench: BENCH, metric: "generate_fraction_of_matmul", value: (genTokens * forwardFlopsPerToken(config, 32 + NEW / 2, true)) / matmul, unit: "ratio" });
+
+  // the same with tfjs's own kernels instead of the decoder's WebAssembly ones (wasm only)
+  if (backend.tfName === "wasm") {
+    const saved = process.env.ARBITER_DECODE_KERNELS;
+    process.env.ARBITER_DECODE_KERNELS = "tfjs";
+    const tfjsSec = await timeIt(async () => void (await generate(config, params, prompts, { maxNewTokens: NEW, temperature: 1, eos: -1, seed: 1 })), SECONDS);
+    if (saved === undefined) delete process.env.ARBITER_DECODE_KERNELS;
+    else process.env.ARBITER_DECODE_KERNELS = saved;
+    report({ bench: BENCH, metric: "generate_tfjs_kernels_tokens_per_s", value: (BATCH * NEW) / tfjsSec, unit: "tokens/s" });
+    report({ bench: BENCH, metric: "generate_speedup_over_tfjs_kernels", value: tfjsSec / genSec, unit: "ratio" });
+  }
 }
 
 main().catch((err) => {
