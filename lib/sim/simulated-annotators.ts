@@ -82,22 +82,24 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * 429), waiting as Retry-After asks or backing off, as the annotator's browser does
  * (lib/api/retry-policy.ts), for up to `patienceMs`. Returns the last answer, or none.
  */
-async function fetchRetrying(url: string, init: RequestInit, patienceMs: number): Promise<{ res: Response | null; attempts: number }> {
+export async function fetchRetrying(url: string, init: RequestInit, patienceMs: number): Promise<{ res: Response | null; body: string; attempts: number }> {
   const giveUpAt = Date.now() + patienceMs;
+  let last: { res: Response; body: string } | null = null;
   for (let attempt = 0; ; attempt++) {
     let retryAfter: string | null = null;
-    let last: Response | null = null;
     try {
       const res = await fetch(url, { ...init, signal: attemptSignal() });
-      if (!isRetryableStatus(res.status)) return { res, attempts: attempt + 1 };
+      // the body is part of the answer: a connection cut while it arrives ("terminated") is
+      // no answer, as the browser's submit treats it, and the request is sent again
+      const body = await res.text();
+      if (!isRetryableStatus(res.status)) return { res, body, attempts: attempt + 1 };
       retryAfter = res.headers.get("retry-after");
-      last = res;
-      await res.arrayBuffer().catch(() => {});
+      last = { res, body };
     } catch {
       /* network error or timeout: the request may or may not have landed; sending it again is safe */
     }
     const wait = retryDelayMs(attempt, retryAfter);
-    if (Date.now() + wait > giveUpAt) return { res: last, attempts: attempt + 1 };
+    if (Date.now() + wait > giveUpAt) return { res: last?.res ?? null, body: last?.body ?? "", attempts: attempt + 1 };
     await sleep(wait);
   }
 }
@@ -114,11 +116,11 @@ export async function runSimulation(opts: SimOptions): Promise<{ judgments: numb
   // before it stops, or a project could end one judgment short.
   const nextTask = async (token: string): Promise<Task | null> => {
     for (let attempt = 0; ; attempt++) {
-      const { res } = await fetchRetrying(`${opts.url}/api/v1/projects/${opts.projectId}/tasks/next`, { headers: headers(token) }, patience);
+      const { res, body } = await fetchRetrying(`${opts.url}/api/v1/projects/${opts.projectId}/tasks/next`, { headers: headers(token) }, patience);
       if (!res) throw new Error("tasks/next: no answer");
       if (res.status !== 204) {
-        if (!res.ok) throw new Error(`tasks/next: ${res.status} ${await res.text()}`);
-        return (await res.json()) as Task;
+        if (!res.ok) throw new Error(`tasks/next: ${res.status} ${body}`);
+        return JSON.parse(body) as Task;
       }
       if (attempt >= 4 || stopped()) return null;
       await sleep(100 * (attempt + 1));
@@ -135,19 +137,19 @@ export async function runSimulation(opts: SimOptions): Promise<{ judgments: numb
         const clientId = randomUUID();
         const startedAt = Date.now();
         // the annotator's step as one request: the verdict, and the next task leased in its transaction
-        const { res, attempts } = await fetchRetrying(
+        const { res, body: answer, attempts } = await fetchRetrying(
           `${opts.url}/api/v1/judgments?next=1`,
           { method: "POST", headers: headers(token), body: JSON.stringify({ comparisonId: task.comparisonId, clientId, ranking, durationMs: Math.round(2000 + rand() * 8000) }) },
           patience,
         );
         if (res?.ok) {
-          const body = (await res.json()) as { id: string; next: Task | null };
+          const body = JSON.parse(answer) as { id: string; next: Task | null };
           judgments++;
           opts.onStep?.({ annotator, comparisonId: task.comparisonId, clientId, judgmentId: body.id, startedAt, ms: Date.now() - startedAt, attempts, created: res.status === 201 });
           task = body.next ?? (stopped() ? null : await nextTask(token));
         } else {
           errors++;
-          opts.log?.(`submit ${res ? `${res.status}: ${await res.text()}` : `gave up after ${attempts} attempts`}`);
+          opts.log?.(`submit ${res ? `${res.status}: ${answer}` : `gave up after ${attempts} attempts`}`);
           task = stopped() ? null : await nextTask(token);
         }
       }
