@@ -14,7 +14,6 @@ import type { KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
 import { WASM_BASE64 } from "./decode-kernels-wasm";
 import { onWasm } from "./wasm-heap";
 
-
 type Exports = { attend: (...args: number[]) => void; gelu: (x: number, out: number, n: number) => void; add_norm: (x: number, y: number, sum: number, norm: number, rows: number, C: number, eps: number) => void };
 type WasmBackend = {
   wasm: { asm?: { memory?: unknown }; wasmMemory?: unknown };
@@ -43,6 +42,7 @@ function kernelsOn(backend: WasmBackend): Exports | null {
 
 const offset = (backend: WasmBackend, t: TensorInfo) => backend.dataIdMap.get(t.dataId).memoryOffset;
 
+/** Writes into its inputs kT and v (the cache, owned by one KVBuffer): no gradient is registered for it. */
 const attendKernel: KernelFunc = ({ inputs, backend, attrs }) => {
   const { qkv, kT, v, bias } = inputs as Record<"qkv" | "kT" | "v" | "bias", TensorInfo>;
   const { heads: H, position: n } = attrs as unknown as { heads: number; position: number };
