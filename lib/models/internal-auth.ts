@@ -4,9 +4,11 @@
 // NEXTAUTH_SECRET by HKDF. The trainer is given only that key (npm start derives it and
 // leaves NEXTAUTH_SECRET out of the trainer's environment), so a trainer host that is
 // taken over cannot sign sessions, which NEXTAUTH_SECRET would let it do. A signature
-// covers the method, the path, a timestamp, a nonce and the body's SHA-256, so a request
-// cannot be altered, moved to another path or made up; the trainer accepts it within ±30 s
-// of its own clock and each nonce once, so a captured request cannot be replayed either.
+// covers the trainer it is meant for (its advertised URL's origin), the method, the path, a
+// timestamp, a nonce and the body's SHA-256, so a request cannot be altered, moved to
+// another path or another trainer, or made up; the trainer accepts it within ±30 s of its
+// own clock and each nonce once, so a captured request cannot be replayed either (nonces
+// are remembered per trainer, hence the audience).
 import { createHash, createHmac, hkdfSync, randomBytes, timingSafeEqual } from "node:crypto";
 
 export const SIGNATURE_HEADERS = {
@@ -19,7 +21,7 @@ export const SIGNATURE_HEADERS = {
 /** How far a request's timestamp may be from the trainer's clock. */
 export const MAX_SKEW_MS = 30_000;
 
-const CONTEXT = "arbiter trainer rpc v2";
+const CONTEXT = "arbiter trainer rpc v3";
 
 /** HKDF-SHA256 (RFC 5869) of NEXTAUTH_SECRET for the trainer's requests: the key reveals nothing of the secret. */
 export function deriveTrainerRpcKey(nextauthSecret: string): string {
@@ -35,11 +37,16 @@ function signingKey(key: string): Buffer {
   return createHmac("sha256", key).update(CONTEXT).digest();
 }
 
-function canonical(method: string, path: string, timestamp: string, nonce: string, bodySha256: string): string {
-  return [CONTEXT, method.toUpperCase(), path, timestamp, nonce, bodySha256].join("\n");
+/** The trainer a request is for, as both sides spell it: its advertised URL's origin. */
+export function audienceOf(trainerUrl: string): string {
+  return new URL(trainerUrl).origin;
 }
 
-function sign(key: string, parts: [string, string, string, string, string]): string {
+function canonical(audience: string, method: string, path: string, timestamp: string, nonce: string, bodySha256: string): string {
+  return [CONTEXT, audience, method.toUpperCase(), path, timestamp, nonce, bodySha256].join("\n");
+}
+
+function sign(key: string, parts: [string, string, string, string, string, string]): string {
   return createHmac("sha256", signingKey(key)).update(canonical(...parts)).digest("hex");
 }
 
@@ -47,10 +54,10 @@ export function sha256Hex(body: string | Uint8Array): string {
   return createHash("sha256").update(body).digest("hex");
 }
 
-/** The headers that sign one request; `path` as the server will see it (path and query). */
+/** The headers that sign one request to the trainer at `trainerUrl`; `path` as the server will see it (path and query). */
 export function signRequest(
   key: string,
-  req: { method: string; path: string; body: string | Uint8Array },
+  req: { trainerUrl: string; method: string; path: string; body: string | Uint8Array },
   opts: { now?: number; nonce?: string } = {},
 ): Record<string, string> {
   const timestamp = String(opts.now ?? Date.now());
@@ -60,7 +67,7 @@ export function signRequest(
     [SIGNATURE_HEADERS.timestamp]: timestamp,
     [SIGNATURE_HEADERS.nonce]: nonce,
     [SIGNATURE_HEADERS.bodySha256]: bodySha256,
-    [SIGNATURE_HEADERS.signature]: sign(key, [req.method, req.path, timestamp, nonce, bodySha256]),
+    [SIGNATURE_HEADERS.signature]: sign(key, [audienceOf(req.trainerUrl), req.method, req.path, timestamp, nonce, bodySha256]),
   };
 }
 
@@ -100,7 +107,7 @@ function one(headers: HeaderBag, name: string): string | undefined {
  * the body's SHA-256 with `bodySha256`. The nonce is remembered only for a valid signature,
  * so nobody without the key can fill the cache.
  */
-export function verifySignature(key: string, req: { method: string; path: string; headers: HeaderBag }, nonces: NonceCache, now = Date.now()): SignatureVerdict {
+export function verifySignature(key: string, req: { trainerUrl: string; method: string; path: string; headers: HeaderBag }, nonces: NonceCache, now = Date.now()): SignatureVerdict {
   const timestamp = one(req.headers, SIGNATURE_HEADERS.timestamp);
   const nonce = one(req.headers, SIGNATURE_HEADERS.nonce);
   const bodySha256 = one(req.headers, SIGNATURE_HEADERS.bodySha256);
@@ -109,7 +116,7 @@ export function verifySignature(key: string, req: { method: string; path: string
   if (!/^\d{1,16}$/.test(timestamp) || !/^[\w-]{16,128}$/.test(nonce) || !/^[0-9a-f]{64}$/.test(bodySha256) || !/^[0-9a-f]{64}$/.test(signature)) {
     return { ok: false, reason: "malformed signature headers" };
   }
-  const expected = Buffer.from(sign(key, [req.method, req.path, timestamp, nonce, bodySha256]), "hex");
+  const expected = Buffer.from(sign(key, [audienceOf(req.trainerUrl), req.method, req.path, timestamp, nonce, bodySha256]), "hex");
   if (!timingSafeEqual(expected, Buffer.from(signature, "hex"))) return { ok: false, reason: "bad signature" };
   const at = Number(timestamp);
   if (Math.abs(now - at) > MAX_SKEW_MS) return { ok: false, reason: "timestamp outside ±30 s (are the clocks in sync?)" };

@@ -41,7 +41,7 @@ async function ask(url: string, key: string, path: string, json: string, timeout
   try {
     const res = await fetch(target, {
       method: "POST",
-      headers: { "content-type": "application/json", ...signRequest(key, { method: "POST", path: `${target.pathname}${target.search}`, body: json }) },
+      headers: { "content-type": "application/json", ...signRequest(key, { trainerUrl: url, method: "POST", path: `${target.pathname}${target.search}`, body: json }) },
       body: json,
       // a redirect would carry the signed request (and its body) to wherever the answer
       // points; a trainer never redirects, so one is a failure to reach it

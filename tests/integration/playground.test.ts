@@ -128,7 +128,7 @@ describe("POST /api/v1/models/:id/generate", () => {
 
       // one generation at a time on the trainer: while a request holds the slot (here one
       // whose body is still arriving), the next is told to come back (503, Retry-After)
-      const holder = http.request(`${server.url}/generate`, { method: "POST", headers: signRequest(trainerRpcKey(env())!, { method: "POST", path: "/generate", body: "{}" }) });
+      const holder = http.request(`${server.url}/generate`, { method: "POST", headers: signRequest(trainerRpcKey(env())!, { trainerUrl: server.url, method: "POST", path: "/generate", body: "{}" }) });
       holder.on("error", () => {});
       holder.write("{");
       await new Promise((r) => setTimeout(r, 200));

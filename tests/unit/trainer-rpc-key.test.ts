@@ -18,7 +18,7 @@ describe("the trainer RPC key", () => {
     expect(trainerRpcKey({ NEXTAUTH_SECRET: SECRET, TRAINER_RPC_KEY: "k".repeat(40) })).toBe("k".repeat(40));
     expect(trainerRpcKey({})).toBeUndefined();
     // the web app (which derives it) and the trainer (which is given it) sign alike
-    const req = { method: "POST", path: "/score", body: "{}" };
+    const req = { trainerUrl: "http://127.0.0.1:4000", method: "POST", path: "/score", body: "{}" };
     expect(signRequest(trainerRpcKey({ NEXTAUTH_SECRET: SECRET })!, req, { now: 1, nonce: "n".repeat(16) })).toEqual(signRequest(key, req, { now: 1, nonce: "n".repeat(16) }));
   });
 

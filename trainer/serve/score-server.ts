@@ -103,9 +103,10 @@ export async function startScoreServer(opts: {
   rewardModels.onChange = policies.onChange = opts.onModelsChanged;
   const inFlight = new Map<string, number>();
   const nonces = new NonceCache();
+  let url = ""; // the advertised URL, once listening: requests are signed for it (internal-auth.ts)
   const server = http.createServer((req, res) => {
     const path = req.url ?? "";
-    const verdict = verifySignature(opts.key, { method: req.method ?? "", path, headers: req.headers }, nonces);
+    const verdict = verifySignature(opts.key, { trainerUrl: url, method: req.method ?? "", path, headers: req.headers }, nonces);
     if (!verdict.ok) {
       opts.log(`refused ${req.method} ${path}: ${verdict.reason}`);
       return send(res, 403, { error: "forbidden" });
@@ -142,5 +143,6 @@ export async function startScoreServer(opts: {
   });
   await new Promise<void>((resolve, reject) => server.once("error", reject).listen(opts.port, opts.host, resolve));
   const { port } = server.address() as AddressInfo;
-  return { url: advertisedUrl(opts.host, port, { publicUrl: opts.publicUrl }), loaded: loadedArtifacts, close: () => new Promise((r) => server.close(() => r())) };
+  url = advertisedUrl(opts.host, port, { publicUrl: opts.publicUrl });
+  return { url, loaded: loadedArtifacts, close: () => new Promise((r) => server.close(() => r())) };
 }

@@ -1,5 +1,5 @@
-// The trainer's server takes only requests the web app signed: the right key over method,
-// path, timestamp, nonce and body, within ±30 s, each once.
+// The trainer's server takes only requests the web app signed: the right key over this
+// trainer's address, method, path, timestamp, nonce and body, within ±30 s, each once.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MAX_SKEW_MS, NonceCache, signRequest } from "@/lib/models/internal-auth";
 import { advertisedUrl } from "@/trainer/serve/advertised-url";
@@ -20,8 +20,8 @@ async function send(path: string, body: string, headers: Record<string, string>)
   return (await fetch(`${server.url}${path}`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body })).status;
 }
 
-const signed = (path: string, body: string, opts: { now?: number; nonce?: string; secret?: string; method?: string } = {}) =>
-  signRequest(opts.secret ?? SECRET, { method: opts.method ?? "POST", path, body }, opts);
+const signed = (path: string, body: string, opts: { now?: number; nonce?: string; secret?: string; method?: string; trainerUrl?: string } = {}) =>
+  signRequest(opts.secret ?? SECRET, { trainerUrl: opts.trainerUrl ?? server.url, method: opts.method ?? "POST", path, body }, opts);
 
 describe("the trainer server's request signatures", () => {
   it("let a signed request through, once", async () => {
@@ -36,6 +36,13 @@ describe("the trainer server's request signatures", () => {
     expect(await send("/generate", "{}", signed("/score", "{}"))).toBe(403);
     expect(await send("/score", "{}", signed("/score", "{}", { method: "GET" }))).toBe(403);
     expect(await send("/score", '{"artifactPath":"x"}', signed("/score", "{}"))).toBe(403);
+  });
+
+  it("refuse a request signed for another trainer (a capture replayed to a second trainer, whose nonces are its own)", async () => {
+    const other = new URL(server.url);
+    other.port = String(Number(other.port) + 1);
+    expect(await send("/score", "{}", signed("/score", "{}", { trainerUrl: other.toString() }))).toBe(403);
+    expect(await send("/score", "{}", signed("/score", "{}", { trainerUrl: `${server.url}/some/path` }))).toBe(400); // the origin is what counts
   });
 
   it("accept a timestamp within ±30 s of the trainer's clock and nothing beyond", async () => {
