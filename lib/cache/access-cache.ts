@@ -12,24 +12,16 @@
 // is served meanwhile from entries made before the drop: a change is seen at the latest
 // when the TTL lapses, and nothing is cached again until the connection is back.
 import { sql } from "drizzle-orm";
-import pg from "pg";
 import { onCloseDb, type Db, type Tx } from "@/lib/db/client";
-import { checkListenConnection, listenConnectionConfig } from "@/lib/db/listen-check";
+import { ListenConnection } from "@/lib/db/listen-connection";
 import { TtlCache } from "./ttl-cache";
 
 export const ACCESS_CHANNEL = "arbiter_access";
 
-const RECONNECT_MS = 1_000;
-
 type Listener = {
-  client: pg.Client | null;
-  /** true from the LISTEN's acknowledgement until the connection fails */
-  listening: boolean;
+  conn: ListenConnection;
   /** raised by every notification and every loss of the connection: a lookup that began before must not be cached */
   generation: number;
-  retry: ReturnType<typeof setTimeout> | null;
-  /** stops the periodic check of the listening connection */
-  stopCheck: (() => void) | null;
   stopped: boolean;
   caches: Set<{ clear(): void }>;
 };
@@ -37,11 +29,17 @@ type Listener = {
 // On globalThis, as the pool is (lib/db/client.ts), so Next's dev reloads share one listener.
 const globalForAccess = globalThis as unknown as { __arbiterAccess?: Listener };
 const state: Listener = (globalForAccess.__arbiterAccess ??= {
-  client: null,
-  listening: false,
+  conn: new ListenConnection({
+    channel: ACCESS_CHANNEL,
+    name: "arbiter access listener",
+    onNotification: () => clearAll(),
+    onLost: (why) => {
+      if (why) console.error(`[access cache] listening connection ${why}; not caching until it is back`);
+      clearAll();
+    },
+    keepTrying: () => !state.stopped,
+  }),
   generation: 0,
-  retry: null,
-  stopCheck: null,
   stopped: true,
   caches: new Set(),
 });
@@ -62,62 +60,25 @@ const accessListeners = new Set<() => void>();
  */
 export function onAccessChange(listener: () => void): () => void {
   accessListeners.add(listener);
-  if (!state.listening) startListening();
+  if (!state.conn.listening) startListening();
   return () => void accessListeners.delete(listener);
 }
 
-function connectionLost(client: pg.Client): void {
-  if (state.client !== client) return;
-  state.client = null;
-  state.listening = false;
-  state.stopCheck?.();
-  state.stopCheck = null;
-  clearAll();
-  client.end().catch(() => {});
-  if (!state.stopped && !state.retry) state.retry = setTimeout(() => ((state.retry = null), startListening()), RECONNECT_MS);
-}
-
 function startListening(): void {
-  const url = process.env.DATABASE_URL;
-  if (state.client || !url) return;
+  if (!process.env.DATABASE_URL) return;
   if (state.stopped) {
     state.stopped = false;
     onCloseDb(stopListening);
   }
-  const client = new pg.Client(listenConnectionConfig("arbiter access listener", url)); // its own connection, with the connect timeout
-  state.client = client;
-  client.on("notification", clearAll);
-  client.on("error", (err) => {
-    console.error(`[access cache] listening connection failed: ${err.message}; not caching until it is back`);
-    connectionLost(client);
-  });
-  client.on("end", () => connectionLost(client));
-  client
-    .connect()
-    .then(() => client.query(`listen ${ACCESS_CHANNEL}`))
-    .then(() => {
-      if (state.client !== client) return;
-      state.listening = true;
-      state.stopCheck = checkListenConnection(client, (why) => {
-        console.error(`[access cache] listening connection lost (${why}); not caching until it is back`);
-        connectionLost(client);
-      });
-    })
-    .catch(() => connectionLost(client));
+  state.conn.start();
 }
 
 /** Ends the listening connection (with the pool: tests, shutdown); the next cache use starts it again. */
 async function stopListening(): Promise<void> {
   state.stopped = true;
-  if (state.retry) clearTimeout(state.retry);
-  state.retry = null;
-  state.stopCheck?.();
-  state.stopCheck = null;
-  const client = state.client;
-  state.client = null;
-  state.listening = false;
+  const stopped = state.conn.stop();
   clearAll();
-  await client?.end().catch(() => {});
+  await stopped;
 }
 
 /**
@@ -143,7 +104,7 @@ export class AccessCache<K, V> {
    * of the listening connection) came between the start of the lookup and its end.
    */
   async remember(key: K, load: () => Promise<V | undefined>): Promise<V | undefined> {
-    if (!state.listening) {
+    if (!state.conn.listening) {
       startListening();
       return load();
     }
@@ -151,7 +112,7 @@ export class AccessCache<K, V> {
     if (hit !== undefined) return hit;
     const generation = state.generation;
     const value = await load();
-    if (value !== undefined && state.listening && generation === state.generation) this.entries.set(key, value);
+    if (value !== undefined && state.conn.listening && generation === state.generation) this.entries.set(key, value);
     return value;
   }
 
@@ -164,5 +125,5 @@ export class AccessCache<K, V> {
 
 /** For tests: whether this process is listening (and so caching). */
 export function isListeningForAccessChanges(): boolean {
-  return state.listening;
+  return state.conn.listening;
 }
