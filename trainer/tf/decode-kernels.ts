@@ -97,9 +97,15 @@ export function decodeKernelsReady(C: number, heads: number): boolean {
 }
 
 /** Registers the kernels (once) where the module links to the backend's memory. */
+let kernelsRegistered = false;
+
 function registered(): boolean {
   if (!onWasm() || !kernelsOn(tf.backend() as unknown as WasmBackend)) return false;
-  for (const [kernelName, kernelFunc] of KERNELS) if (!tf.getKernel(kernelName, "wasm")) tf.registerKernel({ kernelName, backendName: "wasm", kernelFunc });
+  if (!kernelsRegistered) {
+    // tfjs keeps registrations per backend name for the process: once is enough
+    for (const [kernelName, kernelFunc] of KERNELS) if (!tf.getKernel(kernelName, "wasm")) tf.registerKernel({ kernelName, backendName: "wasm", kernelFunc });
+    kernelsRegistered = true;
+  }
   return true;
 }
 
