@@ -4,9 +4,9 @@
 // leaderboard rates the source. Inside the caller's transaction, a batch of answers a
 // statement. An answer that is empty, a near-duplicate of every other response, or
 // already there is left out.
-import { createHash } from "node:crypto";
 import { inArray } from "drizzle-orm";
 import type { Tx } from "@/lib/db/client";
+import { contentHash as hashOfText } from "@/lib/db/content-hash";
 import { comparisonResponses, comparisons, responses, type Project } from "@/lib/db/schema";
 import { areNearDuplicates, responseKey } from "./form-comparisons";
 
@@ -58,7 +58,7 @@ export async function joinComparisons(
       const others = (byPrompt.get(a.promptId) ?? []).filter((r) => r.source !== source && !areNearDuplicates(r.text, a.text));
       const bySource = [...new Map(others.map((r) => [r.source, r])).values()].sort((x, y) => opts.opponentOrder(x.source, y.source));
       if (bySource.length < (pairwise ? 1 : project.k - 1)) continue;
-      const contentHash = createHash("sha256").update(a.text).digest("hex");
+      const contentHash = hashOfText(a.text);
       const key = `${a.promptId}\u0000${contentHash}`;
       if (planned.has(key)) continue;
       planned.add(key);

@@ -12,18 +12,16 @@
 // Existing rows are found by "= any(array)" on a unique index, never by a join with the
 // batch: the planner, with statistics from before the import, would hash-join the whole
 // project's rows for every batch (quadratic in the import's size).
-import { createHash } from "node:crypto";
 import { sql } from "drizzle-orm";
 import type { Tx } from "@/lib/db/client";
 import type { Message, Project } from "@/lib/db/schema";
 import { formKSubsets, formPairs, responseKey } from "@/lib/comparisons/form-comparisons";
+import { contentHash } from "@/lib/db/content-hash";
 import type { ImportRecord } from "./records";
 
 export type ImportCounts = { records: number; prompts: number; responses: number; comparisons: number; judgments: number; demonstrations: number };
 
 export const emptyCounts = (): ImportCounts => ({ records: 0, prompts: 0, responses: 0, comparisons: 0, judgments: 0, demonstrations: 0 });
-
-const sha256 = (s: string) => createHash("sha256").update(s).digest("hex");
 
 /** One array parameter (pg sends a JS array as a PostgreSQL array literal). */
 const array = (values: unknown[]) => sql.param(values);
@@ -41,7 +39,7 @@ export async function writeBatch(
   counts.records += records.length;
 
   // 1. prompts, keyed by a hash of the conversation
-  const promptHash = records.map((r) => sha256(JSON.stringify(r.messages)));
+  const promptHash = records.map((r) => contentHash(JSON.stringify(r.messages)));
   const uniquePrompts = new Map(records.map((r, i) => [promptHash[i]!, r.messages]));
   const promptId = await writePrompts(tx, project.id, uniquePrompts, counts);
 
@@ -50,8 +48,8 @@ export async function writeBatch(
   records.forEach((r, i) => {
     if (!r.demonstration) return;
     const pid = promptId.get(promptHash[i]!)!;
-    const contentHash = sha256(r.demonstration.text);
-    demos.set(`${pid}\u0000${contentHash}`, { promptId: pid, completion: r.demonstration.text, source: r.demonstration.source, contentHash });
+    const hash = contentHash(r.demonstration.text);
+    demos.set(`${pid}\u0000${hash}`, { promptId: pid, completion: r.demonstration.text, source: r.demonstration.source, contentHash: hash });
   });
   if (demos.size > 0) {
     const d = [...demos.values()];
@@ -68,7 +66,7 @@ export async function writeBatch(
 
   // 3. responses, keyed by (prompt, source, text hash)
   const textHash = new Map<string, string>(); // a text repeated in the batch is hashed once
-  const hashOf = (text: string) => textHash.get(text) ?? textHash.set(text, sha256(text)).get(text)!;
+  const hashOf = (text: string) => textHash.get(text) ?? textHash.set(text, contentHash(text)).get(text)!;
   const responseKeyOf = (pid: string, source: string, text: string) => `${pid}\u0000${source}\u0000${hashOf(text)}`;
   const wanted = new Map<string, WantedResponse>();
   records.forEach((r, i) => {
